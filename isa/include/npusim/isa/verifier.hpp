@@ -1,0 +1,29 @@
+// Static verification of a program before it reaches the device: bad
+// opcodes, fields out of range, SRAM/DRAM/host addresses outside their
+// spaces, instructions on the wrong engine, semaphore misuse, missing end.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "npusim/isa/program.hpp"
+
+namespace npusim::isa {
+
+struct Diagnostic {
+  std::string segment;  // segment name
+  int slot = 0;         // PE slot
+  Engine engine = Engine::kLoad;
+  long index = -1;      // instruction index in the stream (-1: whole stream)
+  std::string field;    // offending field, if any
+  std::string message;
+  std::string to_string() const;
+};
+
+// Returns every problem found (empty = the program is valid for `hw`).
+std::vector<Diagnostic> verify(const Program& p, const HwParams& hw);
+
+// Throws ProgramError with the first diagnostic if there is any.
+void verify_or_throw(const Program& p, const HwParams& hw);
+
+}  // namespace npusim::isa

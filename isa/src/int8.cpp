@@ -1,0 +1,114 @@
+// int8 arithmetic of the device (docs/int8.md).
+#include "npusim/isa/int8.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace npusim::isa {
+
+// 128-bit intermediates keep x * mult exact (GCC/Clang extension).
+__extension__ typedef __int128 int128;
+
+FixedMultiplier quantize_multiplier(double scale) {
+  if (!(scale >= 0.0) || !std::isfinite(scale))
+    throw std::invalid_argument("quantize_multiplier: scale must be finite and >= 0, got " +
+                                std::to_string(scale));
+  if (scale == 0.0) return {0, 0};
+  int exponent = 0;
+  const double fraction = std::frexp(scale, &exponent);  // scale = fraction * 2^exponent, [0.5,1)
+  int64_t mult = std::llround(fraction * static_cast<double>(1ll << 31));
+  if (mult == (1ll << 31)) {  // rounding reached 1.0
+    mult /= 2;
+    ++exponent;
+  }
+  if (exponent < -31) return {0, 0};  // below what 32-bit precision can express
+  if (exponent > 30) throw std::invalid_argument("quantize_multiplier: scale too large");
+  return {static_cast<int32_t>(mult), exponent};
+}
+
+int64_t div_round_half_even(int64_t num, int64_t den) {
+  if (den == 0) throw std::invalid_argument("div_round_half_even: division by zero");
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  int64_t q = num / den;
+  int64_t r = num % den;  // same sign as num
+  if (r < 0) {            // floor division
+    q -= 1;
+    r += den;
+  }
+  // now num = q*den + r with 0 <= r < den
+  const int64_t twice = 2 * r;
+  if (twice > den || (twice == den && (q & 1))) q += 1;
+  return q;
+}
+
+namespace {
+// round_half_even(v / 2^n) for n >= 0, on 128-bit values.
+int128 shift_round_half_even(int128 v, int n) {
+  if (n <= 0) return v << (-n);
+  if (n >= 126) return 0;
+  const int128 one = 1;
+  int128 q = v >> n;  // arithmetic shift: floor
+  const int128 r = v - (q << n);
+  const int128 half = one << (n - 1);
+  if (r > half || (r == half && (q & 1))) q += 1;
+  return q;
+}
+
+int64_t clamp_to_int64(int128 v) {
+  if (v > INT64_MAX) return INT64_MAX;
+  if (v < INT64_MIN) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+}  // namespace
+
+int64_t requantize(int64_t x, int32_t mult, int32_t shift) {
+  const int128 product = static_cast<int128>(x) * mult;
+  return clamp_to_int64(shift_round_half_even(product, 31 - shift));
+}
+
+int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor) {
+  if (divisor <= 0) throw std::invalid_argument("requantize_div: divisor must be > 0");
+  // round_half_even(x * mult / (divisor * 2^(31-shift))), exactly.
+  int128 num = static_cast<int128>(x) * mult;
+  int128 den = divisor;
+  const int n = 31 - shift;
+  if (n >= 0)
+    den <<= n;
+  else
+    num <<= -n;
+  int128 q = num / den;
+  int128 r = num % den;
+  if (r < 0) {
+    q -= 1;
+    r += den;
+  }
+  if (2 * r > den || (2 * r == den && (q & 1))) q += 1;
+  return clamp_to_int64(q);
+}
+
+int32_t requantize_to_8bit(int64_t acc, FixedMultiplier m, int32_t zero_point, bool out_signed,
+                           int32_t clamp_lo, int32_t clamp_hi) {
+  const int64_t v = zero_point + requantize(acc, m.mult, m.shift);
+  const int64_t lo = std::max<int64_t>(clamp_lo, qmin(out_signed));
+  const int64_t hi = std::min<int64_t>(clamp_hi, qmax(out_signed));
+  return static_cast<int32_t>(saturate(v, lo, hi));
+}
+
+int32_t quantize_linear(float x, float scale, int32_t zero_point, bool out_signed) {
+  const float q = std::nearbyint(x / scale);  // default rounding mode: half to even
+  const double v = static_cast<double>(q) + zero_point;
+  return static_cast<int32_t>(
+      std::fmin(std::fmax(v, static_cast<double>(qmin(out_signed))), qmax(out_signed)));
+}
+
+float dequantize_linear(int32_t x, float scale, int32_t zero_point) {
+  return static_cast<float>(x - zero_point) * scale;
+}
+
+}  // namespace npusim::isa

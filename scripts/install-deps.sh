@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package npusim needs to build and test. Idempotent.
+# Usage: scripts/install-deps.sh [--with-oracle]   (--with-oracle also installs
+# ONNX Runtime from npm into .cache/oracle for the independent-oracle tests).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900"
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config clang-format
+  libsystemc-dev verilator
+  libboost-program-options-dev libspdlog-dev libfmt-dev libgtest-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev
+  python3-onnx python3-numpy
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $APT update
+  $APT install -y --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi

@@ -8,7 +8,7 @@ namespace npusim::isa::reg {
 
 inline constexpr uint32_t kDeviceIdValue = 0x4E505531;  // "NPU1"
 inline constexpr int kMaxPes = 4;
-inline constexpr int kMaxQueues = 4;
+inline constexpr int kMaxQueues = 8;
 
 // Device-wide registers (byte offsets in BAR0, 32-bit wide).
 enum : uint32_t {
@@ -17,7 +17,7 @@ enum : uint32_t {
   kNumPes = 0x008,      // RO
   kStatus = 0x00C,      // RO  bit0 ready, bit1 error latched, bit2 busy
   kReset = 0x010,       // WO  write 1: reset the whole device
-  kIrqStatus = 0x014,   // RO  bit q: queue q completion; bit 31: error
+  kIrqStatus = 0x014,   // RO  bit q: queue q completion; bit 30: irq instruction; bit 31: error
   kIrqMask = 0x018,     // RW  1 = enabled
   kIrqAck = 0x01C,      // WO  write 1s to clear IRQ_STATUS bits
   kErrorCode = 0x020,   // RO  ErrorCode of the first error since the last reset/ack
@@ -25,6 +25,7 @@ enum : uint32_t {
   kErrorSource = 0x028, // RO  bits 0-7 PE, 8-15 engine, 16-23 queue
   kErrorAddrLo = 0x02C, // RO  offending address / value
   kErrorAddrHi = 0x030,
+  kUserIrqCode = 0x034, // RO  code of the last `irq` instruction (IRQ_STATUS bit 30)
   kClockMhz = 0x040,    // RO  hardware parameters as the device sees them
   kSramKib = 0x044,
   kArrayRows = 0x048,
@@ -49,6 +50,8 @@ enum : uint32_t {
   kQCplTail = 0x20,   // RO  next completion slot the device will write
   kQPeMask = 0x24,    // RW  PEs this queue's RUN commands use (bit p = PE p)
   kQEnable = 0x28,    // RW  1 = enabled
+  kQCplHead = 0x2C,   // RW  next completion slot the host will read (device stalls when full)
+  kQDone = 0x30,      // RO  number of commands completed since the queue was enabled
 };
 
 // Per-PE counters: base kPeBase + p * kPeStride; 64-bit values as LO/HI pairs
@@ -78,7 +81,9 @@ enum class ErrorCode : uint32_t {
 const char* error_name(ErrorCode c);
 
 // Command descriptor in a queue's ring (64 bytes, little-endian).
-enum class CommandOp : uint32_t { kNop = 0, kRun = 1, kH2D = 2, kD2H = 3 };
+// kWaitQueue blocks this queue until queue `a` has completed at least `b`
+// commands (kQDone), which lets DMA queues and compute queues form pipelines.
+enum class CommandOp : uint32_t { kNop = 0, kRun = 1, kH2D = 2, kD2H = 3, kWaitQueue = 4 };
 struct Command {
   uint32_t op;        // CommandOp
   uint32_t tag;       // echoed in the completion

@@ -1,0 +1,137 @@
+// User-space driver of one NPU: discovery and info, registers, device memory,
+// host buffers for DMA, PE contexts with command queues, completion waits
+// with wall-clock timeouts, error read-out and reset. It knows registers,
+// memory and interrupts only (isa::Transport), never simulator internals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "npusim/driver/errors.hpp"
+#include "npusim/isa/regmap.hpp"
+#include "npusim/isa/transport.hpp"
+
+namespace npusim::driver {
+
+struct DeviceInfo {
+  std::string name;  // npu0
+  uint32_t isa_version = 0;
+  int num_pes = 0;
+  uint32_t clock_mhz = 0, sram_kib = 0, array_rows = 0, array_cols = 0, dram_mib = 0;
+  std::vector<std::string> pe_names;  // npu0pe0, npu0pe1, ... and the fused npu0pe0-1
+  std::vector<std::string> pe_states;  // "idle", "running", "open" per physical PE
+};
+
+struct Counters {
+  uint64_t cycles = 0, task_cycles = 0, tensor_cycles = 0, dma_bytes = 0, dma_busy_cycles = 0,
+           sram_bytes = 0;
+};
+
+// The device's latched error, decoded.
+struct DeviceFault {
+  isa::reg::ErrorCode code = isa::reg::ErrorCode::kNone;
+  uint32_t info = 0;  // instruction index or register offset
+  int pe = 0, engine = 0, queue = 0;
+  uint64_t address = 0;
+  std::string message() const;
+};
+
+class Context;
+
+class Device {
+ public:
+  Device(std::shared_ptr<isa::Transport> transport, std::string name = "npu0");
+  ~Device();
+
+  DeviceInfo info();
+  uint32_t read_register(uint32_t offset);
+  void write_register(uint32_t offset, uint32_t value);
+  Counters counters(int pe);
+
+  // Device DRAM (first fit, 4 KiB aligned). Throws kOutOfMemory naming the request.
+  uint64_t allocate(uint64_t bytes);
+  void release(uint64_t addr);
+  uint64_t dram_in_use() const;
+  void write_memory(uint64_t addr, const void* data, size_t bytes);
+  void read_memory(uint64_t addr, void* data, size_t bytes);
+
+  // Host memory the device may DMA to/from; returns the IOVA.
+  uint64_t register_host_buffer(void* data, size_t bytes);
+  void unregister_host_buffer(uint64_t iova);
+
+  // Opens a PE exclusively: "npu0pe0", "npu0pe1" or the fused "npu0pe0-1".
+  // A PE already open gets kBusy.
+  std::unique_ptr<Context> open(const std::string& pe_name);
+
+  // The latched device error (kNone if none) and whether it was cleared.
+  DeviceFault last_fault();
+  // Resets the device: running work is dropped, open contexts must be reopened.
+  void reset();
+
+  // Waits (wall-clock timeout) until `done` holds, dispatching interrupts.
+  // Throws kTimeout, or kDevice when the device went idle without it.
+  void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                  const std::string& what);
+
+  isa::Transport& transport() { return *transport_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class Context;
+  uint32_t claim(const std::string& pe_name, int& queue);
+  void unclaim(uint32_t mask, int queue);
+  void dispatch_interrupts();
+
+  std::shared_ptr<isa::Transport> transport_;
+  std::string name_;
+  int num_pes_ = 0;
+  uint64_t dram_size_ = 0;
+  std::map<uint64_t, uint64_t> allocations_;  // addr -> bytes
+  uint32_t claimed_pes_ = 0;
+  uint32_t claimed_queues_ = 0;
+  DeviceFault fault_;
+  uint64_t reset_epoch_ = 0;
+  std::recursive_mutex mutex_;
+};
+
+// An open PE (or fused pair) with its own command queue and completion ring.
+class Context {
+ public:
+  ~Context();
+  const std::string& pe_name() const { return pe_name_; }
+  uint32_t pe_mask() const { return pe_mask_; }
+  int queue() const { return queue_; }
+
+  // Queues a command; returns its sequence number (the completion's tag).
+  uint32_t submit(isa::reg::Command cmd);
+  // Waits for command `seq`; throws kDevice with the fault message if it
+  // failed, kTimeout if it did not complete in time.
+  isa::reg::Completion wait(uint32_t seq, std::chrono::milliseconds timeout);
+  bool completed(uint32_t seq);
+
+ private:
+  friend class Device;
+  Context(Device& device, std::string pe_name, uint32_t pe_mask, int queue);
+  void setup_queue();
+  void poll();
+
+  Device& device_;
+  std::string pe_name_;
+  uint32_t pe_mask_;
+  int queue_;
+  uint64_t epoch_;
+  static constexpr uint32_t kRingEntries = 256;
+  uint64_t ring_ = 0;
+  std::vector<isa::reg::Completion> completions_;
+  uint64_t completions_iova_ = 0;
+  uint32_t submitted_ = 0, consumed_ = 0, seq_base_ = 0;  // base: first seq since last reset
+  std::map<uint32_t, isa::reg::Completion> finished_;
+};
+
+}  // namespace npusim::driver

@@ -1,0 +1,19 @@
+// Names of device error codes, for messages.
+#include "npusim/isa/regmap.hpp"
+
+namespace npusim::isa::reg {
+
+const char* error_name(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kNone: return "none";
+    case ErrorCode::kIllegalInstruction: return "illegal instruction";
+    case ErrorCode::kAddressOutOfRange: return "address out of range";
+    case ErrorCode::kSemaphoreDeadlock: return "semaphore deadlock";
+    case ErrorCode::kBadRegister: return "bad register access";
+    case ErrorCode::kBadCommand: return "bad command";
+    case ErrorCode::kBadProgram: return "bad program table";
+  }
+  return "unknown error";
+}
+
+}  // namespace npusim::isa::reg

@@ -1,0 +1,24 @@
+// Run-time settings every module of the platform reads: the hardware
+// parameters (changeable without re-elaboration) and the execution mode.
+#pragma once
+
+#include <systemc>
+
+#include "npusim/isa/hw_params.hpp"
+#include "npusim/sim/timing_model.hpp"
+
+namespace npusim::sim {
+
+struct DeviceContext {
+  isa::HwParams hw;
+  bool functional = true;  // false: timing-only mode, the arithmetic is skipped
+
+  sc_core::sc_time cycles(uint64_t n) const {
+    return sc_core::sc_time(static_cast<double>(n * cycle_ps(hw)), sc_core::SC_PS);
+  }
+  uint64_t to_cycles(const sc_core::sc_time& t) const {
+    return static_cast<uint64_t>(t.value()) / cycle_ps(hw);  // time resolution is 1 ps
+  }
+};
+
+}  // namespace npusim::sim

@@ -1,0 +1,37 @@
+// Device DRAM: a TLM-2.0 target with a shared-bandwidth timing model.
+// Storage is reserved lazily (untouched pages cost no host memory).
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "bandwidth_channel.hpp"
+#include "device_context.hpp"
+
+namespace npusim::sim {
+
+class Dram : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Dram> socket;
+
+  Dram(sc_core::sc_module_name name, const DeviceContext& ctx);
+  ~Dram() override;
+
+  // Resizes storage to ctx.hw.dram_size (contents cleared) and frees the channel.
+  void reset();
+  uint64_t size() const { return size_; }
+  uint8_t* data() { return storage_; }
+
+ private:
+  void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int port, tlm::tlm_generic_payload& trans);
+  bool in_range(uint64_t addr, uint64_t len) const { return addr <= size_ && len <= size_ - addr; }
+
+  const DeviceContext& ctx_;
+  BandwidthChannel channel_;
+  uint8_t* storage_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+}  // namespace npusim::sim

@@ -1,0 +1,184 @@
+// isa::Transport on the in-process SystemC platform. Every call is carried
+// out on the simulation thread; simulated time advances only while a host
+// waits for an interrupt or spends host time (conservative synchronisation).
+#include "npusim/sim/in_process_device.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "platform.hpp"
+#include "simulation_thread.hpp"
+
+namespace npusim::sim {
+namespace {
+
+// Pauses a running kernel from another OS thread (async_request_update is
+// SystemC's thread-safe entry point).
+class KernelWakeup : public sc_core::sc_prim_channel {
+ public:
+  KernelWakeup() : sc_prim_channel(sc_core::sc_gen_unique_name("kernel_wakeup")) {}
+  void request() { async_request_update(); }
+
+ private:
+  void update() override { sc_core::sc_pause(); }
+};
+
+// The host side of the MMIO path: register accesses as TLM transactions.
+class HostBridge : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<HostBridge> socket;
+  explicit HostBridge(sc_core::sc_module_name name) : sc_module(name), socket("socket") {}
+
+  uint32_t access(tlm::tlm_command cmd, uint32_t offset, uint32_t value) {
+    tlm::tlm_generic_payload trans;
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    trans.set_command(cmd);
+    trans.set_address(offset);
+    trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+    trans.set_data_length(4);
+    trans.set_streaming_width(4);
+    socket->b_transport(trans, delay);
+    return value;
+  }
+};
+
+struct WaitState {
+  std::promise<isa::WaitResult> result;
+  std::atomic<bool> abandoned{false};
+};
+
+class InProcessDevice : public isa::Transport {
+ public:
+  InProcessDevice() {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    sim_.call([this] { elaborate(); });
+    sim_.wake_kernel = [this] { wakeup_->request(); };
+  }
+
+  void configure(const DeviceConfig& config) {
+    sim_.call([&] { platform_->configure(config.hw, !config.timing_only); });
+  }
+
+  uint32_t read32(uint32_t offset) override {
+    return sim_.call([&] { return bridge_->access(tlm::TLM_READ_COMMAND, offset, 0); });
+  }
+  void write32(uint32_t offset, uint32_t value) override {
+    sim_.call([&] { bridge_->access(tlm::TLM_WRITE_COMMAND, offset, value); });
+  }
+
+  void write_memory(uint64_t addr, const void* data, size_t bytes) override {
+    sim_.call([&] {
+      check_range(addr, bytes, "write");
+      std::memcpy(platform_->dram.data() + addr, data, bytes);
+    });
+  }
+  void read_memory(uint64_t addr, void* data, size_t bytes) override {
+    sim_.call([&] {
+      check_range(addr, bytes, "read");
+      std::memcpy(data, platform_->dram.data() + addr, bytes);
+    });
+  }
+
+  uint64_t map_host(void* data, size_t bytes) override {
+    return sim_.call([&] { return platform_->host_link.map(data, bytes); });
+  }
+  void unmap_host(uint64_t iova) override {
+    sim_.call([&] { platform_->host_link.unmap(iova); });
+  }
+
+  isa::WaitResult wait_interrupt(std::chrono::milliseconds timeout) override {
+    auto state = std::make_shared<WaitState>();
+    auto future = state->result.get_future();
+    sim_.post([this, state] { run_until_interrupt(state); });
+    if (future.wait_for(timeout) == std::future_status::ready) return future.get();
+    state->abandoned = true;
+    return isa::WaitResult::kTimeout;
+  }
+
+  void advance_host_time(uint64_t ps) override {
+    std::promise<void> done;
+    auto future = done.get_future();
+    sim_.post([this, ps, &done] {
+      const sc_core::sc_time target = sc_core::sc_time_stamp() + sc_core::sc_time(double(ps), sc_core::SC_PS);
+      run_until(target, done);
+    });
+    future.get();
+  }
+
+  uint64_t now_ps() override {
+    return sim_.call([] { return static_cast<uint64_t>(sc_core::sc_time_stamp().value()); });
+  }
+
+ private:
+  void elaborate() {
+    // Deliberately never deleted: SystemC modules must outlive the kernel,
+    // which lives until the process exits.
+    platform_ = new Platform("npu0");
+    bridge_ = new HostBridge("host");
+    bridge_->socket.bind(platform_->host_link.mmio);
+    wakeup_ = new KernelWakeup();
+  }
+
+  void check_range(uint64_t addr, size_t bytes, const char* what) {
+    const uint64_t size = platform_->dram.size();
+    if (addr > size || bytes > size - addr)
+      throw std::out_of_range(std::string("device memory ") + what + " of " +
+                              std::to_string(bytes) + " bytes at 0x" + to_hex(addr) +
+                              " is outside DRAM (" + std::to_string(size) + " bytes)");
+  }
+  static std::string to_hex(uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+    return buf;
+  }
+
+  // One slice of "run until the interrupt line rises or nothing is left to
+  // simulate"; re-posts itself so other jobs can interleave.
+  void run_until_interrupt(const std::shared_ptr<WaitState>& state) {
+    if (state->abandoned) return;
+    if (!platform_->irq_line() && sc_core::sc_pending_activity()) {
+      platform_->pause_on_irq = true;
+      sc_core::sc_start();
+      platform_->pause_on_irq = false;
+    }
+    if (platform_->irq_line()) return state->result.set_value(isa::WaitResult::kInterrupt);
+    if (!sc_core::sc_pending_activity()) return state->result.set_value(isa::WaitResult::kIdle);
+    sim_.post([this, state] { run_until_interrupt(state); });
+  }
+
+  void run_until(const sc_core::sc_time& target, std::promise<void>& done) {
+    if (sc_core::sc_time_stamp() < target)
+      sc_core::sc_start(target - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
+    if (sc_core::sc_time_stamp() >= target) return done.set_value();
+    sim_.post([this, target, &done] { run_until(target, done); });
+  }
+
+  SimulationThread sim_;
+  Platform* platform_ = nullptr;
+  HostBridge* bridge_ = nullptr;
+  KernelWakeup* wakeup_ = nullptr;
+};
+
+}  // namespace
+
+std::shared_ptr<isa::Transport> in_process_device(const DeviceConfig& config) {
+  static std::mutex mutex;
+  static std::shared_ptr<InProcessDevice> device;
+  std::lock_guard lock(mutex);
+  if (config.hw.num_pes < 1 || config.hw.num_pes > isa::reg::kMaxPes)
+    throw std::invalid_argument("num_pes must be 1.." + std::to_string(isa::reg::kMaxPes));
+  if (!device) device = std::make_shared<InProcessDevice>();
+  device->configure(config);
+  return device;
+}
+
+}  // namespace npusim::sim
+
+// libsystemc's own main() calls sc_main; npusim's programs have their own
+// main() and never reach it, but the symbol must exist to link.
+int sc_main(int, char*[]) { return 0; }

@@ -1,0 +1,65 @@
+// A processing element: SRAM, semaphores, counters and three engines (load
+// DMA, compute, store DMA) that run their instruction streams concurrently.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <systemc>
+#include <vector>
+
+#include "device_context.hpp"
+#include "dma_port.hpp"
+#include "pe_counters.hpp"
+#include "task.hpp"
+
+namespace npusim::sim {
+
+class Pe : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Pe);
+  Pe(sc_core::sc_module_name name, int index, const DeviceContext& ctx);
+
+  DmaPort load_dma;
+  DmaPort store_dma;
+
+  // Other PEs of the chip (fused mode: SRAM and semaphores of the partner).
+  void set_peers(std::vector<Pe*> peers) { peers_ = std::move(peers); }
+  // Called by an `irq` instruction with its code.
+  void set_user_irq(std::function<void(uint32_t)> f) { user_irq_ = std::move(f); }
+
+  // Starts the engines on `task` as slot `slot`; they finish asynchronously
+  // (task.running drops to 0 and task.done fires).
+  void start(Task& task, int slot);
+  void reset();  // clears SRAM, semaphores and counters (after any task was aborted)
+
+  bool busy = false;
+  sc_core::sc_event freed;
+  PeCounters counters;
+  std::vector<uint8_t> sram;
+
+ private:
+  void load_thread() { engine_loop(isa::Engine::kLoad); }
+  void compute_thread() { engine_loop(isa::Engine::kCompute); }
+  void store_thread() { engine_loop(isa::Engine::kStore); }
+  void engine_loop(isa::Engine e);
+  void run_stream(Task& t, int slot, isa::Engine e);
+  // Executes one instruction; false stops the stream (end, or an error recorded in t).
+  bool execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index);
+  bool semaphore_wait(Task& t, int sem);
+  bool semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err);
+  bool dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err);
+  bool compute(Task& t, int slot, const isa::Instruction& in, TaskError& err);
+  uint8_t* sram_at(const Task& t, uint64_t addr, uint64_t len);
+
+  int index_;
+  const DeviceContext& ctx_;
+  std::vector<Pe*> peers_;
+  std::function<void(uint32_t)> user_irq_;
+  std::array<sc_core::sc_event, isa::kNumEngines> start_;
+  Task* task_ = nullptr;
+  int slot_ = 0;
+  std::vector<uint32_t> semaphores_;
+  sc_core::sc_event semaphore_changed_;
+};
+
+}  // namespace npusim::sim

@@ -1,0 +1,187 @@
+// What each instruction does on a PE, and how long it takes (docs/timing.md).
+#include <algorithm>
+
+#include "npusim/isa/kernels.hpp"
+#include "pe.hpp"
+
+namespace npusim::sim {
+
+using isa::reg::ErrorCode;
+using isa::Field;
+using isa::Opcode;
+
+namespace {
+bool is_compute(Opcode op) {
+  return (static_cast<uint8_t>(op) & 0xF0) == 0x10 || (static_cast<uint8_t>(op) & 0xF0) == 0x20;
+}
+bool is_dma(Opcode op) { return static_cast<uint8_t>(op) >= 0x01 && static_cast<uint8_t>(op) <= 0x04; }
+}  // namespace
+
+bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
+  TaskError err{ErrorCode::kNone, index, index_, static_cast<int>(e), 0};
+  const isa::OpcodeInfo* info = isa::find_opcode(static_cast<uint8_t>(in.op));
+  if (!info || !(info->engines & (1u << static_cast<int>(e)))) {
+    err.code = ErrorCode::kIllegalInstruction;
+    t.fail(err);
+    return false;
+  }
+  bool ok = true;
+  if (in.op == Opcode::kEnd) return false;
+  if (in.op == Opcode::kIrq) {
+    if (user_irq_) user_irq_(static_cast<uint32_t>(in.u(Field::kCode)));
+  } else if (in.op == Opcode::kSemWait) {
+    const auto sem = in.u(Field::kSem);
+    if (sem >= semaphores_.size()) {
+      err.code = ErrorCode::kIllegalInstruction;
+      ok = false;
+    } else {
+      return semaphore_wait(t, static_cast<int>(sem));
+    }
+  } else if (in.op == Opcode::kSemSignal) {
+    ok = semaphore_signal(t, slot, static_cast<int>(in.u(Field::kSem)),
+                          static_cast<int>(in.u(Field::kTarget)), err);
+  } else if (is_dma(in.op)) {
+    ok = dma(t, e, in, err);
+  } else if (is_compute(in.op)) {
+    ok = compute(t, slot, in, err);
+  }
+  if (!ok && err.code != ErrorCode::kNone) t.fail(err);
+  return ok && !t.abort.raised;
+}
+
+bool Pe::semaphore_wait(Task& t, int sem) {
+  while (semaphores_[sem] == 0) {
+    ++t.blocked;
+    sc_core::wait(semaphore_changed_ | t.abort.event);
+    --t.blocked;
+    if (t.abort.raised) return false;
+  }
+  --semaphores_[sem];
+  return true;
+}
+
+bool Pe::semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err) {
+  Pe* pe = this;
+  if (target == 1) {
+    if (!t.fused()) {
+      err.code = ErrorCode::kIllegalInstruction;  // no partner PE in single mode
+      return false;
+    }
+    pe = peers_[t.pes[1 - slot]];
+  }
+  if (sem < 0 || static_cast<size_t>(sem) >= pe->semaphores_.size()) {
+    err.code = ErrorCode::kIllegalInstruction;
+    return false;
+  }
+  ++pe->semaphores_[sem];
+  pe->semaphore_changed_.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
+// SRAM address in the task's view: PE-local in single mode; in fused mode
+// [k*S, (k+1)*S) is the SRAM of slot k's PE. Null when out of range.
+uint8_t* Pe::sram_at(const Task& t, uint64_t addr, uint64_t len) {
+  const uint64_t size = ctx_.hw.sram_per_pe;
+  const uint64_t slot = addr / size, offset = addr % size;
+  if (slot >= static_cast<uint64_t>(t.num_slots) || len > size - offset) return nullptr;
+  return peers_[t.pes[slot]]->sram.data() + offset;
+}
+
+namespace {
+// Splits [0, len) into chunks of at most `limit` bytes.
+template <typename F>
+void for_chunks(uint64_t len, uint64_t limit, F f) {
+  for (uint64_t o = 0; o < len; o += limit) f(o, std::min(limit, len - o));
+}
+}  // namespace
+
+bool Pe::dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err) {
+  const bool host = in.op == Opcode::kDmaH2D || in.op == Opcode::kDmaD2H;
+  const uint64_t dram = t.base[in.u(Field::kDramBase) & 3] + in.u(Field::kDramOff);
+  const uint64_t burst = std::max<uint64_t>(1, ctx_.hw.dma_burst);
+  std::vector<Piece> pieces;
+  Route route;
+  if (host) {
+    route = in.op == Opcode::kDmaH2D ? Route::kHostToDram : Route::kDramToHost;
+    const uint64_t addr = t.base[in.u(Field::kHostBase) & 3] + in.u(Field::kHostOff);
+    for_chunks(in.u(Field::kLen), burst, [&](uint64_t o, uint64_t n) {
+      pieces.push_back({addr + o, nullptr, dram + o, n});
+    });
+  } else {
+    route = in.op == Opcode::kDmaLoad ? Route::kDramToSram : Route::kSramToDram;
+    const uint64_t len0 = in.u(Field::kLen0), cnt1 = in.u(Field::kCnt1), cnt2 = in.u(Field::kCnt2);
+    if (len0 == 0 || cnt1 == 0 || cnt2 == 0) {
+      err.code = ErrorCode::kIllegalInstruction;
+      return false;
+    }
+    for (uint64_t i2 = 0; i2 < cnt2; ++i2) {
+      for (uint64_t i1 = 0; i1 < cnt1; ++i1) {
+        const uint64_t d = dram + i2 * in.u(Field::kDStride2) + i1 * in.u(Field::kDStride1);
+        const uint64_t s = in.u(Field::kSram) + i2 * in.u(Field::kSStride2) +
+                           i1 * in.u(Field::kSStride1);
+        uint8_t* p = sram_at(t, s, len0);
+        if (!p) {
+          err.code = ErrorCode::kAddressOutOfRange;
+          err.address = s;
+          return false;
+        }
+        for_chunks(len0, burst, [&](uint64_t o, uint64_t n) { pieces.push_back({d + o, p + o, 0, n}); });
+      }
+    }
+  }
+  DmaPort& port = e == isa::Engine::kStore ? store_dma : load_dma;
+  uint64_t bytes = 0;
+  for (const Piece& p : pieces) bytes += p.len;
+  counters.dma_begin(sc_core::sc_time_stamp());
+  sc_core::wait(ctx_.cycles(ctx_.hw.dma_setup_cycles), t.abort.event);
+  DmaResult r = t.abort.raised ? DmaResult{true, true, 0} : port.move(route, pieces, t.abort, ctx_.functional);
+  counters.dma_end(sc_core::sc_time_stamp());
+  counters.dma_bytes(bytes);
+  if (!r.ok) {
+    err.code = ErrorCode::kAddressOutOfRange;
+    err.address = r.bad_address;
+    return false;
+  }
+  return !r.aborted;
+}
+
+bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) {
+  // Compute operands live in the executing PE's own SRAM; in fused mode its
+  // addresses are offset by slot * S, which is removed here.
+  const uint64_t size = ctx_.hw.sram_per_pe;
+  const uint64_t own = t.fused() ? slot * size : 0;
+  isa::Instruction local = in;
+  for (const isa::FieldSpec& f : isa::info(in.op).fields) {
+    if (f.kind != isa::FieldKind::kSramAddr) continue;
+    if (local.u(f.field) < own) {
+      err.code = ErrorCode::kAddressOutOfRange;
+      err.address = local.u(f.field);
+      return false;
+    }
+    local[f.field] -= static_cast<int64_t>(own);
+  }
+  const isa::kernels::Accesses acc = isa::kernels::accesses(local);
+  uint64_t traffic = 0;
+  auto check = [&](const isa::kernels::Range& r) {
+    traffic += r.end - r.begin;
+    if (r.end > size || r.begin > r.end) {
+      err.code = ErrorCode::kAddressOutOfRange;
+      err.address = own + r.end;
+      return false;
+    }
+    return true;
+  };
+  for (int i = 0; i < acc.num_reads; ++i)
+    if (!check(acc.reads[i])) return false;
+  for (int i = 0; i < acc.num_writes; ++i)
+    if (!check(acc.writes[i])) return false;
+  if (ctx_.functional) isa::kernels::execute(local, sram);
+  const sc_core::sc_time duration = ctx_.cycles(compute_cycles(local, ctx_.hw));
+  sc_core::wait(duration, t.abort.event);
+  if (t.abort.raised) return false;
+  counters.tensor(duration);
+  counters.sram(traffic);
+  return true;
+}
+
+}  // namespace npusim::sim

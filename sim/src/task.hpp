@@ -1,0 +1,48 @@
+// A program running on one PE (single mode) or two PEs (fused mode): its
+// decoded streams, base registers, progress and first error.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <systemc>
+#include <vector>
+
+#include "abort_signal.hpp"
+#include "npusim/isa/instruction.hpp"
+#include "npusim/isa/regmap.hpp"
+
+namespace npusim::sim {
+
+struct TaskError {
+  isa::reg::ErrorCode code = isa::reg::ErrorCode::kNone;
+  uint32_t info = 0;  // instruction index
+  int pe = 0;
+  int engine = 0;
+  uint64_t address = 0;
+};
+
+struct Task {
+  int queue = 0;
+  uint32_t tag = 0;
+  int num_slots = 1;
+  std::array<int, 2> pes{0, 0};     // slot -> PE index
+  std::array<uint64_t, 4> base{};   // base registers from the RUN command
+  std::array<std::array<std::vector<isa::Instruction>, isa::kNumEngines>, 2> code;
+
+  AbortSignal abort;
+  sc_core::sc_event done;  // notified when the last engine finishes
+  int running = 0;         // engines still executing
+  int blocked = 0;         // engines waiting on a semaphore
+  uint64_t retired = 0;    // instructions completed, for the watchdog
+  TaskError error;
+
+  bool fused() const { return num_slots > 1; }
+
+  // Records the first error and stops every engine of the task.
+  void fail(const TaskError& e) {
+    if (error.code == isa::reg::ErrorCode::kNone) error = e;
+    abort.raise();
+  }
+};
+
+}  // namespace npusim::sim

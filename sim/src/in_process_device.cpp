@@ -143,7 +143,9 @@ class InProcessDevice : public isa::Transport {
     if (state->abandoned) return;
     if (!platform_->irq_line() && sc_core::sc_pending_activity()) {
       platform_->pause_on_irq = true;
+      sim_.kernel_running = true;
       sc_core::sc_start();
+      sim_.kernel_running = false;
       platform_->pause_on_irq = false;
     }
     if (platform_->irq_line()) return state->result.set_value(isa::WaitResult::kInterrupt);
@@ -152,8 +154,11 @@ class InProcessDevice : public isa::Transport {
   }
 
   void run_until(const sc_core::sc_time& target, std::promise<void>& done) {
-    if (sc_core::sc_time_stamp() < target)
+    if (sc_core::sc_time_stamp() < target) {
+      sim_.kernel_running = true;
       sc_core::sc_start(target - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
+      sim_.kernel_running = false;
+    }
     if (sc_core::sc_time_stamp() >= target) return done.set_value();
     sim_.post([this, target, &done] { run_until(target, done); });
   }

@@ -20,7 +20,7 @@ void SimulationThread::post(std::function<void()> job) {
     jobs_.push_back(std::move(job));
   }
   cv_.notify_all();
-  if (wake_kernel) wake_kernel();
+  if (wake_kernel && kernel_running) wake_kernel();
 }
 
 void SimulationThread::loop() {

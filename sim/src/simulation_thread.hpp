@@ -3,6 +3,7 @@
 // them; a job posted while the kernel runs pauses it at the next delta cycle.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,6 +30,8 @@ class SimulationThread {
 
   // Set by the platform wrapper: asks a running kernel to pause (thread-safe).
   std::function<void()> wake_kernel;
+  // Jobs that run the kernel mark it, so that posting a job pauses it only then.
+  std::atomic<bool> kernel_running{false};
 
  private:
   void loop();

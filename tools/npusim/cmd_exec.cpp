@@ -1,0 +1,138 @@
+// npusim exec: run one program on the simulated device through the driver
+// and print its cycles and the PEs' counters.
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "commands.hpp"
+#include "hw_options.hpp"
+#include "npusim/driver/device.hpp"
+#include "npusim/runtime/loaded_program.hpp"
+#include "npusim/runtime/run_once.hpp"
+#include "npusim/sim/in_process_device.hpp"
+#include "parse_options.hpp"
+#include "program_files.hpp"
+
+namespace po = boost::program_options;
+
+namespace npusim::cli {
+namespace {
+
+std::vector<uint8_t> read_binary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open input file " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Inputs from --input NAME=FILE (raw bytes), or deterministic random bytes.
+std::vector<std::vector<uint8_t>> gather_inputs(const isa::Program& p,
+                                                const std::vector<std::string>& specs) {
+  std::map<std::string, std::string> files;
+  for (const std::string& s : specs) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos) throw UsageError("--input takes NAME=FILE, got \"" + s + "\"");
+    files[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  std::mt19937 rng(1234);
+  std::vector<std::vector<uint8_t>> inputs;
+  for (const isa::TensorInfo& t : p.inputs) {
+    auto it = files.find(t.name);
+    if (it == files.end()) {
+      std::vector<uint8_t> data(t.bytes());
+      for (auto& b : data) b = static_cast<uint8_t>(rng());
+      inputs.push_back(std::move(data));
+      continue;
+    }
+    inputs.push_back(read_binary(it->second));
+    if (inputs.back().size() != t.bytes())
+      throw std::runtime_error("input file " + it->second + " has " +
+                               std::to_string(inputs.back().size()) + " bytes but input \"" +
+                               t.name + "\" needs " + std::to_string(t.bytes()));
+    files.erase(it);
+  }
+  if (!files.empty()) throw UsageError("the program has no input named \"" + files.begin()->first + "\"");
+  return inputs;
+}
+
+std::string micros(uint64_t cycles, const isa::HwParams& hw) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << cycles * hw.cycle_ns() / 1000.0 << " us";
+  return s.str();
+}
+
+void print_counters(driver::Device& device, uint32_t pe_mask) {
+  for (int pe = 0; pe < 32; ++pe) {
+    if (!(pe_mask & (1u << pe))) continue;
+    const driver::Counters c = device.counters(pe);
+    const double npu = c.cycles ? 100.0 * c.task_cycles / c.cycles : 0;
+    const double comp = c.task_cycles ? 100.0 * c.tensor_cycles / c.task_cycles : 0;
+    std::cout << "pe" << pe << "       cycles " << c.cycles << "  task " << c.task_cycles
+              << "  tensor " << c.tensor_cycles << "  dma_bytes " << c.dma_bytes << "  dma_busy "
+              << c.dma_busy_cycles << "\n"
+              << "           NPU% " << std::fixed << std::setprecision(1) << npu << "  Comp% "
+              << comp << "  I/O% " << (c.task_cycles ? 100.0 - comp : 0.0) << "\n";
+  }
+}
+
+}  // namespace
+
+int cmd_exec(const Args& args) {
+  HwOptions hw_options;
+  std::string path, device_name, output_dir;
+  std::vector<std::string> input_specs;
+  bool timing_only = false, no_verify = false;
+  po::options_description desc("exec options");
+  desc.add_options()("program", po::value(&path)->required()->value_name("PROGRAM"),
+                     ".npub file or assembly text")(
+      "device,d", po::value(&device_name)->value_name("PE"),
+      "npu0pe0, npu0pe1 or npu0pe0-1 (default: npu0pe0, or npu0pe0-1 for fused programs)")(
+      "input,i", po::value(&input_specs)->composing()->value_name("NAME=FILE"),
+      "raw input bytes (default: deterministic random)")(
+      "output-dir", po::value(&output_dir)->value_name("DIR"), "write each output as NAME.bin")(
+      "timing-only", po::bool_switch(&timing_only), "skip the arithmetic (same cycles, faster)")(
+      "no-verify", po::bool_switch(&no_verify),
+      "skip the verifier: the device itself must catch the program's errors");
+  add_hw_options(desc, hw_options);
+  po::positional_options_description pos;
+  pos.add("program", 1);
+  parse_options(args, "npusim exec PROGRAM [options]", desc, pos);
+
+  const isa::HwParams hw = resolve_hw(hw_options);
+  const isa::Program program = read_program(path, hw);
+  if (device_name.empty()) device_name = program.mode == isa::Mode::kFused ? "npu0pe0-1" : "npu0pe0";
+  const auto inputs = gather_inputs(program, input_specs);
+
+  driver::Device device(sim::in_process_device({hw, timing_only}));
+  auto context = device.open(device_name);
+  runtime::LoadedProgram loaded(device, program, hw, !no_verify);
+  const runtime::RunOutcome r = runtime::run_once(*context, loaded, inputs);
+
+  std::cout << "program    " << path << " (" << isa::mode_name(program.mode) << ", "
+            << program.inputs.size() << " inputs, " << program.outputs.size() << " outputs)\n"
+            << "device     " << device_name << " (" << hw.name << ", " << hw.array_rows << "x"
+            << hw.array_cols << " array, " << hw.clock_hz / 1'000'000 << " MHz"
+            << (timing_only ? ", timing-only" : "") << ")\n"
+            << "h2d        " << r.h2d.cycles() << " cycles  " << micros(r.h2d.cycles(), hw) << "\n"
+            << "run        " << r.run.cycles() << " cycles  " << micros(r.run.cycles(), hw) << "\n"
+            << "d2h        " << r.d2h.cycles() << " cycles  " << micros(r.d2h.cycles(), hw) << "\n"
+            << "total      " << r.total_cycles() << " cycles  " << micros(r.total_cycles(), hw)
+            << "\n";
+  print_counters(device, context->pe_mask());
+  if (!output_dir.empty()) {
+    std::filesystem::create_directories(output_dir);
+    for (size_t i = 0; i < program.outputs.size(); ++i) {
+      const std::string file = output_dir + "/" + program.outputs[i].name + ".bin";
+      std::ofstream out(file, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(r.outputs[i].data()),
+                static_cast<std::streamsize>(r.outputs[i].size()));
+      if (!out) throw std::runtime_error("cannot write " + file);
+      std::cout << "output     " << file << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace npusim::cli

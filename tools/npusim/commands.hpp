@@ -1,0 +1,23 @@
+// The npusim subcommands. Each takes its own arguments (argv after the
+// subcommand name) and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace npusim::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_info(const Args& args);
+int cmd_asm(const Args& args);
+int cmd_disasm(const Args& args);
+int cmd_exec(const Args& args);
+
+// A usage error: printed with the subcommand's help, exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace npusim::cli

@@ -1,0 +1,55 @@
+// npusim: the command line of the NPU simulator.
+#include <spdlog/spdlog.h>
+
+#include <boost/program_options/errors.hpp>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+
+namespace {
+
+const char* kUsage = R"(usage: npusim COMMAND [options]
+
+commands:
+  info      show the simulated device, its PEs and parameters
+  asm       assemble program text into a .npub file
+  disasm    print a .npub program as assembly text
+  exec      run a program (.npub or assembly text) on the simulated device
+
+Run "npusim COMMAND --help" for a command's options.
+)";
+
+using Command = int (*)(const npusim::cli::Args&);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::map<std::string, Command> commands = {{"info", npusim::cli::cmd_info},
+                                                   {"asm", npusim::cli::cmd_asm},
+                                                   {"disasm", npusim::cli::cmd_disasm},
+                                                   {"exec", npusim::cli::cmd_exec}};
+  auto it = commands.find(argv[1]);
+  if (it == commands.end()) {
+    std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;
+    return 2;
+  }
+  try {
+    return it->second(npusim::cli::Args(argv + 2, argv + argc));
+  } catch (const npusim::cli::UsageError& e) {
+    std::cerr << "npusim " << argv[1] << ": " << e.what() << "\n";
+    return 2;
+  } catch (const boost::program_options::error& e) {
+    std::cerr << "npusim " << argv[1] << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "npusim " << argv[1] << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}

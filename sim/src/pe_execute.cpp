@@ -15,6 +15,13 @@ bool is_compute(Opcode op) {
   return (static_cast<uint8_t>(op) & 0xF0) == 0x10 || (static_cast<uint8_t>(op) & 0xF0) == 0x20;
 }
 bool is_dma(Opcode op) { return static_cast<uint8_t>(op) >= 0x01 && static_cast<uint8_t>(op) <= 0x04; }
+// Optional operands (bias without bias_en, a multiplier table without
+// per_channel) are not addresses at all and must not be relocated.
+bool operand_used(const isa::Instruction& in, Field f) {
+  if (f == Field::kBias) return in[Field::kBiasEn] != 0;
+  if (f == Field::kParams) return in[Field::kPerChannel] != 0;
+  return true;
+}
 }  // namespace
 
 bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
@@ -152,7 +159,7 @@ bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) 
   const uint64_t own = t.fused() ? slot * size : 0;
   isa::Instruction local = in;
   for (const isa::FieldSpec& f : isa::info(in.op).fields) {
-    if (f.kind != isa::FieldKind::kSramAddr) continue;
+    if (f.kind != isa::FieldKind::kSramAddr || !operand_used(in, f.field)) continue;
     if (local.u(f.field) < own) {
       err.code = ErrorCode::kAddressOutOfRange;
       err.address = local.u(f.field);

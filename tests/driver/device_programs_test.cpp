@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/device_fixture.hpp"
+#include "common/instructions.hpp"
 #include "common/naive_ops.hpp"
 #include "common/program_builder.hpp"
 
@@ -17,18 +18,14 @@ using isa::Field;
 using isa::Opcode;
 using F = Field;
 
-isa::Instruction load(uint64_t dram_base, uint64_t off, uint64_t sram, uint64_t bytes) {
-  return isa::make(Opcode::kDmaLoad, {{F::kDramBase, int64_t(dram_base)}, {F::kDramOff, int64_t(off)},
-                                      {F::kSram, int64_t(sram)}, {F::kLen0, int64_t(bytes)},
-                                      {F::kCnt1, 1}, {F::kCnt2, 1}});
+isa::Instruction load(uint64_t base, uint64_t off, uint64_t sram, uint64_t bytes) {
+  return dma_load(base, off, sram, bytes);
 }
 isa::Instruction store(uint64_t off, uint64_t sram, uint64_t bytes) {
-  isa::Instruction in = load(isa::kBaseIo, off, sram, bytes);
-  in.op = Opcode::kDmaStore;
-  return in;
+  return dma_store(isa::kBaseIo, off, sram, bytes);
 }
-isa::Instruction signal(int sem) { return isa::make(Opcode::kSemSignal, {{F::kSem, sem}}); }
-isa::Instruction wait(int sem) { return isa::make(Opcode::kSemWait, {{F::kSem, sem}}); }
+isa::Instruction signal(int sem) { return sem_signal(sem); }
+isa::Instruction wait(int sem) { return sem_wait(sem); }
 
 // Per-channel multiplier table as the vector unit reads it: {mult, shift} int32 pairs.
 std::vector<uint8_t> multiplier_table(const std::vector<isa::FixedMultiplier>& m) {
@@ -68,10 +65,7 @@ TEST_F(DeviceProgramTest, MatmulIsBitExactAndTakesTheHandComputedCycles) {
       .emit(Engine::kLoad, load(isa::kBaseWeights, p_off, 0x4000, n * 8))
       .emit(Engine::kLoad, signal(0));
   b.emit(Engine::kCompute, wait(0))
-      .emit(Engine::kCompute,
-            isa::make(Opcode::kMatMul, {{F::kSrc, 0}, {F::kWgt, 0x1000}, {F::kDst, 0x2000},
-                                        {F::kM, m}, {F::kK, k}, {F::kN, n}, {F::kSrcSigned, 1},
-                                        {F::kWgtSigned, 1}}))
+      .emit(Engine::kCompute, matmul(0, 0x1000, 0x2000, m, k, n))
       .emit(Engine::kCompute, requant(0x2000, 0x3000, m, n, 0x4000))
       .emit(Engine::kCompute, signal(1));
   b.emit(Engine::kStore, wait(1)).emit(Engine::kStore, store(1024, 0x3000, m * n));

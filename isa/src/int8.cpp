@@ -29,24 +29,6 @@ FixedMultiplier quantize_multiplier(double scale) {
   return {static_cast<int32_t>(mult), exponent};
 }
 
-int64_t div_round_half_even(int64_t num, int64_t den) {
-  if (den == 0) throw std::invalid_argument("div_round_half_even: division by zero");
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  int64_t q = num / den;
-  int64_t r = num % den;  // same sign as num
-  if (r < 0) {            // floor division
-    q -= 1;
-    r += den;
-  }
-  // now num = q*den + r with 0 <= r < den
-  const int64_t twice = 2 * r;
-  if (twice > den || (twice == den && (q & 1))) q += 1;
-  return q;
-}
-
 namespace {
 // round_half_even(v / 2^n) for n >= 0, on 128-bit values.
 int128 shift_round_half_even(int128 v, int n) {
@@ -60,12 +42,38 @@ int128 shift_round_half_even(int128 v, int n) {
   return q;
 }
 
+// round_half_even(num / den) for den > 0. Comparing r with den - r instead
+// of 2*r with den keeps the test free of overflow for any den < 2^127.
+int128 div_round_half_even_128(int128 num, int128 den) {
+  int128 q = num / den;
+  int128 r = num % den;  // same sign as num
+  if (r < 0) {           // floor division: num = q*den + r with 0 <= r < den
+    q -= 1;
+    r += den;
+  }
+  const int128 rest = den - r;
+  if (r > rest || (r == rest && (q & 1))) q += 1;
+  return q;
+}
+
 int64_t clamp_to_int64(int128 v) {
   if (v > INT64_MAX) return INT64_MAX;
   if (v < INT64_MIN) return INT64_MIN;
   return static_cast<int64_t>(v);
 }
 }  // namespace
+
+// Widened to 128 bits so that INT64_MIN operands negate safely; the only
+// unrepresentable quotient (INT64_MIN / -1) saturates like requantize does.
+int64_t div_round_half_even(int64_t num, int64_t den) {
+  if (den == 0) throw std::invalid_argument("div_round_half_even: division by zero");
+  int128 n = num, d = den;
+  if (d < 0) {
+    n = -n;
+    d = -d;
+  }
+  return clamp_to_int64(div_round_half_even_128(n, d));
+}
 
 int64_t requantize(int64_t x, int32_t mult, int32_t shift) {
   const int128 product = static_cast<int128>(x) * mult;
@@ -82,19 +90,16 @@ int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor) 
     den <<= n;
   else
     num <<= -n;
-  int128 q = num / den;
-  int128 r = num % den;
-  if (r < 0) {
-    q -= 1;
-    r += den;
-  }
-  if (2 * r > den || (2 * r == den && (q & 1))) q += 1;
-  return clamp_to_int64(q);
+  return clamp_to_int64(div_round_half_even_128(num, den));
 }
 
 int32_t requantize_to_8bit(int64_t acc, FixedMultiplier m, int32_t zero_point, bool out_signed,
                            int32_t clamp_lo, int32_t clamp_hi) {
-  const int64_t v = zero_point + requantize(acc, m.mult, m.shift);
+  // Saturate to int32 first: adding the zero point to a clamped int64 could
+  // wrap. With zero points of 16 bits (the ISA's), int32 saturation does not
+  // change the 8-bit result.
+  const int64_t scaled = saturate(requantize(acc, m.mult, m.shift), INT32_MIN, INT32_MAX);
+  const int64_t v = zero_point + scaled;
   const int64_t lo = std::max<int64_t>(clamp_lo, qmin(out_signed));
   const int64_t hi = std::min<int64_t>(clamp_hi, qmax(out_signed));
   return static_cast<int32_t>(saturate(v, lo, hi));

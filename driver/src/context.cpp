@@ -8,11 +8,15 @@ namespace npusim::driver {
 namespace reg = isa::reg;
 
 Context::Context(Device& device, std::string pe_name, uint32_t pe_mask, int queue)
-    : device_(device), pe_name_(std::move(pe_name)), pe_mask_(pe_mask), queue_(queue),
-      epoch_(device.reset_epoch_), completions_(kRingEntries) {
+    : device_(device),
+      pe_name_(std::move(pe_name)),
+      pe_mask_(pe_mask),
+      queue_(queue),
+      epoch_(device.reset_epoch_),
+      completions_(kRingEntries) {
   ring_ = device_.allocate(kRingEntries * sizeof(reg::Command));
-  completions_iova_ =
-      device_.register_host_buffer(completions_.data(), completions_.size() * sizeof(reg::Completion));
+  completions_iova_ = device_.register_host_buffer(completions_.data(),
+                                                   completions_.size() * sizeof(reg::Completion));
   setup_queue();
 }
 
@@ -56,8 +60,12 @@ void Context::poll() {
 uint32_t Context::submit(reg::Command cmd) {
   if (epoch_ != device_.reset_epoch_) setup_queue();  // the queue was lost in a reset
   if (submitted_ - consumed_ >= kRingEntries)
-    device_.wait_until([&] { poll(); return submitted_ - consumed_ < kRingEntries; },
-                       std::chrono::seconds(60), "room in the command ring of " + pe_name_);
+    device_.wait_until(
+        [&] {
+          poll();
+          return submitted_ - consumed_ < kRingEntries;
+        },
+        std::chrono::seconds(60), "room in the command ring of " + pe_name_);
   cmd.tag = submitted_;
   const uint64_t slot = ring_ + uint64_t((submitted_ - seq_base_) % kRingEntries) * sizeof cmd;
   device_.write_memory(slot, &cmd, sizeof cmd);
@@ -78,7 +86,12 @@ reg::Completion Context::wait(uint32_t seq, std::chrono::milliseconds timeout) {
     throw DriverError(ErrorKind::kInvalidArgument, what + " was never submitted");
   if (!finished_.count(seq) && (epoch_ != device_.reset_epoch_ || seq < seq_base_))
     throw DriverError(ErrorKind::kDevice, what + " was dropped by a device reset");
-  device_.wait_until([&] { poll(); return finished_.count(seq) > 0; }, timeout, what);
+  device_.wait_until(
+      [&] {
+        poll();
+        return finished_.count(seq) > 0;
+      },
+      timeout, what);
   const reg::Completion c = finished_[seq];
   finished_.erase(seq);
   if (c.status != 0) {

@@ -15,9 +15,12 @@ std::string hex(uint64_t v) {
 }
 const char* engine_name(int e) {
   switch (e) {
-    case 0: return "load";
-    case 1: return "compute";
-    case 2: return "store";
+    case 0:
+      return "load";
+    case 1:
+      return "compute";
+    case 2:
+      return "store";
   }
   return "command processor";
 }
@@ -26,13 +29,15 @@ const char* engine_name(int e) {
 std::string DeviceFault::message() const {
   std::string m = reg::error_name(code);
   switch (code) {
-    case reg::ErrorCode::kNone: return m;
+    case reg::ErrorCode::kNone:
+      return m;
     case reg::ErrorCode::kBadRegister:
       return m + ": register offset " + hex(info) + " is unmapped or read-only";
     case reg::ErrorCode::kBadCommand:
     case reg::ErrorCode::kBadProgram:
       return m + " on queue " + std::to_string(queue) + " (address " + hex(address) + ")";
-    default: break;
+    default:
+      break;
   }
   std::string where = "pe" + std::to_string(pe) + " " + engine_name(engine) + " engine";
   if (code == reg::ErrorCode::kSemaphoreDeadlock)
@@ -74,8 +79,12 @@ DeviceInfo Device::info() {
   return i;
 }
 
-uint32_t Device::read_register(uint32_t offset) { return transport_->read32(offset); }
-void Device::write_register(uint32_t offset, uint32_t value) { transport_->write32(offset, value); }
+uint32_t Device::read_register(uint32_t offset) {
+  return transport_->read32(offset);
+}
+void Device::write_register(uint32_t offset, uint32_t value) {
+  transport_->write32(offset, value);
+}
 
 Counters Device::counters(int pe) {
   if (pe < 0 || pe >= num_pes_)
@@ -86,16 +95,15 @@ Counters Device::counters(int pe) {
     const uint64_t lo = transport_->read32(base + r);  // latches the high half
     return lo | uint64_t(transport_->read32(base + r + 4)) << 32;
   };
-  return {read64(reg::kPeCyclesLo),  read64(reg::kPeTaskCyclesLo), read64(reg::kPeTensorCyclesLo),
+  return {read64(reg::kPeCyclesLo),   read64(reg::kPeTaskCyclesLo), read64(reg::kPeTensorCyclesLo),
           read64(reg::kPeDmaBytesLo), read64(reg::kPeDmaBusyLo),    read64(reg::kPeSramBytesLo)};
 }
 
 uint32_t Device::claim(const std::string& pe_name, int& queue) {
   const std::string prefix = name_ + "pe";
   if (pe_name.rfind(prefix, 0) != 0)
-    throw DriverError(ErrorKind::kInvalidArgument,
-                      "unknown PE \"" + pe_name + "\" (expected " + prefix + "N or " + prefix +
-                          "0-1)");
+    throw DriverError(ErrorKind::kInvalidArgument, "unknown PE \"" + pe_name + "\" (expected " +
+                                                       prefix + "N or " + prefix + "0-1)");
   const std::string rest = pe_name.substr(prefix.size());
   uint32_t mask = 0;
   if (rest == "0-1" && num_pes_ >= 2)
@@ -103,9 +111,9 @@ uint32_t Device::claim(const std::string& pe_name, int& queue) {
   else if (rest.size() == 1 && rest[0] >= '0' && rest[0] - '0' < num_pes_)
     mask = 1u << (rest[0] - '0');
   if (!mask)
-    throw DriverError(ErrorKind::kInvalidArgument,
-                      "unknown PE \"" + pe_name + "\" on " + name_ + " with " +
-                          std::to_string(num_pes_) + " PEs");
+    throw DriverError(ErrorKind::kInvalidArgument, "unknown PE \"" + pe_name + "\" on " + name_ +
+                                                       " with " + std::to_string(num_pes_) +
+                                                       " PEs");
   if (claimed_pes_ & mask)
     throw DriverError(ErrorKind::kBusy, pe_name + " is busy: already opened by another runner");
   const uint32_t free_queues = ~claimed_queues_ & ((1u << reg::kMaxQueues) - 1);

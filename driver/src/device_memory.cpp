@@ -5,7 +5,9 @@ namespace npusim::driver {
 
 namespace {
 constexpr uint64_t kAlign = 4096;
-uint64_t align_up(uint64_t v) { return (v + kAlign - 1) & ~(kAlign - 1); }
+uint64_t align_up(uint64_t v) {
+  return (v + kAlign - 1) & ~(kAlign - 1);
+}
 }  // namespace
 
 uint64_t Device::allocate(uint64_t bytes) {
@@ -17,10 +19,10 @@ uint64_t Device::allocate(uint64_t bytes) {
     candidate = std::max(candidate, align_up(addr + len));
   }
   if (candidate + size > dram_size_)
-    throw DriverError(ErrorKind::kOutOfMemory,
-                      name_ + ": out of device memory allocating " + std::to_string(bytes) +
-                          " bytes (" + std::to_string(dram_in_use()) + " of " +
-                          std::to_string(dram_size_) + " bytes in use)");
+    throw DriverError(ErrorKind::kOutOfMemory, name_ + ": out of device memory allocating " +
+                                                   std::to_string(bytes) + " bytes (" +
+                                                   std::to_string(dram_in_use()) + " of " +
+                                                   std::to_string(dram_size_) + " bytes in use)");
   allocations_[candidate] = size;
   return candidate;
 }
@@ -28,9 +30,9 @@ uint64_t Device::allocate(uint64_t bytes) {
 void Device::release(uint64_t addr) {
   std::lock_guard lock(mutex_);
   if (allocations_.erase(addr) != 1)
-    throw DriverError(ErrorKind::kInvalidArgument,
-                      name_ + ": release of device address " + std::to_string(addr) +
-                          " that was not allocated");
+    throw DriverError(
+        ErrorKind::kInvalidArgument,
+        name_ + ": release of device address " + std::to_string(addr) + " that was not allocated");
 }
 
 uint64_t Device::dram_in_use() const {
@@ -59,6 +61,8 @@ uint64_t Device::register_host_buffer(void* data, size_t bytes) {
   return transport_->map_host(data, bytes);
 }
 
-void Device::unregister_host_buffer(uint64_t iova) { transport_->unmap_host(iova); }
+void Device::unregister_host_buffer(uint64_t iova) {
+  transport_->unmap_host(iova);
+}
 
 }  // namespace npusim::driver

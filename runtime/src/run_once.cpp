@@ -49,8 +49,9 @@ RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
   for (size_t i = 0; i < inputs.size(); ++i) {
     const isa::TensorInfo& t = p.inputs[i];
     if (inputs[i].size() != t.bytes())
-      throw std::invalid_argument("input \"" + t.name + "\" has " + std::to_string(inputs[i].size()) +
-                                  " bytes, expected " + std::to_string(t.bytes()));
+      throw std::invalid_argument("input \"" + t.name + "\" has " +
+                                  std::to_string(inputs[i].size()) + " bytes, expected " +
+                                  std::to_string(t.bytes()));
     std::copy(inputs[i].begin(), inputs[i].end(), host.begin() + t.io_offset);
     to_device.push_back(copy_command(reg::CommandOp::kH2D, iova + t.io_offset,
                                      lp.io_address() + t.io_offset, t.bytes()));

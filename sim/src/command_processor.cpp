@@ -57,8 +57,9 @@ void CommandProcessor::queue_thread(int q) {
     if (read_dram(slot_addr, &cmd, sizeof cmd)) status = execute(q, cmd, info);
     if (stale(generation)) continue;  // the device was reset meanwhile: no completion
     if (status == ErrorCode::kBadCommand) hooks_.error({status, info, 0, 0xFF, slot_addr}, q);
-    const Completion c{cmd.tag, static_cast<uint32_t>(status), start,
-                       ctx_.to_cycles(sc_core::sc_time_stamp()), info, 0};
+    const Completion c{cmd.tag, static_cast<uint32_t>(status),
+                       start,   ctx_.to_cycles(sc_core::sc_time_stamp()),
+                       info,    0};
     if (!write_completion(q, c)) continue;
     ++s.done;
     queue_progress_.notify(sc_core::SC_ZERO_TIME);
@@ -69,8 +70,10 @@ void CommandProcessor::queue_thread(int q) {
 ErrorCode CommandProcessor::execute(int q, const Command& cmd, uint32_t& info) {
   queue_abort_[q].clear();
   switch (static_cast<CommandOp>(cmd.op)) {
-    case CommandOp::kNop: return ErrorCode::kNone;
-    case CommandOp::kRun: return run_program(q, cmd, info);
+    case CommandOp::kNop:
+      return ErrorCode::kNone;
+    case CommandOp::kRun:
+      return run_program(q, cmd, info);
     case CommandOp::kWaitQueue: {
       if (cmd.a >= isa::reg::kMaxQueues) return ErrorCode::kBadCommand;
       const uint64_t generation = generation_;

@@ -45,8 +45,7 @@ class CommandProcessor : public sc_core::sc_module {
   void queue_thread(int q);
   isa::reg::ErrorCode execute(int q, const isa::reg::Command& cmd, uint32_t& info);
   isa::reg::ErrorCode run_program(int q, const isa::reg::Command& cmd, uint32_t& info);
-  isa::reg::ErrorCode load_streams(Task& task, const isa::reg::ProgramTable& table,
-                                   uint32_t& info);
+  isa::reg::ErrorCode load_streams(Task& task, const isa::reg::ProgramTable& table, uint32_t& info);
   void supervise(Task& task);
   bool write_completion(int q, const isa::reg::Completion& c);
   bool read_dram(uint64_t addr, void* data, size_t len);

@@ -26,7 +26,8 @@ ErrorCode CommandProcessor::load_streams(Task& task, const isa::reg::ProgramTabl
           pos += isa::decode_one(words, pos, in, code.size());
         } catch (const isa::IsaError&) {
           info = static_cast<uint32_t>(code.size());
-          task.error = {ErrorCode::kIllegalInstruction, info, task.pes[slot], e, ref.addr + pos * 4};
+          task.error = {ErrorCode::kIllegalInstruction, info, task.pes[slot], e,
+                        ref.addr + pos * 4};
           return ErrorCode::kIllegalInstruction;
         }
         code.push_back(in);

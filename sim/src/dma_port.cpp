@@ -52,11 +52,15 @@ bool DmaPort::untimed_dram(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, u
 }
 
 namespace {
-bool timed_on_dram(Route r) { return r == Route::kDramToSram || r == Route::kSramToDram; }
+bool timed_on_dram(Route r) {
+  return r == Route::kDramToSram || r == Route::kSramToDram;
+}
 bool reads_timed_side(Route r) {
   return r == Route::kDramToSram || r == Route::kHostToDram || r == Route::kHostToSram;
 }
-bool local_other_side(Route r) { return r != Route::kHostToDram && r != Route::kDramToHost; }
+bool local_other_side(Route r) {
+  return r != Route::kHostToDram && r != Route::kDramToHost;
+}
 }  // namespace
 
 DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const AbortSignal& abort,

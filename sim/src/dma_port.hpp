@@ -3,10 +3,10 @@
 // bandwidth channel, so concurrent DMA engines share bandwidth.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <vector>
 
 #include "abort_signal.hpp"

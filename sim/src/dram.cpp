@@ -23,9 +23,10 @@ void Dram::reset() {
   // only the pages a program touches.
   if (storage_) munmap(storage_, size_);
   size_ = ctx_.hw.dram_size;
-  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
-  if (p == MAP_FAILED) throw std::runtime_error("cannot reserve device DRAM of the configured size");
+  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    throw std::runtime_error("cannot reserve device DRAM of the configured size");
   storage_ = static_cast<uint8_t*>(p);
   channel_.reset();
 }

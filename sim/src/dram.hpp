@@ -2,9 +2,9 @@
 // Storage is reserved lazily (untouched pages cost no host memory).
 #pragma once
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "bandwidth_channel.hpp"
 #include "device_context.hpp"

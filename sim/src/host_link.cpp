@@ -19,7 +19,9 @@ uint64_t HostLink::map(void* data, uint64_t bytes) {
   return iova;
 }
 
-bool HostLink::unmap(uint64_t iova) { return mappings_.erase(iova) == 1; }
+bool HostLink::unmap(uint64_t iova) {
+  return mappings_.erase(iova) == 1;
+}
 
 void HostLink::reset() {
   to_device_.reset();

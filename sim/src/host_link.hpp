@@ -3,12 +3,12 @@
 // bandwidth channel per direction.
 #pragma once
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 #include <functional>
 #include <map>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "bandwidth_channel.hpp"
 #include "device_context.hpp"
@@ -23,7 +23,7 @@ struct RegisterFile {
 
 class HostLink : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<HostLink> mmio;                  // host -> device registers
+  tlm_utils::simple_target_socket<HostLink> mmio;                    // host -> device registers
   tlm_utils::multi_passthrough_target_socket<HostLink> host_memory;  // device -> host memory
 
   HostLink(sc_core::sc_module_name name, const DeviceContext& ctx, RegisterFile regs);

@@ -3,13 +3,13 @@
 // waits for an interrupt or spends host time (conservative synchronisation).
 #include "npusim/sim/in_process_device.hpp"
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
 #include <mutex>
 #include <stdexcept>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "platform.hpp"
 #include "simulation_thread.hpp"
@@ -104,7 +104,8 @@ class InProcessDevice : public isa::Transport {
     std::promise<void> done;
     auto future = done.get_future();
     sim_.post([this, ps, &done] {
-      const sc_core::sc_time target = sc_core::sc_time_stamp() + sc_core::sc_time(double(ps), sc_core::SC_PS);
+      const sc_core::sc_time target =
+          sc_core::sc_time_stamp() + sc_core::sc_time(double(ps), sc_core::SC_PS);
       run_until(target, done);
     });
     future.get();
@@ -186,4 +187,6 @@ std::shared_ptr<isa::Transport> in_process_device(const DeviceConfig& config) {
 
 // libsystemc's own main() calls sc_main; npusim's programs have their own
 // main() and never reach it, but the symbol must exist to link.
-int sc_main(int, char*[]) { return 0; }
+int sc_main(int, char*[]) {
+  return 0;
+}

@@ -5,7 +5,10 @@
 namespace npusim::sim {
 
 Pe::Pe(sc_core::sc_module_name name, int index, const DeviceContext& ctx)
-    : sc_module(name), load_dma("load_dma", ctx), store_dma("store_dma", ctx), index_(index),
+    : sc_module(name),
+      load_dma("load_dma", ctx),
+      store_dma("store_dma", ctx),
+      index_(index),
       ctx_(ctx) {
   SC_THREAD(load_thread);
   SC_THREAD(compute_thread);

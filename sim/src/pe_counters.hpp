@@ -14,7 +14,10 @@ struct CounterValues {
 
 class PeCounters {
  public:
-  void reset(const sc_core::sc_time& now) { *this = PeCounters(); since_reset_ = now; }
+  void reset(const sc_core::sc_time& now) {
+    *this = PeCounters();
+    since_reset_ = now;
+  }
 
   void task_begin(const sc_core::sc_time& now) {
     task_since_ = now;
@@ -37,7 +40,9 @@ class PeCounters {
 
   // Values at `now`, counting intervals still open.
   CounterValues read(const sc_core::sc_time& now, uint64_t cycle_ps) const {
-    auto cyc = [&](const sc_core::sc_time& t) { return static_cast<uint64_t>(t.value()) / cycle_ps; };
+    auto cyc = [&](const sc_core::sc_time& t) {
+      return static_cast<uint64_t>(t.value()) / cycle_ps;
+    };
     sc_core::sc_time task = task_, dma = dma_busy_;
     if (task_open_) task += now - task_since_;
     if (dma_active_ > 0) dma += now - dma_since_;

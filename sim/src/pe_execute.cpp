@@ -6,15 +6,17 @@
 
 namespace npusim::sim {
 
-using isa::reg::ErrorCode;
 using isa::Field;
 using isa::Opcode;
+using isa::reg::ErrorCode;
 
 namespace {
 bool is_compute(Opcode op) {
   return (static_cast<uint8_t>(op) & 0xF0) == 0x10 || (static_cast<uint8_t>(op) & 0xF0) == 0x20;
 }
-bool is_dma(Opcode op) { return static_cast<uint8_t>(op) >= 0x01 && static_cast<uint8_t>(op) <= 0x04; }
+bool is_dma(Opcode op) {
+  return static_cast<uint8_t>(op) >= 0x01 && static_cast<uint8_t>(op) <= 0x04;
+}
 // Optional operands (bias without bias_en, a multiplier table without
 // per_channel) are not addresses at all and must not be relocated.
 bool operand_used(const isa::Instruction& in, Field f) {
@@ -124,15 +126,17 @@ bool Pe::dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err)
     for (uint64_t i2 = 0; i2 < cnt2; ++i2) {
       for (uint64_t i1 = 0; i1 < cnt1; ++i1) {
         const uint64_t d = dram + i2 * in.u(Field::kDStride2) + i1 * in.u(Field::kDStride1);
-        const uint64_t s = in.u(Field::kSram) + i2 * in.u(Field::kSStride2) +
-                           i1 * in.u(Field::kSStride1);
+        const uint64_t s =
+            in.u(Field::kSram) + i2 * in.u(Field::kSStride2) + i1 * in.u(Field::kSStride1);
         uint8_t* p = sram_at(t, s, len0);
         if (!p) {
           err.code = ErrorCode::kAddressOutOfRange;
           err.address = s;
           return false;
         }
-        for_chunks(len0, burst, [&](uint64_t o, uint64_t n) { pieces.push_back({d + o, p + o, 0, n}); });
+        for_chunks(len0, burst, [&](uint64_t o, uint64_t n) {
+          pieces.push_back({d + o, p + o, 0, n});
+        });
       }
     }
   }
@@ -141,7 +145,8 @@ bool Pe::dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err)
   for (const Piece& p : pieces) bytes += p.len;
   counters.dma_begin(sc_core::sc_time_stamp());
   sc_core::wait(ctx_.cycles(ctx_.hw.dma_setup_cycles), t.abort.event);
-  DmaResult r = t.abort.raised ? DmaResult{true, true, 0} : port.move(route, pieces, t.abort, ctx_.functional);
+  DmaResult r = t.abort.raised ? DmaResult{true, true, 0}
+                               : port.move(route, pieces, t.abort, ctx_.functional);
   counters.dma_end(sc_core::sc_time_stamp());
   counters.dma_bytes(bytes);
   if (!r.ok) {

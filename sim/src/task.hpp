@@ -25,8 +25,8 @@ struct Task {
   int queue = 0;
   uint32_t tag = 0;
   int num_slots = 1;
-  std::array<int, 2> pes{0, 0};     // slot -> PE index
-  std::array<uint64_t, 4> base{};   // base registers from the RUN command
+  std::array<int, 2> pes{0, 0};    // slot -> PE index
+  std::array<uint64_t, 4> base{};  // base registers from the RUN command
   std::array<std::array<std::vector<isa::Instruction>, isa::kNumEngines>, 2> code;
 
   AbortSignal abort;

@@ -10,7 +10,9 @@ namespace {
 
 using isa::Field;
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 // A GEMM-shaped job for the array: `groups` independent products, each
 // reducing over `reduction` and producing `outputs` channels for `pixels` rows.
@@ -21,12 +23,12 @@ struct MatrixJob {
 MatrixJob matrix_job(const isa::Instruction& in) {
   if (in.op == isa::Opcode::kMatMul) return {1, in.u(Field::kK), in.u(Field::kN), in.u(Field::kM)};
   const uint64_t g = std::max<uint64_t>(1, in.u(Field::kGroups));
-  const int64_t oh = isa::kernels::conv_out_size(in[Field::kInH], in[Field::kPadT],
-                                                 in[Field::kPadB], in[Field::kKH],
-                                                 in[Field::kStrideH], in[Field::kDilH]);
-  const int64_t ow = isa::kernels::conv_out_size(in[Field::kInW], in[Field::kPadL],
-                                                 in[Field::kPadR], in[Field::kKW],
-                                                 in[Field::kStrideW], in[Field::kDilW]);
+  const int64_t oh =
+      isa::kernels::conv_out_size(in[Field::kInH], in[Field::kPadT], in[Field::kPadB],
+                                  in[Field::kKH], in[Field::kStrideH], in[Field::kDilH]);
+  const int64_t ow =
+      isa::kernels::conv_out_size(in[Field::kInW], in[Field::kPadL], in[Field::kPadR],
+                                  in[Field::kKW], in[Field::kStrideW], in[Field::kDilW]);
   return {g, in.u(Field::kInC) / g * in.u(Field::kKH) * in.u(Field::kKW), in.u(Field::kOutC) / g,
           static_cast<uint64_t>(std::max<int64_t>(0, oh) * std::max<int64_t>(0, ow))};
 }
@@ -54,10 +56,14 @@ uint64_t output_stationary(const MatrixJob& j, uint64_t rows, uint64_t cols) {
 uint64_t vector_work(const isa::Instruction& in) {
   const uint64_t e = isa::kernels::vector_elements(in);
   switch (in.op) {
-    case isa::Opcode::kVecPool: return e * in.u(Field::kKH) * in.u(Field::kKW);
-    case isa::Opcode::kVecResize: return in[Field::kMode] == 4 ? 4 * e : e;
-    case isa::Opcode::kVecCopy: return e * std::max<uint64_t>(1, in.u(Field::kElem));
-    default: return e;
+    case isa::Opcode::kVecPool:
+      return e * in.u(Field::kKH) * in.u(Field::kKW);
+    case isa::Opcode::kVecResize:
+      return in[Field::kMode] == 4 ? 4 * e : e;
+    case isa::Opcode::kVecCopy:
+      return e * std::max<uint64_t>(1, in.u(Field::kElem));
+    default:
+      return e;
   }
 }
 
@@ -78,8 +84,7 @@ uint64_t vector_cycles(const isa::Instruction& in, const isa::HwParams& hw) {
 }
 
 uint64_t compute_cycles(const isa::Instruction& in, const isa::HwParams& hw) {
-  if (in.op == isa::Opcode::kMatConv || in.op == isa::Opcode::kMatMul)
-    return matrix_cycles(in, hw);
+  if (in.op == isa::Opcode::kMatConv || in.op == isa::Opcode::kMatMul) return matrix_cycles(in, hw);
   return vector_cycles(in, hw);
 }
 

@@ -27,8 +27,8 @@ inline std::vector<int32_t> naive_matmul(const std::vector<uint8_t>& a,
 // HWC int8 input, [oc][kh][kw][c] int8 weights, int32 bias, square kernel,
 // stride 1, symmetric padding `pad`; output [h][w][oc] int32.
 inline std::vector<int32_t> naive_conv(const std::vector<uint8_t>& in, int h, int w, int c,
-                                       const std::vector<uint8_t>& wt, const std::vector<int32_t>& bias,
-                                       int oc, int k, int pad) {
+                                       const std::vector<uint8_t>& wt,
+                                       const std::vector<int32_t>& bias, int oc, int k, int pad) {
   const int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
   std::vector<int32_t> out(size_t(oh) * ow * oc);
   for (int y = 0; y < oh; ++y)
@@ -40,7 +40,8 @@ inline std::vector<int32_t> naive_conv(const std::vector<uint8_t>& in, int h, in
             const int iy = y + ky - pad, ix = x + kx - pad;
             if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
             for (int ci = 0; ci < c; ++ci)
-              s += int8_t(in[(iy * w + ix) * c + ci]) * int8_t(wt[((o * k + ky) * k + kx) * c + ci]);
+              s +=
+                  int8_t(in[(iy * w + ix) * c + ci]) * int8_t(wt[((o * k + ky) * k + kx) * c + ci]);
           }
         out[(y * ow + x) * oc + o] = s;
       }

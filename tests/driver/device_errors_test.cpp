@@ -51,7 +51,8 @@ TEST_F(DeviceErrorTest, UnknownOpcodeRaisesIllegalInstruction) {
   EXPECT_FALSE(isa::verify(p, hw).empty());
   const std::string msg = run_bad(p);
   EXPECT_NE(msg.find("illegal instruction at instruction 0 of the pe0 compute engine"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_EQ(device->last_fault().code, ErrorCode::kIllegalInstruction);
   expect_device_still_works();
 }
@@ -62,8 +63,10 @@ TEST_F(DeviceErrorTest, SramAddressOutOfRangeNamesEngineInstructionAndAddress) {
   b.emit(Engine::kLoad, dma_load(isa::kBaseWeights, 0, hw.sram_per_pe - 16, 64));
   b.add_weights(random_bytes(64, 1));
   const std::string msg = run_bad(b.build());
-  EXPECT_NE(msg.find("address out of range at instruction 1 of the pe0 load engine (address 0xfffff0)"),
-            std::string::npos) << msg;
+  EXPECT_NE(
+      msg.find("address out of range at instruction 1 of the pe0 load engine (address 0xfffff0)"),
+      std::string::npos)
+      << msg;
   expect_device_still_works();
 }
 
@@ -74,7 +77,8 @@ TEST_F(DeviceErrorTest, DramAddressOutOfRangeIsCaughtByTheDram) {
   b.emit(Engine::kLoad, in);
   const std::string msg = run_bad(b.build());
   EXPECT_NE(msg.find("address out of range at instruction 0 of the pe0 load engine"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   expect_device_still_works();
 }
 
@@ -116,7 +120,7 @@ TEST_F(DeviceErrorTest, APeIsOwnedExclusively) {
     EXPECT_NE(std::string(e.what()).find("npu0pe0 is busy"), std::string::npos);
   }
   EXPECT_THROW(device->open("npu0pe0-1"), driver::DriverError);  // fused needs pe0 too
-  auto other = device->open("npu0pe1");  // the other PE is free
+  auto other = device->open("npu0pe1");                          // the other PE is free
   first.reset();
   other.reset();
   EXPECT_NO_THROW(device->open("npu0pe0-1"));
@@ -135,7 +139,8 @@ TEST_F(DeviceErrorTest, UnknownPeNameIsRefused) {
 TEST_F(DeviceErrorTest, WaitTimesOutInWallClockTime) {
   // Many functional matrix instructions take wall time to simulate.
   ProgramBuilder b;
-  for (int i = 0; i < 400; ++i) b.emit(Engine::kCompute, matmul(0, 0x100000, 0x200000, 1024, 256, 256));
+  for (int i = 0; i < 400; ++i)
+    b.emit(Engine::kCompute, matmul(0, 0x100000, 0x200000, 1024, 256, 256));
   const isa::Program p = b.build();
   auto ctx = device->open("npu0pe0");
   runtime::LoadedProgram loaded(*device, p, hw);
@@ -146,7 +151,8 @@ TEST_F(DeviceErrorTest, WaitTimesOutInWallClockTime) {
   } catch (const driver::DriverError& e) {
     EXPECT_EQ(e.kind(), driver::ErrorKind::kTimeout);
     EXPECT_NE(std::string(e.what()).find("timed out after 1 ms waiting for command 0 on npu0pe0"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   device->reset();  // drops the long program
   EXPECT_THROW(ctx->wait(seq, std::chrono::seconds(5)), driver::DriverError);

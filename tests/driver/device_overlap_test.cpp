@@ -76,7 +76,7 @@ TEST_F(DeviceOverlapTest, FusedMatmulKeepsBothPesBusyAndFinishesFaster) {
   const driver::Counters pe0 = device->counters(0), pe1 = device->counters(1);
   std::cout << "single " << single << " fused " << fused << " tensor pe0 " << pe0.tensor_cycles
             << " pe1 " << pe1.tensor_cycles << "\n";
-  EXPECT_LT(fused * 10, single * 6);  // at least 1.67x faster
+  EXPECT_LT(fused * 10, single * 6);             // at least 1.67x faster
   EXPECT_GT(pe0.tensor_cycles * 10, fused * 8);  // each PE's matrix unit busy > 80 % of the run
   EXPECT_GT(pe1.tensor_cycles * 10, fused * 8);
 }
@@ -101,7 +101,8 @@ TEST_F(DeviceOverlapTest, TwoPesStreamingAtOnceEachGetHalfTheDramBandwidth) {
   const uint32_t s1 = pe1->submit(p1.run_command());
   const auto c0 = pe0->wait(s0, std::chrono::seconds(30));
   const auto c1 = pe1->wait(s1, std::chrono::seconds(30));
-  const uint64_t together0 = c0.end_cycle - c0.start_cycle, together1 = c1.end_cycle - c1.start_cycle;
+  const uint64_t together0 = c0.end_cycle - c0.start_cycle,
+                 together1 = c1.end_cycle - c1.start_cycle;
   std::cout << "alone " << solo << " together " << together0 << " / " << together1 << "\n";
   // Alone: 64 + 1024 bursts x 125 cycles. Together the bursts interleave.
   EXPECT_EQ(solo, 64u + 1024u * 125u);

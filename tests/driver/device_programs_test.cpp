@@ -24,8 +24,12 @@ isa::Instruction load(uint64_t base, uint64_t off, uint64_t sram, uint64_t bytes
 isa::Instruction store(uint64_t off, uint64_t sram, uint64_t bytes) {
   return dma_store(isa::kBaseIo, off, sram, bytes);
 }
-isa::Instruction signal(int sem) { return sem_signal(sem); }
-isa::Instruction wait(int sem) { return sem_wait(sem); }
+isa::Instruction signal(int sem) {
+  return sem_signal(sem);
+}
+isa::Instruction wait(int sem) {
+  return sem_wait(sem);
+}
 
 // Per-channel multiplier table as the vector unit reads it: {mult, shift} int32 pairs.
 std::vector<uint8_t> multiplier_table(const std::vector<isa::FixedMultiplier>& m) {
@@ -44,10 +48,15 @@ std::vector<isa::FixedMultiplier> channel_scales(int channels, double base) {
 }
 
 isa::Instruction requant(uint64_t src, uint64_t dst, int count, int channels, uint64_t params) {
-  return isa::make(Opcode::kVecRequant,
-                   {{F::kSrc, int64_t(src)}, {F::kDst, int64_t(dst)}, {F::kCount, count},
-                    {F::kChannels, channels}, {F::kPerChannel, 1}, {F::kParams, int64_t(params)},
-                    {F::kOutSigned, 1}, {F::kClampLo, -128}, {F::kClampHi, 127}});
+  return isa::make(Opcode::kVecRequant, {{F::kSrc, int64_t(src)},
+                                         {F::kDst, int64_t(dst)},
+                                         {F::kCount, count},
+                                         {F::kChannels, channels},
+                                         {F::kPerChannel, 1},
+                                         {F::kParams, int64_t(params)},
+                                         {F::kOutSigned, 1},
+                                         {F::kClampLo, -128},
+                                         {F::kClampHi, 127}});
 }
 
 class DeviceProgramTest : public DeviceTest {};
@@ -87,8 +96,8 @@ TEST_F(DeviceProgramTest, ConvTileIsBitExactAndTakesTheHandComputedCycles) {
   for (int o = 0; o < oc; ++o) bias[o] = (o - 16) * 37;
   const auto scales = channel_scales(oc, 1.0 / 256);
   ProgramBuilder b;
-  const uint64_t w_off = b.add_weights(wt);     // 4608 B
-  const uint64_t b_off = b.add_weights(as_bytes(bias));  // 128 B
+  const uint64_t w_off = b.add_weights(wt);                        // 4608 B
+  const uint64_t b_off = b.add_weights(as_bytes(bias));            // 128 B
   const uint64_t p_off = b.add_weights(multiplier_table(scales));  // 256 B
   ASSERT_EQ(p_off + 256, 4992u);
   b.input("x", {1, h, w, c}, 0).output("y", {1, h, w, oc}, 1024);
@@ -97,13 +106,28 @@ TEST_F(DeviceProgramTest, ConvTileIsBitExactAndTakesTheHandComputedCycles) {
       .emit(Engine::kLoad, load(isa::kBaseWeights, 0, wsram, 4992))
       .emit(Engine::kLoad, signal(0));
   b.emit(Engine::kCompute, wait(0))
-      .emit(Engine::kCompute,
-            isa::make(Opcode::kMatConv,
-                      {{F::kSrc, 0}, {F::kWgt, int64_t(wsram + w_off)}, {F::kBias, int64_t(wsram + b_off)},
-                       {F::kDst, 0x4000}, {F::kInH, h}, {F::kInW, w}, {F::kInC, c}, {F::kOutC, oc},
-                       {F::kKH, k}, {F::kKW, k}, {F::kStrideH, 1}, {F::kStrideW, 1}, {F::kDilH, 1},
-                       {F::kDilW, 1}, {F::kPadT, 1}, {F::kPadL, 1}, {F::kPadB, 1}, {F::kPadR, 1},
-                       {F::kGroups, 1}, {F::kSrcSigned, 1}, {F::kWgtSigned, 1}, {F::kBiasEn, 1}}))
+      .emit(Engine::kCompute, isa::make(Opcode::kMatConv, {{F::kSrc, 0},
+                                                           {F::kWgt, int64_t(wsram + w_off)},
+                                                           {F::kBias, int64_t(wsram + b_off)},
+                                                           {F::kDst, 0x4000},
+                                                           {F::kInH, h},
+                                                           {F::kInW, w},
+                                                           {F::kInC, c},
+                                                           {F::kOutC, oc},
+                                                           {F::kKH, k},
+                                                           {F::kKW, k},
+                                                           {F::kStrideH, 1},
+                                                           {F::kStrideW, 1},
+                                                           {F::kDilH, 1},
+                                                           {F::kDilW, 1},
+                                                           {F::kPadT, 1},
+                                                           {F::kPadL, 1},
+                                                           {F::kPadB, 1},
+                                                           {F::kPadR, 1},
+                                                           {F::kGroups, 1},
+                                                           {F::kSrcSigned, 1},
+                                                           {F::kWgtSigned, 1},
+                                                           {F::kBiasEn, 1}}))
       .emit(Engine::kCompute, requant(0x4000, 0x8000, h * w, oc, wsram + p_off))
       .emit(Engine::kCompute, signal(1));
   b.emit(Engine::kStore, wait(1)).emit(Engine::kStore, store(1024, 0x8000, h * w * oc));
@@ -149,11 +173,17 @@ TEST_F(DeviceProgramTest, MaxPoolIsBitExactAndTakesTheHandComputedCycles) {
   b.input("x", {1, h, w, c}, 0).output("y", {1, h / 2, w / 2, c}, 8192);
   b.emit(Engine::kLoad, load(isa::kBaseIo, 0, 0, in.size())).emit(Engine::kLoad, signal(0));
   b.emit(Engine::kCompute, wait(0))
-      .emit(Engine::kCompute,
-            isa::make(Opcode::kVecPool, {{F::kSrc, 0}, {F::kDst, 0x4000}, {F::kInH, h},
-                                         {F::kInW, w}, {F::kInC, c}, {F::kKH, 2}, {F::kKW, 2},
-                                         {F::kStrideH, 2}, {F::kStrideW, 2}, {F::kMode, 0},
-                                         {F::kSrcSigned, 1}}))
+      .emit(Engine::kCompute, isa::make(Opcode::kVecPool, {{F::kSrc, 0},
+                                                           {F::kDst, 0x4000},
+                                                           {F::kInH, h},
+                                                           {F::kInW, w},
+                                                           {F::kInC, c},
+                                                           {F::kKH, 2},
+                                                           {F::kKW, 2},
+                                                           {F::kStrideH, 2},
+                                                           {F::kStrideW, 2},
+                                                           {F::kMode, 0},
+                                                           {F::kSrcSigned, 1}}))
       .emit(Engine::kCompute, signal(1));
   b.emit(Engine::kStore, wait(1)).emit(Engine::kStore, store(8192, 0x4000, h * w * c / 4));
 

@@ -53,7 +53,8 @@ std::vector<std::vector<uint8_t>> gather_inputs(const isa::Program& p,
                                t.name + "\" needs " + std::to_string(t.bytes()));
     files.erase(it);
   }
-  if (!files.empty()) throw UsageError("the program has no input named \"" + files.begin()->first + "\"");
+  if (!files.empty())
+    throw UsageError("the program has no input named \"" + files.begin()->first + "\"");
   return inputs;
 }
 
@@ -102,7 +103,8 @@ int cmd_exec(const Args& args) {
 
   const isa::HwParams hw = resolve_hw(hw_options);
   const isa::Program program = read_program(path, hw);
-  if (device_name.empty()) device_name = program.mode == isa::Mode::kFused ? "npu0pe0-1" : "npu0pe0";
+  if (device_name.empty())
+    device_name = program.mode == isa::Mode::kFused ? "npu0pe0-1" : "npu0pe0";
   const auto inputs = gather_inputs(program, input_specs);
 
   driver::Device device(sim::in_process_device({hw, timing_only}));

@@ -12,7 +12,8 @@ void add_hw_options(po::options_description& desc, HwOptions& out) {
 }
 
 isa::HwParams resolve_hw(const HwOptions& options) {
-  isa::HwParams hw = options.file.empty() ? isa::preset("warboy") : isa::load_params_file(options.file);
+  isa::HwParams hw =
+      options.file.empty() ? isa::preset("warboy") : isa::load_params_file(options.file);
   for (const std::string& a : options.assignments) isa::apply_assignment(hw, a);
   return hw;
 }

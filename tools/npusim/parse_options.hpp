@@ -10,8 +10,7 @@
 namespace npusim::cli {
 
 inline boost::program_options::variables_map parse_options(
-    const Args& args, const std::string& usage,
-    boost::program_options::options_description& desc,
+    const Args& args, const std::string& usage, boost::program_options::options_description& desc,
     const boost::program_options::positional_options_description& positional = {}) {
   namespace po = boost::program_options;
   desc.add_options()("help,h", "show this help");

@@ -24,7 +24,7 @@ struct DeviceInfo {
   uint32_t isa_version = 0;
   int num_pes = 0;
   uint32_t clock_mhz = 0, sram_kib = 0, array_rows = 0, array_cols = 0, dram_mib = 0;
-  std::vector<std::string> pe_names;  // npu0pe0, npu0pe1, ... and the fused npu0pe0-1
+  std::vector<std::string> pe_names;   // npu0pe0, npu0pe1, ... and the fused npu0pe0-1
   std::vector<std::string> pe_states;  // "idle", "running", "open" per physical PE
 };
 

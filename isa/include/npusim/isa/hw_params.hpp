@@ -14,25 +14,25 @@ enum class Dataflow { kWeightStationary, kOutputStationary };
 
 struct HwParams {
   std::string name = "warboy";
-  int num_pes = 2;                        // processing elements on the chip
-  uint64_t clock_hz = 2'000'000'000;      // device clock
-  int array_rows = 64;                    // matrix unit: reduction dimension
-  int array_cols = 128;                   // matrix unit: output channels
+  int num_pes = 2;                    // processing elements on the chip
+  uint64_t clock_hz = 2'000'000'000;  // device clock
+  int array_rows = 64;                // matrix unit: reduction dimension
+  int array_cols = 128;               // matrix unit: output channels
   Dataflow dataflow = Dataflow::kWeightStationary;
-  uint64_t sram_per_pe = 16ull << 20;     // bytes
-  uint64_t dram_size = 16ull << 30;       // bytes
-  uint64_t dram_bandwidth = 66'000'000'000;     // bytes/s, shared by all DMA engines
-  uint64_t host_link = 15'750'000'000;          // bytes/s per direction (PCIe Gen4 x8)
-  uint64_t pe_link = 64'000'000'000;            // bytes/s between the two PEs' SRAMs (fused)
-  int vector_lanes = 64;                  // vector unit: elements per cycle
-  int dma_setup_cycles = 64;              // fixed cost per DMA instruction
-  uint64_t dma_burst = 4096;              // bytes per DRAM / host-link burst (arbitration unit)
-  int matrix_issue_cycles = 16;           // fixed cost per matrix instruction
-  int vector_issue_cycles = 8;            // fixed cost per vector instruction
-  int num_semaphores = 32;                // per PE
-  uint64_t watchdog_cycles = 10'000'000;  // progress watchdog period
-  int host_cores = 8;                     // host CPU cores available to the runtime
-  uint64_t host_op_ns = 2'000;            // host driver overhead per submitted command
+  uint64_t sram_per_pe = 16ull << 20;        // bytes
+  uint64_t dram_size = 16ull << 30;          // bytes
+  uint64_t dram_bandwidth = 66'000'000'000;  // bytes/s, shared by all DMA engines
+  uint64_t host_link = 15'750'000'000;       // bytes/s per direction (PCIe Gen4 x8)
+  uint64_t pe_link = 64'000'000'000;         // bytes/s between the two PEs' SRAMs (fused)
+  int vector_lanes = 64;                     // vector unit: elements per cycle
+  int dma_setup_cycles = 64;                 // fixed cost per DMA instruction
+  uint64_t dma_burst = 4096;                 // bytes per DRAM / host-link burst (arbitration unit)
+  int matrix_issue_cycles = 16;              // fixed cost per matrix instruction
+  int vector_issue_cycles = 8;               // fixed cost per vector instruction
+  int num_semaphores = 32;                   // per PE
+  uint64_t watchdog_cycles = 10'000'000;     // progress watchdog period
+  int host_cores = 8;                        // host CPU cores available to the runtime
+  uint64_t host_op_ns = 2'000;               // host driver overhead per submitted command
 
   double cycle_ns() const { return 1e9 / static_cast<double>(clock_hz); }
   uint64_t macs_per_cycle() const { return uint64_t(array_rows) * uint64_t(array_cols); }

@@ -48,22 +48,88 @@ enum class Opcode : uint8_t {
 // Every named field of any instruction. An opcode uses a subset (see OpcodeInfo).
 enum class Field : uint8_t {
   // addresses and sizes
-  kDramBase, kDramOff, kHostBase, kHostOff, kSram, kLen0, kCnt1, kCnt2,
-  kDStride1, kDStride2, kSStride1, kSStride2, kLen,
-  kSrc, kSrc2, kWgt, kBias, kDst, kParams, kTable,
+  kDramBase,
+  kDramOff,
+  kHostBase,
+  kHostOff,
+  kSram,
+  kLen0,
+  kCnt1,
+  kCnt2,
+  kDStride1,
+  kDStride2,
+  kSStride1,
+  kSStride2,
+  kLen,
+  kSrc,
+  kSrc2,
+  kWgt,
+  kBias,
+  kDst,
+  kParams,
+  kTable,
   // shapes
-  kInH, kInW, kInC, kOutH, kOutW, kOutC, kKH, kKW, kStrideH, kStrideW,
-  kDilH, kDilW, kPadT, kPadL, kPadB, kPadR, kGroups, kM, kK, kN, kCount, kChannels,
+  kInH,
+  kInW,
+  kInC,
+  kOutH,
+  kOutW,
+  kOutC,
+  kKH,
+  kKW,
+  kStrideH,
+  kStrideW,
+  kDilH,
+  kDilW,
+  kPadT,
+  kPadL,
+  kPadB,
+  kPadR,
+  kGroups,
+  kM,
+  kK,
+  kN,
+  kCount,
+  kChannels,
   // copy strides (bytes) and element size
-  kElem, kSrcS0, kSrcS1, kSrcS2, kDstS0, kDstS1, kDstS2, kCnt0,
+  kElem,
+  kSrcS0,
+  kSrcS1,
+  kSrcS2,
+  kDstS0,
+  kDstS1,
+  kDstS2,
+  kCnt0,
   // quantisation
-  kSrcZp, kSrc2Zp, kWgtZp, kOutZp, kSrcSigned, kWgtSigned, kOutSigned,
-  kMult, kShift, kMult2, kShift2, kMultOut, kShiftOut, kClampLo, kClampHi,
-  kPerChannel, kBcastA, kBcastB,
+  kSrcZp,
+  kSrc2Zp,
+  kWgtZp,
+  kOutZp,
+  kSrcSigned,
+  kWgtSigned,
+  kOutSigned,
+  kMult,
+  kShift,
+  kMult2,
+  kShift2,
+  kMultOut,
+  kShiftOut,
+  kClampLo,
+  kClampHi,
+  kPerChannel,
+  kBcastA,
+  kBcastB,
   // flags and modes
-  kAccumulate, kBiasEn, kMode, kCountPad, kCoordMode, kValue,
+  kAccumulate,
+  kBiasEn,
+  kMode,
+  kCountPad,
+  kCoordMode,
+  kValue,
   // sync / control
-  kSem, kTarget, kCode,
+  kSem,
+  kTarget,
+  kCode,
   kCount_  // number of fields (not a field)
 };
 inline constexpr int kNumFields = static_cast<int>(Field::kCount_);
@@ -97,7 +163,7 @@ struct OpcodeInfo {
   std::string_view mnemonic;  // e.g. "mat.conv"
   uint8_t engines;            // EngineMask
   std::vector<FieldSpec> fields;
-  int words;                  // encoded size in 32-bit words, header included
+  int words;  // encoded size in 32-bit words, header included
 };
 
 // The table of all opcodes; lookups by value or by mnemonic.

@@ -27,11 +27,17 @@ int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor);
 int64_t div_round_half_even(int64_t num, int64_t den);
 
 // Saturates v to [lo, hi].
-inline int64_t saturate(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+inline int64_t saturate(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 // Range of an 8-bit type.
-inline int32_t qmin(bool is_signed) { return is_signed ? -128 : 0; }
-inline int32_t qmax(bool is_signed) { return is_signed ? 127 : 255; }
+inline int32_t qmin(bool is_signed) {
+  return is_signed ? -128 : 0;
+}
+inline int32_t qmax(bool is_signed) {
+  return is_signed ? 127 : 255;
+}
 
 // The device's output stage: clamp(zp + requantize(acc, m), lo, hi) intersected
 // with the 8-bit range of the output type.

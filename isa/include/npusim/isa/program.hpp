@@ -5,8 +5,8 @@
 #pragma once
 
 #include <array>
-#include <stdexcept>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -32,7 +32,7 @@ struct TensorInfo {
   std::string layout = "NHWC";  // as stored in memory
   float scale = 1.0f;           // quantisation (int8/uint8)
   int32_t zero_point = 0;
-  uint64_t io_offset = 0;       // NPU tensors: offset from DRAM base kBaseIo
+  uint64_t io_offset = 0;  // NPU tensors: offset from DRAM base kBaseIo
   uint64_t bytes() const;
 };
 
@@ -40,9 +40,9 @@ struct NpuSegment {
   std::string name;
   // streams[slot][engine]: encoded code; slot 1 is used in fused mode only.
   std::array<std::array<std::vector<uint32_t>, kNumEngines>, 2> streams;
-  std::vector<uint8_t> weights;  // loaded at DRAM base kBaseWeights
-  uint64_t scratch_bytes = 0;    // DRAM at base kBaseScratch
-  uint64_t io_bytes = 0;         // DRAM at base kBaseIo (inputs and outputs)
+  std::vector<uint8_t> weights;              // loaded at DRAM base kBaseWeights
+  uint64_t scratch_bytes = 0;                // DRAM at base kBaseScratch
+  uint64_t io_bytes = 0;                     // DRAM at base kBaseIo (inputs and outputs)
   std::vector<std::string> inputs, outputs;  // tensor names
 };
 

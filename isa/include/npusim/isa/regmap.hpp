@@ -12,26 +12,26 @@ inline constexpr int kMaxQueues = 8;
 
 // Device-wide registers (byte offsets in BAR0, 32-bit wide).
 enum : uint32_t {
-  kDeviceId = 0x000,    // RO  kDeviceIdValue
-  kVersion = 0x004,     // RO  ISA version
-  kNumPes = 0x008,      // RO
-  kStatus = 0x00C,      // RO  bit0 ready, bit1 error latched, bit2 busy
-  kReset = 0x010,       // WO  write 1: reset the whole device
-  kIrqStatus = 0x014,   // RO  bit q: queue q completion; bit 30: irq instruction; bit 31: error
-  kIrqMask = 0x018,     // RW  1 = enabled
-  kIrqAck = 0x01C,      // WO  write 1s to clear IRQ_STATUS bits
-  kErrorCode = 0x020,   // RO  ErrorCode of the first error since the last reset/ack
-  kErrorInfo = 0x024,   // RO  instruction index, or register offset
-  kErrorSource = 0x028, // RO  bits 0-7 PE, 8-15 engine, 16-23 queue
-  kErrorAddrLo = 0x02C, // RO  offending address / value
+  kDeviceId = 0x000,     // RO  kDeviceIdValue
+  kVersion = 0x004,      // RO  ISA version
+  kNumPes = 0x008,       // RO
+  kStatus = 0x00C,       // RO  bit0 ready, bit1 error latched, bit2 busy
+  kReset = 0x010,        // WO  write 1: reset the whole device
+  kIrqStatus = 0x014,    // RO  bit q: queue q completion; bit 30: irq instruction; bit 31: error
+  kIrqMask = 0x018,      // RW  1 = enabled
+  kIrqAck = 0x01C,       // WO  write 1s to clear IRQ_STATUS bits
+  kErrorCode = 0x020,    // RO  ErrorCode of the first error since the last reset/ack
+  kErrorInfo = 0x024,    // RO  instruction index, or register offset
+  kErrorSource = 0x028,  // RO  bits 0-7 PE, 8-15 engine, 16-23 queue
+  kErrorAddrLo = 0x02C,  // RO  offending address / value
   kErrorAddrHi = 0x030,
-  kUserIrqCode = 0x034, // RO  code of the last `irq` instruction (IRQ_STATUS bit 30)
-  kClockMhz = 0x040,    // RO  hardware parameters as the device sees them
+  kUserIrqCode = 0x034,  // RO  code of the last `irq` instruction (IRQ_STATUS bit 30)
+  kClockMhz = 0x040,     // RO  hardware parameters as the device sees them
   kSramKib = 0x044,
   kArrayRows = 0x048,
   kArrayCols = 0x04C,
   kDramMib = 0x050,
-  kTimeLo = 0x058,      // RO  device cycle counter (reading LO latches HI)
+  kTimeLo = 0x058,  // RO  device cycle counter (reading LO latches HI)
   kTimeHi = 0x05C,
 };
 
@@ -39,19 +39,19 @@ enum : uint32_t {
 inline constexpr uint32_t kQueueBase = 0x100;
 inline constexpr uint32_t kQueueStride = 0x40;
 enum : uint32_t {
-  kQRingLo = 0x00,    // RW  DRAM address of the command ring
+  kQRingLo = 0x00,  // RW  DRAM address of the command ring
   kQRingHi = 0x04,
   kQRingSize = 0x08,  // RW  entries (power of two)
   kQHead = 0x0C,      // RO  next entry the device will fetch
   kQTail = 0x10,      // RW  doorbell: index one past the last valid entry
   kQCplLo = 0x14,     // RW  host IOVA of the completion ring
   kQCplHi = 0x18,
-  kQCplSize = 0x1C,   // RW  entries (power of two)
-  kQCplTail = 0x20,   // RO  next completion slot the device will write
-  kQPeMask = 0x24,    // RW  PEs this queue's RUN commands use (bit p = PE p)
-  kQEnable = 0x28,    // RW  1 = enabled
-  kQCplHead = 0x2C,   // RW  next completion slot the host will read (device stalls when full)
-  kQDone = 0x30,      // RO  number of commands completed since the queue was enabled
+  kQCplSize = 0x1C,  // RW  entries (power of two)
+  kQCplTail = 0x20,  // RO  next completion slot the device will write
+  kQPeMask = 0x24,   // RW  PEs this queue's RUN commands use (bit p = PE p)
+  kQEnable = 0x28,   // RW  1 = enabled
+  kQCplHead = 0x2C,  // RW  next completion slot the host will read (device stalls when full)
+  kQDone = 0x30,     // RO  number of commands completed since the queue was enabled
 };
 
 // Per-PE counters: base kPeBase + p * kPeStride; 64-bit values as LO/HI pairs
@@ -59,13 +59,13 @@ enum : uint32_t {
 inline constexpr uint32_t kPeBase = 0x400;
 inline constexpr uint32_t kPeStride = 0x40;
 enum : uint32_t {
-  kPeState = 0x00,          // RO  0 idle, 1 running, 2 error
-  kPeCyclesLo = 0x08,       // total cycles since reset
-  kPeTaskCyclesLo = 0x10,   // cycles with a task (program) running
-  kPeTensorCyclesLo = 0x18, // cycles the matrix or vector unit was busy
-  kPeDmaBytesLo = 0x20,     // bytes moved by this PE's DMA engines
-  kPeDmaBusyLo = 0x28,      // cycles at least one of this PE's DMA engines was busy
-  kPeSramBytesLo = 0x30,    // bytes read + written in SRAM by the compute engine
+  kPeState = 0x00,           // RO  0 idle, 1 running, 2 error
+  kPeCyclesLo = 0x08,        // total cycles since reset
+  kPeTaskCyclesLo = 0x10,    // cycles with a task (program) running
+  kPeTensorCyclesLo = 0x18,  // cycles the matrix or vector unit was busy
+  kPeDmaBytesLo = 0x20,      // bytes moved by this PE's DMA engines
+  kPeDmaBusyLo = 0x28,       // cycles at least one of this PE's DMA engines was busy
+  kPeSramBytesLo = 0x30,     // bytes read + written in SRAM by the compute engine
 };
 inline constexpr uint32_t kRegSpaceEnd = kPeBase + kMaxPes * kPeStride;
 
@@ -85,12 +85,12 @@ const char* error_name(ErrorCode c);
 // commands (kQDone), which lets DMA queues and compute queues form pipelines.
 enum class CommandOp : uint32_t { kNop = 0, kRun = 1, kH2D = 2, kD2H = 3, kWaitQueue = 4 };
 struct Command {
-  uint32_t op;        // CommandOp
-  uint32_t tag;       // echoed in the completion
-  uint64_t a;         // RUN: DRAM address of the program table; H2D/D2H: host IOVA
-  uint64_t b;         // H2D/D2H: DRAM address
-  uint64_t len;       // H2D/D2H: bytes
-  uint64_t base[4];   // RUN: DRAM base registers 0..3 (host base registers use the same slots)
+  uint32_t op;       // CommandOp
+  uint32_t tag;      // echoed in the completion
+  uint64_t a;        // RUN: DRAM address of the program table; H2D/D2H: host IOVA
+  uint64_t b;        // H2D/D2H: DRAM address
+  uint64_t len;      // H2D/D2H: bytes
+  uint64_t base[4];  // RUN: DRAM base registers 0..3 (host base registers use the same slots)
 };
 static_assert(sizeof(Command) == 64);
 
@@ -102,8 +102,8 @@ struct StreamRef {
   uint32_t reserved;
 };
 struct ProgramTable {
-  uint32_t magic;     // kProgramTableMagic
-  uint32_t num_slots; // 1 (single PE) or 2 (fused)
+  uint32_t magic;      // kProgramTableMagic
+  uint32_t num_slots;  // 1 (single PE) or 2 (fused)
   StreamRef streams[2][3];
 };
 inline constexpr uint32_t kProgramTableMagic = 0x50524F47;  // "PROG"
@@ -111,7 +111,7 @@ inline constexpr uint32_t kProgramTableMagic = 0x50524F47;  // "PROG"
 // Completion record the device writes into the host completion ring (32 bytes).
 struct Completion {
   uint32_t tag;
-  uint32_t status;      // ErrorCode
+  uint32_t status;  // ErrorCode
   uint64_t start_cycle;
   uint64_t end_cycle;
   uint32_t error_info;  // instruction index or similar

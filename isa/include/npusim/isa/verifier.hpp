@@ -12,10 +12,10 @@ namespace npusim::isa {
 
 struct Diagnostic {
   std::string segment;  // segment name
-  int slot = 0;         // PE slot
+  int slot = 0;         // PE slot (-1: not about one stream, e.g. the I/O table)
   Engine engine = Engine::kLoad;
-  long index = -1;      // instruction index in the stream (-1: whole stream)
-  std::string field;    // offending field, if any
+  long index = -1;    // instruction index in the stream (-1: whole stream)
+  std::string field;  // offending field, if any
   std::string message;
   std::string to_string() const;
 };

@@ -5,13 +5,20 @@ namespace npusim::isa::reg {
 
 const char* error_name(ErrorCode c) {
   switch (c) {
-    case ErrorCode::kNone: return "none";
-    case ErrorCode::kIllegalInstruction: return "illegal instruction";
-    case ErrorCode::kAddressOutOfRange: return "address out of range";
-    case ErrorCode::kSemaphoreDeadlock: return "semaphore deadlock";
-    case ErrorCode::kBadRegister: return "bad register access";
-    case ErrorCode::kBadCommand: return "bad command";
-    case ErrorCode::kBadProgram: return "bad program table";
+    case ErrorCode::kNone:
+      return "none";
+    case ErrorCode::kIllegalInstruction:
+      return "illegal instruction";
+    case ErrorCode::kAddressOutOfRange:
+      return "address out of range";
+    case ErrorCode::kSemaphoreDeadlock:
+      return "semaphore deadlock";
+    case ErrorCode::kBadRegister:
+      return "bad register access";
+    case ErrorCode::kBadCommand:
+      return "bad command";
+    case ErrorCode::kBadProgram:
+      return "bad program table";
   }
   return "unknown error";
 }

@@ -81,6 +81,16 @@ TEST_F(DeviceOverlapTest, FusedMatmulKeepsBothPesBusyAndFinishesFaster) {
   EXPECT_GT(pe1.tensor_cycles * 10, fused * 8);
 }
 
+TEST_F(DeviceOverlapTest, TimingOnlyModeGivesTheSameCycles) {
+  const std::vector<std::vector<uint8_t>> input{random_bytes(16 * 256 * 64, 12)};
+  const runtime::RunOutcome functional = run(tiled_matmul(16, true, 512, true), input, "npu0pe0-1");
+  start(hw, /*timing_only=*/true);
+  const runtime::RunOutcome timing = run(tiled_matmul(16, true, 512, true), input, "npu0pe0-1");
+  EXPECT_EQ(timing.h2d.cycles(), functional.h2d.cycles());
+  EXPECT_EQ(timing.run.cycles(), functional.run.cycles());
+  EXPECT_EQ(timing.d2h.cycles(), functional.d2h.cycles());
+}
+
 // Loads `bytes` from the I/O area into SRAM, nothing else.
 isa::Program stream_from_dram(uint64_t bytes) {
   ProgramBuilder b;

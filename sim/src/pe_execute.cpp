@@ -187,7 +187,14 @@ bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) 
     if (!check(acc.reads[i])) return false;
   for (int i = 0; i < acc.num_writes; ++i)
     if (!check(acc.writes[i])) return false;
-  if (ctx_.functional) isa::kernels::execute(local, sram);
+  if (ctx_.functional) {
+    try {
+      isa::kernels::execute(local, sram);
+    } catch (const isa::IsaError&) {  // shape fields the unit cannot execute
+      err.code = ErrorCode::kIllegalInstruction;
+      return false;
+    }
+  }
   const sc_core::sc_time duration = ctx_.cycles(compute_cycles(local, ctx_.hw));
   sc_core::wait(duration, t.abort.event);
   if (t.abort.raised) return false;

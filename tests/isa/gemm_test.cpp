@@ -137,6 +137,37 @@ TEST(Gemm, RandomOddShapesAllSignednesses) {
   }
 }
 
+// With an initial row, C's previous contents are ignored: C = init + A * B^T.
+TEST(Gemm, InitialRowReplacesC) {
+  std::mt19937 rng(99);
+  for (const int64_t k : {0, 3, 600, 1500}) {  // 0: no products; 1500: several k slices
+    SCOPED_TRACE(testing::Message() << "k=" << k);
+    const int64_t m = 8, n = 21, ldc = n + 2;
+    const Operand a = random_operand(rng, m, k, true, -1);
+    const Operand b = random_operand(rng, n, k, false, 128);
+    std::vector<uint32_t> init(n);
+    for (auto& v : init) v = rng();
+    PackedB pb;
+    pack_b(b.data.data(), n, k, k, b.is_signed, b.zp, pb);
+    std::vector<int16_t> a16(m * std::max<int64_t>(pb.kp, 1), 0);
+    for (int64_t i = 0; i < m; ++i)
+      widen_row(a.data.data() + i * k, k, a.is_signed, a.zp, a16.data() + i * pb.kp);
+    const auto product = reference(a, b, 0);
+    for (Path path : {Path::kScalar, Path::kAvx2}) {
+      std::vector<uint8_t> c(4 * m * ldc, 0xab);
+      gemm_s16(a16.data(), m, pb.kp, pb, c.data(), ldc, path, init.data());
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < ldc; ++j) {
+          uint32_t got;
+          std::memcpy(&got, &c[4 * (i * ldc + j)], 4);
+          const uint32_t want =
+              j < n ? init[j] + static_cast<uint32_t>(product[i * n + j]) : 0xabababab;
+          ASSERT_EQ(got, want) << "i=" << i << " j=" << j;
+        }
+    }
+  }
+}
+
 TEST(Gemm, EmptyKLeavesC) {
   const Operand a = constant_operand(3, 0, 0, true, 0);
   const Operand b = constant_operand(5, 0, 0, true, 0);

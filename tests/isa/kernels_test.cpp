@@ -169,6 +169,7 @@ TEST(MatConv, MatchesReference) {
       {9, 8, 35, 35, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 35, false, true, 120, 0, true, false},
       {7, 7, 32, 32, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 32, true, false, -3, 7, true, true},
       {6, 5, 48, 48, 2, 2, 1, 1, 2, 1, 1, 0, 0, 1, 48, true, true, 127, -128, false, false},
+      {5, 6, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 20, false, true, -5, 0, true, true},
       {5, 5, 3, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, true, false, -5, 100, true, true},
       {4, 5, 9, 19, 2, 2, 1, 1, 1, 1, 0, 1, 1, 0, 1, false, false, 255, 255, false, true},
       {4, 4, 300, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, false, true, 0, 0, true, false},

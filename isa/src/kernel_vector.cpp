@@ -1,0 +1,63 @@
+// Vector-unit data-movement kernels: vec.lut, vec.copy, vec.fill.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernel_impl.hpp"
+
+namespace npusim::isa::kernels::detail {
+namespace {
+
+using F = Field;
+
+bool overlaps(const Range& a, const Range& b) {
+  return a.begin < b.end && b.begin < a.end;
+}
+
+}  // namespace
+
+void exec_lut(const Instruction& in, Bytes sram) {
+  // Copy the table first so that a dst range covering it still reads the original.
+  uint8_t table[256];
+  const uint64_t len = in.u(F::kLen);
+  if (len == 0) return;
+  std::memcpy(table, sram.data() + in[F::kTable], 256);
+  const uint8_t* src = sram.data() + in[F::kSrc];
+  uint8_t* dst = sram.data() + in[F::kDst];
+  for (uint64_t i = 0; i < len; ++i) dst[i] = table[src[i]];
+}
+
+void exec_copy(const Instruction& in, Bytes sram) {
+  const int64_t elem = in[F::kElem];
+  if (elem != 1 && elem != 2 && elem != 4)
+    throw IsaError("vec.copy: elem must be 1, 2 or 4 bytes, got " + std::to_string(elem));
+  const int64_t c0 = in[F::kCnt0], c1 = in[F::kCnt1], c2 = in[F::kCnt2];
+  const int64_t s0 = in[F::kSrcS0], s1 = in[F::kSrcS1], s2 = in[F::kSrcS2];
+  const int64_t d0 = in[F::kDstS0], d1 = in[F::kDstS1], d2 = in[F::kDstS2];
+  const uint8_t* src = sram.data() + in[F::kSrc];
+  uint8_t* dst = sram.data() + in[F::kDst];
+  // Semantics: every source element is read before any destination byte is
+  // written. Only overlapping ranges need the staging copy.
+  const Accesses acc = accesses(in);
+  std::vector<uint8_t> staged;
+  if (acc.num_reads && acc.num_writes && overlaps(acc.reads[0], acc.writes[0])) {
+    staged.assign(sram.begin() + acc.reads[0].begin, sram.begin() + acc.reads[0].end);
+    src = staged.data();
+  }
+  for (int64_t i2 = 0; i2 < c2; ++i2)
+    for (int64_t i1 = 0; i1 < c1; ++i1) {
+      const uint8_t* s = src + i1 * s1 + i2 * s2;
+      uint8_t* d = dst + i1 * d1 + i2 * d2;
+      if (s0 == elem && d0 == elem) {  // contiguous row: one block copy
+        std::memcpy(d, s, c0 * elem);
+        continue;
+      }
+      for (int64_t i0 = 0; i0 < c0; ++i0) std::memcpy(d + i0 * d0, s + i0 * s0, elem);
+    }
+}
+
+void exec_fill(const Instruction& in, Bytes sram) {
+  std::memset(sram.data() + in[F::kDst], static_cast<int>(in[F::kValue] & 0xff), in.u(F::kLen));
+}
+
+}  // namespace npusim::isa::kernels::detail

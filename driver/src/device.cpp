@@ -1,6 +1,8 @@
 // Device discovery, registers, PE ownership, interrupts, errors and reset.
 #include "npusim/driver/device.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <bit>
 
 namespace npusim::driver {
@@ -121,6 +123,7 @@ uint32_t Device::claim(const std::string& pe_name, int& queue) {
   queue = std::countr_zero(free_queues);
   claimed_pes_ |= mask;
   claimed_queues_ |= 1u << queue;
+  spdlog::info("{}: opened {} on command queue {}", name_, pe_name, queue);
   return mask;
 }
 
@@ -156,7 +159,10 @@ void Device::dispatch_interrupts() {
     f.queue = (src >> 16) & 0xFF;
     f.address = transport_->read32(reg::kErrorAddrLo) |
                 uint64_t(transport_->read32(reg::kErrorAddrHi)) << 32;
-    if (f.code != reg::ErrorCode::kNone) fault_ = f;
+    if (f.code != reg::ErrorCode::kNone) {
+      fault_ = f;
+      spdlog::info("{}: error interrupt: {}", name_, f.message());
+    }
   }
   if (status) transport_->write32(reg::kIrqAck, status);
 }
@@ -195,6 +201,7 @@ DeviceFault Device::last_fault() {
 
 void Device::reset() {
   std::lock_guard lock(mutex_);
+  spdlog::info("{}: reset", name_);
   transport_->write32(reg::kReset, 1);
   transport_->write32(reg::kIrqMask, 0xFFFFFFFFu);
   fault_ = DeviceFault{};

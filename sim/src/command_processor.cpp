@@ -1,5 +1,7 @@
 #include "command_processor.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 
 namespace npusim::sim {

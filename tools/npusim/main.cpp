@@ -1,4 +1,5 @@
 // npusim: the command line of the NPU simulator.
+#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/program_options/errors.hpp>
@@ -19,6 +20,7 @@ commands:
   exec      run a program (.npub or assembly text) on the simulated device
 
 Run "npusim COMMAND --help" for a command's options.
+Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
 )";
 
 using Command = int (*)(const npusim::cli::Args&);
@@ -27,6 +29,7 @@ using Command = int (*)(const npusim::cli::Args&);
 
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug npusim ... shows driver and device logs
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;

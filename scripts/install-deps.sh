@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package npusim needs to build and test. Idempotent.
 # Usage: scripts/install-deps.sh [--with-oracle]   (--with-oracle also installs
-# ONNX Runtime from npm into .cache/oracle for the independent-oracle tests).
+# ONNX Runtime from npm, see scripts/install-oracle.sh).
 set -euo pipefail
 
 SUDO=""
@@ -27,4 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $APT install -y --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all Debian packages present"
+fi
+
+if [ "${1:-}" = "--with-oracle" ]; then
+  "$(dirname "$0")/install-oracle.sh"
 fi

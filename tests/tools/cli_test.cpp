@@ -1,0 +1,116 @@
+// The npusim command line as a user meets it: exit codes, reports, and
+// errors that name the file, key, value or field.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result npusim(const std::string& args) {
+  const std::string cmd = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
+  const int status = pclose(pipe.release());
+  return {WEXITSTATUS(status), out};
+}
+
+std::string program(const std::string& name) {
+  return std::string(NPUSIM_SOURCE_DIR) + "/tests/programs/" + name;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+TEST(Cli, InfoListsThePesAndTheFusedPair) {
+  const Result r = npusim("info");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("npu0pe0"), std::string::npos);
+  EXPECT_NE(r.output.find("npu0pe1"), std::string::npos);
+  EXPECT_NE(r.output.find("fused   npu0pe0-1"), std::string::npos);
+  EXPECT_NE(r.output.find("sram_per_pe = 16MiB"), std::string::npos);
+}
+
+TEST(Cli, InfoJsonCarriesTheParameters) {
+  const Result r = npusim("info --format json --set array=16x16");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"array\": \"16x16\""), std::string::npos) << r.output;
+}
+
+TEST(Cli, BadParameterKeyIsRefusedNamingIt) {
+  const Result r = npusim("info --set sram=1MiB");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("\"sram\""), std::string::npos) << r.output;
+}
+
+TEST(Cli, BadParameterValueIsRefusedNamingKeyAndValue) {
+  const Result r = npusim("exec " + program("matmul_requant.s") + " --set sram_per_pe=16MB");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("sram_per_pe"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("16MB"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnknownCommandExitsWithUsage) {
+  const Result r = npusim("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown command \"frobnicate\""), std::string::npos);
+}
+
+TEST(Cli, ExecPrintsCyclesAndCounters) {
+  const Result r = npusim("exec " + program("matmul_requant.s"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run        613 cycles"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("NPU%"), std::string::npos);
+}
+
+TEST(Cli, ExecOfAMissingFileNamesIt) {
+  const Result r = npusim("exec /nonexistent/prog.s");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("/nonexistent/prog.s"), std::string::npos) << r.output;
+}
+
+TEST(Cli, AsmDisasmRoundTripsAndExecRunsTheContainer) {
+  const std::string npub = temp_path("matmul.npub"), text = temp_path("matmul.s");
+  ASSERT_EQ(npusim("asm " + program("matmul_requant.s") + " -o " + npub).exit_code, 0);
+  ASSERT_EQ(npusim("disasm " + npub + " -o " + text).exit_code, 0);
+  const std::string npub2 = temp_path("matmul2.npub");
+  ASSERT_EQ(npusim("asm " + text + " -o " + npub2).exit_code, 0);
+  std::ifstream a(npub, std::ios::binary), b(npub2, std::ios::binary);
+  const std::string bytes_a((std::istreambuf_iterator<char>(a)), {}),
+      bytes_b((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(bytes_a, bytes_b);
+  const Result r = npusim("exec " + npub);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run        613 cycles"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ExecRefusesAContainerCompiledForOtherHardware) {
+  const std::string npub = temp_path("matmul_hw.npub");
+  ASSERT_EQ(npusim("asm " + program("matmul_requant.s") + " -o " + npub).exit_code, 0);
+  const Result r = npusim("exec " + npub + " --set sram_per_pe=8MiB");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("sram_per_pe"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("8MiB"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ExecOnTheSecondPeGivesTheSameCycles) {
+  const Result r = npusim("exec " + program("matmul_requant.s") + " --device npu0pe1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run        613 cycles"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pe1 "), std::string::npos) << r.output;
+}
+
+}  // namespace

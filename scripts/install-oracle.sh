@@ -22,6 +22,12 @@ for arg in "$@"; do
 done
 
 die() { echo "install-oracle: ERROR: $*" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-oracle: installing nodejs and npm from Debian"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y nodejs npm
+fi
 command -v node >/dev/null || die "'node' not found (apt-get install nodejs npm)"
 command -v npm >/dev/null || die "'npm' not found (apt-get install npm)"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"

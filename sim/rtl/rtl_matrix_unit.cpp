@@ -148,6 +148,9 @@ class GemmRunner {
       model_.cycle(next_beat(s));
     }
     run_.cycles = model_.edges - start_edge_.front() + 1;
+    // One idle edge retires the pass (done -> Idle), so the next run does not
+    // see this run's last output; it is not part of this run's cycles.
+    model_.cycle({});
     return std::move(run_);
   }
 

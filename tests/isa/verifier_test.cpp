@@ -136,7 +136,9 @@ TEST(Verifier, ShapeChecksNameTheField) {
       "stride_h=1 stride_w=1 dil_h=1 dil_w=1 groups=6";
   expect_one(check(compute(conv9)), 0, Engine::kCompute, 0, "groups",
              "groups=6 does not divide out_c=9");
-  expect_one(check(compute(conv + "groups=0")), 0, Engine::kCompute, 0, "groups", ">= 1");
+  EXPECT_TRUE(check(compute(conv + "groups=0")).empty()) << "groups=0 reads as 1";
+  expect_one(check(compute("vec.requant src=0 dst=64 count=1 channels=1 clamp_lo=5 clamp_hi=4")), 0,
+             Engine::kCompute, 0, "clamp_lo", "clamp_lo=5 is above clamp_hi=4");
   const std::string big_kernel =
       "mat.conv src=0 wgt=0x1000 bias=0 dst=0x2000 in_h=4 in_w=4 in_c=1 out_c=1 k_h=5 k_w=1 "
       "stride_h=1 stride_w=1 dil_h=1 dil_w=1 groups=1";

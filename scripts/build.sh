@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build}"
 shift || true
-cmake -G Ninja -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > "$dir.configure.log" 2>&1 ||
-  { cat "$dir.configure.log"; exit 1; }
+mkdir -p "$dir"
+cmake -G Ninja -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > "$dir/configure.log" 2>&1 ||
+  { cat "$dir/configure.log"; exit 1; }
 ninja -C "$dir"

@@ -200,6 +200,20 @@ TEST(Disassembler, DefaultProgramRoundTrips) {
   expect_same_program(assemble(text), p);
 }
 
+TEST(Disassembler, BadStreamNamesSegmentSlotAndEngine) {
+  Program p;
+  NpuSegment s = main_segment();
+  s.streams[0][2] = {0x7f};
+  p.segments.push_back(s);
+  try {
+    disassemble(p);
+    FAIL() << "expected IsaError";
+  } catch (const IsaError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "segment 'main' slot 0 store: instruction 0 (word 0): unknown opcode 0x7f");
+  }
+}
+
 TEST(Disassembler, PrintsOnlyNonDefaultHardwareKeys) {
   Program p;
   p.hw.num_semaphores = 64;

@@ -1,0 +1,169 @@
+// Writing the .npub container (docs/npub.md): a fixed preamble, a JSON
+// header, then the binary blobs it references by {offset, size, crc32}.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "npub_format.hpp"
+#include "npusim/isa/program.hpp"
+
+namespace npusim::isa {
+namespace {
+
+using nlohmann::json;
+
+// Collects blobs into the data area and returns their references.
+class BlobArea {
+ public:
+  // Pads before (not after) each blob, so the file ends with its last blob.
+  json add(const void* data, size_t size) {
+    bytes_.resize(npub::align_up(bytes_.size()), 0);
+    const size_t offset = bytes_.size();
+    const auto* p = static_cast<const uint8_t*>(data);
+    bytes_.insert(bytes_.end(), p, p + size);
+    return {{"offset", offset}, {"size", size}, {"crc32", npub::crc32_of(data, size)}};
+  }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+json tensor_json(const TensorInfo& t) {
+  return {{"name", t.name},          {"shape", t.shape}, {"dtype", t.dtype},
+          {"layout", t.layout},      {"scale", t.scale}, {"zero_point", t.zero_point},
+          {"io_offset", t.io_offset}};
+}
+
+json tensors_json(const std::vector<TensorInfo>& ts) {
+  json a = json::array();
+  for (const auto& t : ts) a.push_back(tensor_json(t));
+  return a;
+}
+
+json npu_segment_json(const NpuSegment& s, BlobArea& blobs) {
+  json streams = json::array();
+  for (int slot = 0; slot < 2; ++slot) {
+    for (int e = 0; e < kNumEngines; ++e) {
+      const auto& words = s.streams[slot][e];
+      if (words.empty()) continue;  // an empty stream is "no stream"
+      // Code words are stored little-endian; this writer assumes a
+      // little-endian host (checked below).
+      streams.push_back({{"slot", slot},
+                         {"engine", engine_name(static_cast<Engine>(e))},
+                         {"code", blobs.add(words.data(), words.size() * 4)}});
+    }
+  }
+  return {{"kind", "npu"},
+          {"name", s.name},
+          {"inputs", s.inputs},
+          {"outputs", s.outputs},
+          {"scratch_bytes", s.scratch_bytes},
+          {"io_bytes", s.io_bytes},
+          {"weights", blobs.add(s.weights.data(), s.weights.size())},
+          {"streams", streams}};
+}
+
+json cpu_segment_json(const CpuSegment& s, BlobArea& blobs) {
+  return {{"kind", "cpu"},
+          {"name", s.name},
+          {"inputs", s.inputs},
+          {"outputs", s.outputs},
+          {"onnx", blobs.add(s.onnx.data(), s.onnx.size())}};
+}
+
+json header_json(const Program& p, BlobArea& blobs) {
+  json hw = json::array();
+  for (const auto& [k, v] : describe(p.hw)) hw.push_back(json::array({k, v}));
+  json segments = json::array();
+  for (const auto& seg : p.segments) {
+    if (const auto* npu = std::get_if<NpuSegment>(&seg))
+      segments.push_back(npu_segment_json(*npu, blobs));
+    else
+      segments.push_back(cpu_segment_json(std::get<CpuSegment>(seg), blobs));
+  }
+  return {{"isa_version", kIsaVersion},
+          {"mode", mode_name(p.mode)},
+          {"batch", p.batch},
+          {"hw", hw},
+          {"inputs", tensors_json(p.inputs)},
+          {"outputs", tensors_json(p.outputs)},
+          {"tensors", tensors_json(p.tensors)},
+          {"segments", segments}};
+}
+
+void put_u16(std::vector<uint8_t>& out, uint16_t v) {
+  out.push_back(v & 0xff);
+  out.push_back(v >> 8);
+}
+
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back((v >> (8 * i)) & 0xff);
+}
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// Writes all of `bytes` to `fd`; false on any error (errno set).
+bool write_all(int fd, const std::vector<uint8_t>& bytes) {
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize(const Program& p) {
+  static_assert(std::endian::native == std::endian::little,
+                "the .npub writer stores code words in host order");
+  BlobArea blobs;
+  std::string header;
+  try {
+    header = header_json(p, blobs).dump(1);
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. a tensor name that is not valid UTF-8
+    throw ProgramError(std::string("cannot serialize program: ") + e.what());
+  }
+  header.resize(npub::align_up(npub::kPreambleBytes + header.size()) - npub::kPreambleBytes, ' ');
+  std::vector<uint8_t> out(npub::kMagic, npub::kMagic + 4);
+  put_u16(out, kNpubMajor);
+  put_u16(out, kNpubMinor);
+  put_u32(out, static_cast<uint32_t>(header.size()));
+  put_u32(out, npub::crc32_of(header.data(), header.size()));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), blobs.bytes().begin(), blobs.bytes().end());
+  return out;
+}
+
+// Writes next to the target and renames over it, so a reader never sees a
+// half-written file and a failure leaves any previous file intact.
+void save_program(const Program& p, const std::string& path) {
+  const std::vector<uint8_t> bytes = serialize(p);
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw ProgramError(path + ": cannot create temporary file: " + errno_text());
+  const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, bytes) && ::fsync(fd) == 0;
+  const std::string why = ok ? "" : errno_text();
+  if (::close(fd) != 0 || !ok) {
+    ::unlink(tmp.c_str());
+    throw ProgramError(path + ": cannot write: " + (ok ? errno_text() : why));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string err = errno_text();
+    ::unlink(tmp.c_str());
+    throw ProgramError(path + ": cannot rename temporary file into place: " + err);
+  }
+}
+
+}  // namespace npusim::isa

@@ -38,7 +38,7 @@ module systolic_array #(
   // Cycles from an input beat to its output: one register per cell on the
   // path through row 0 (COLS - 1 hops right) and down column c (ROWS cells),
   // with the de-skew topping every column up to the same total.
-  localparam int Latency = ROWS + COLS;
+  localparam int Latency = ROWS + COLS - 1;
 
   typedef enum logic [1:0] {
     Idle,
@@ -137,7 +137,7 @@ module systolic_array #(
   end
 
   for (genvar c = 0; c < COLS; c++) begin : g_deskew
-    delay_line #(.WIDTH(32), .DEPTH(COLS - c)) u_deskew (
+    delay_line #(.WIDTH(32), .DEPTH(COLS - 1 - c)) u_deskew (
         .clk,
         .d(psum_bus[ROWS][c]),
         .q(out_vec[c])

@@ -120,3 +120,13 @@ std::vector<Issue> shape_issues(const Instruction& in) {
 }
 
 }  // namespace npusim::isa::verify_detail
+
+namespace npusim::isa {
+
+std::string shape_problem(const Instruction& in) {
+  const std::vector<verify_detail::Issue> issues = verify_detail::shape_issues(in);
+  if (issues.empty()) return "";
+  return std::string(field_name(issues.front().field)) + ": " + issues.front().message;
+}
+
+}  // namespace npusim::isa

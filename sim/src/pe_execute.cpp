@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "npusim/isa/kernels.hpp"
+#include "npusim/isa/verifier.hpp"
 #include "pe.hpp"
 
 namespace npusim::sim {
@@ -160,6 +161,10 @@ bool Pe::dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err)
 bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) {
   // Compute operands live in the executing PE's own SRAM; in fused mode its
   // addresses are offset by slot * S, which is removed here.
+  if (!isa::shape_problem(in).empty()) {  // e.g. stride 0: the unit cannot execute it
+    err.code = ErrorCode::kIllegalInstruction;
+    return false;
+  }
   const uint64_t size = ctx_.hw.sram_per_pe;
   const uint64_t own = t.fused() ? slot * size : 0;
   isa::Instruction local = in;

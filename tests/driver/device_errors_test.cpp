@@ -82,6 +82,30 @@ TEST_F(DeviceErrorTest, DramAddressOutOfRangeIsCaughtByTheDram) {
   expect_device_still_works();
 }
 
+TEST_F(DeviceErrorTest, ShapeTheUnitCannotExecuteIsAnIllegalInstructionInBothModes) {
+  ProgramBuilder b;
+  isa::Instruction conv = isa::make(isa::Opcode::kMatConv, {{isa::Field::kInH, 4},
+                                                            {isa::Field::kInW, 4},
+                                                            {isa::Field::kInC, 8},
+                                                            {isa::Field::kOutC, 8},
+                                                            {isa::Field::kKH, 1},
+                                                            {isa::Field::kKW, 1},
+                                                            {isa::Field::kStrideH, 0},
+                                                            {isa::Field::kStrideW, 1},
+                                                            {isa::Field::kDilH, 1},
+                                                            {isa::Field::kDilW, 1}});
+  b.emit(Engine::kCompute, conv);
+  const isa::Program p = b.build();
+  for (bool timing_only : {false, true}) {
+    start(hw, timing_only);
+    const std::string msg = run_bad(p);
+    EXPECT_NE(msg.find("illegal instruction at instruction 0 of the pe0 compute engine"),
+              std::string::npos)
+        << msg;
+  }
+  expect_device_still_works();
+}
+
 TEST_F(DeviceErrorTest, SemaphoreDeadlockIsCaughtByTheWatchdog) {
   ProgramBuilder b;
   b.emit(Engine::kCompute, sem_wait(5));  // nobody ever signals semaphore 5

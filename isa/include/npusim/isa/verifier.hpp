@@ -23,6 +23,10 @@ struct Diagnostic {
 // Returns every problem found (empty = the program is valid for `hw`).
 std::vector<Diagnostic> verify(const Program& p, const HwParams& hw);
 
+// The first shape problem of a compute instruction ("field: reason"), or ""
+// if the unit can execute it. The device checks this at run time too.
+std::string shape_problem(const Instruction& in);
+
 // Throws ProgramError with the first diagnostic if there is any.
 void verify_or_throw(const Program& p, const HwParams& hw);
 

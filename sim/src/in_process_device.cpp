@@ -185,8 +185,3 @@ std::shared_ptr<isa::Transport> in_process_device(const DeviceConfig& config) {
 
 }  // namespace npusim::sim
 
-// libsystemc's own main() calls sc_main; npusim's programs have their own
-// main() and never reach it, but the symbol must exist to link.
-int sc_main(int, char*[]) {
-  return 0;
-}

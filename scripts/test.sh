@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test (ctest, one process per
-# test). With --sanitize, also builds and runs the tests under ASan + UBSan.
+# test). With --sanitize, also builds and runs the tests under ASan + UBSan,
+# and the host-side threading tests under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -9,4 +10,12 @@ scripts/build.sh build
 if [ "${1:-}" = "--sanitize" ]; then
   scripts/build.sh build-asan -DNPUSIM_SANITIZE=ON
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$(nproc)" --timeout 600)
+fi
+if [ "${1:-}" = "--sanitize" ]; then
+  # SystemC's coroutines confuse TSan, so TSan covers the host-side threading only.
+  mkdir -p build-tsan
+  cmake -G Ninja -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUSIM_TSAN=ON \
+    > build-tsan/configure.log 2>&1 || { cat build-tsan/configure.log; exit 1; }
+  ninja -C build-tsan sim_tests
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/sim_tests --gtest_filter='SimulationThread.*'
 fi

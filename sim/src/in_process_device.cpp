@@ -184,4 +184,3 @@ std::shared_ptr<isa::Transport> in_process_device(const DeviceConfig& config) {
 }
 
 }  // namespace npusim::sim
-

@@ -2,4 +2,6 @@
 // have their own main() and never reach it, but the symbol must exist to link
 // (sim/CMakeLists.txt makes the linker pull this object into every binary).
 // SystemC declares it with C linkage.
-extern "C" int sc_main(int, char*[]) { return 0; }
+extern "C" int sc_main(int, char*[]) {
+  return 0;
+}

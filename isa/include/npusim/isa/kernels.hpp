@@ -1,6 +1,7 @@
 // Functional semantics of the compute instructions on byte buffers: what the
 // device computes, bit for bit. The simulator executes instructions through
-// these; tests use them as the reference arithmetic. Layouts and formulas are in docs/isa-compute.md.
+// these; tests use them as the reference arithmetic. Layouts and formulas are in
+// docs/isa-compute.md.
 #pragma once
 
 #include <cstdint>

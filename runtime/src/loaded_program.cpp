@@ -1,10 +1,30 @@
 #include "npusim/runtime/loaded_program.hpp"
 
+#include <algorithm>
+
 #include "npusim/isa/verifier.hpp"
 
 namespace npusim::runtime {
 
 namespace reg = isa::reg;
+
+namespace {
+// The named tensors' descriptions (the program's tensor table lists every
+// tensor between segments).
+std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p,
+                                             const std::vector<std::string>& names) {
+  std::vector<isa::TensorInfo> out;
+  for (const auto& name : names) {
+    auto it = std::find_if(p.tensors.begin(), p.tensors.end(),
+                           [&](const isa::TensorInfo& t) { return t.name == name; });
+    if (it == p.tensors.end())
+      throw isa::ProgramError("NPU segment tensor \"" + name +
+                              "\" is missing from the tensor table");
+    out.push_back(*it);
+  }
+  return out;
+}
+}  // namespace
 
 LoadedProgram::LoadedProgram(driver::Device& device, const isa::Program& program,
                              const isa::HwParams& hw, bool verify)
@@ -17,6 +37,8 @@ LoadedProgram::LoadedProgram(driver::Device& device, const isa::Program& program
       break;
     }
   if (!segment_) throw isa::ProgramError("program has no NPU segment");
+  inputs_ = segment_tensors(program_, segment_->inputs);
+  outputs_ = segment_tensors(program_, segment_->outputs);
   try {
     weights_ = place(segment_->weights.data(), segment_->weights.size());
     scratch_ = place(nullptr, segment_->scratch_bytes);

@@ -38,16 +38,16 @@ CommandTiming submit_all(driver::Context& ctx, const std::vector<reg::Command>& 
 RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
                     const std::vector<std::vector<uint8_t>>& inputs,
                     std::chrono::milliseconds timeout) {
-  const isa::Program& p = lp.program();
-  if (inputs.size() != p.inputs.size())
-    throw std::invalid_argument("expected " + std::to_string(p.inputs.size()) + " inputs, got " +
+  const std::vector<isa::TensorInfo>& in_info = lp.inputs();
+  if (inputs.size() != in_info.size())
+    throw std::invalid_argument("expected " + std::to_string(in_info.size()) + " inputs, got " +
                                 std::to_string(inputs.size()));
   std::vector<uint8_t> host(lp.io_bytes());
   std::vector<reg::Command> to_device, to_host;
   driver::Device& device = lp.device();
   const uint64_t iova = host.empty() ? 0 : device.register_host_buffer(host.data(), host.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const isa::TensorInfo& t = p.inputs[i];
+    const isa::TensorInfo& t = in_info[i];
     if (inputs[i].size() != t.bytes())
       throw std::invalid_argument("input \"" + t.name + "\" has " +
                                   std::to_string(inputs[i].size()) + " bytes, expected " +
@@ -56,7 +56,7 @@ RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
     to_device.push_back(copy_command(reg::CommandOp::kH2D, iova + t.io_offset,
                                      lp.io_address() + t.io_offset, t.bytes()));
   }
-  for (const isa::TensorInfo& t : p.outputs)
+  for (const isa::TensorInfo& t : lp.outputs())
     to_host.push_back(copy_command(reg::CommandOp::kD2H, iova + t.io_offset,
                                    lp.io_address() + t.io_offset, t.bytes()));
   RunOutcome out;
@@ -70,7 +70,7 @@ RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
     throw;
   }
   if (iova) device.unregister_host_buffer(iova);
-  for (const isa::TensorInfo& t : p.outputs)
+  for (const isa::TensorInfo& t : lp.outputs())
     out.outputs.emplace_back(host.begin() + t.io_offset, host.begin() + t.io_offset + t.bytes());
   return out;
 }

@@ -28,7 +28,7 @@ std::vector<uint8_t> read_binary(const std::string& path) {
 }
 
 // Inputs from --input NAME=FILE (raw bytes), or deterministic random bytes.
-std::vector<std::vector<uint8_t>> gather_inputs(const isa::Program& p,
+std::vector<std::vector<uint8_t>> gather_inputs(const std::vector<isa::TensorInfo>& tensors,
                                                 const std::vector<std::string>& specs) {
   std::map<std::string, std::string> files;
   for (const std::string& s : specs) {
@@ -38,7 +38,7 @@ std::vector<std::vector<uint8_t>> gather_inputs(const isa::Program& p,
   }
   std::mt19937 rng(1234);
   std::vector<std::vector<uint8_t>> inputs;
-  for (const isa::TensorInfo& t : p.inputs) {
+  for (const isa::TensorInfo& t : tensors) {
     auto it = files.find(t.name);
     if (it == files.end()) {
       std::vector<uint8_t> data(t.bytes());
@@ -105,15 +105,15 @@ int cmd_exec(const Args& args) {
   const isa::Program program = read_program(path, hw);
   if (device_name.empty())
     device_name = program.mode == isa::Mode::kFused ? "npu0pe0-1" : "npu0pe0";
-  const auto inputs = gather_inputs(program, input_specs);
-
   driver::Device device(sim::in_process_device({hw, timing_only}));
   auto context = device.open(device_name);
   runtime::LoadedProgram loaded(device, program, hw, !no_verify);
+  const auto inputs = gather_inputs(loaded.inputs(), input_specs);
   const runtime::RunOutcome r = runtime::run_once(*context, loaded, inputs);
 
-  std::cout << "program    " << path << " (" << isa::mode_name(program.mode) << ", "
-            << program.inputs.size() << " inputs, " << program.outputs.size() << " outputs)\n"
+  std::cout << "program    " << path << " (" << isa::mode_name(program.mode) << ", NPU segment \""
+            << loaded.segment().name << "\": " << loaded.inputs().size() << " inputs, "
+            << loaded.outputs().size() << " outputs)\n"
             << "device     " << device_name << " (" << hw.name << ", " << hw.array_rows << "x"
             << hw.array_cols << " array, " << hw.clock_hz / 1'000'000 << " MHz"
             << (timing_only ? ", timing-only" : "") << ")\n"
@@ -125,8 +125,8 @@ int cmd_exec(const Args& args) {
   print_counters(device, context->pe_mask());
   if (!output_dir.empty()) {
     std::filesystem::create_directories(output_dir);
-    for (size_t i = 0; i < program.outputs.size(); ++i) {
-      const std::string file = output_dir + "/" + program.outputs[i].name + ".bin";
+    for (size_t i = 0; i < loaded.outputs().size(); ++i) {
+      const std::string file = output_dir + "/" + loaded.outputs()[i].name + ".bin";
       std::ofstream out(file, std::ios::binary);
       out.write(reinterpret_cast<const char*>(r.outputs[i].data()),
                 static_cast<std::streamsize>(r.outputs[i].size()));

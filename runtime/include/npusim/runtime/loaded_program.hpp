@@ -28,6 +28,9 @@ class LoadedProgram {
   uint64_t io_address() const { return io_; }
   uint64_t io_bytes() const { return segment_->io_bytes; }
   uint64_t dram_bytes() const;  // everything this program occupies in device DRAM
+  // The NPU segment's input and output tensors (placement in its I/O area).
+  const std::vector<isa::TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<isa::TensorInfo>& outputs() const { return outputs_; }
 
   // The RUN command with base registers: weights, scratch, I/O, and a spare
   // slot (base 3) the program may use for a host buffer IOVA.
@@ -41,6 +44,7 @@ class LoadedProgram {
   const isa::NpuSegment* segment_ = nullptr;
   std::vector<uint64_t> allocations_;
   uint64_t table_ = 0, weights_ = 0, scratch_ = 0, io_ = 0;
+  std::vector<isa::TensorInfo> inputs_, outputs_;
 };
 
 }  // namespace npusim::runtime

@@ -19,10 +19,11 @@ struct CommandTiming {
 struct RunOutcome {
   CommandTiming h2d, run, d2h;  // h2d/d2h span all input/output transfers
   uint64_t total_cycles() const { return d2h.end_cycle - h2d.start_cycle; }
-  std::vector<std::vector<uint8_t>> outputs;  // in program.outputs order
+  std::vector<std::vector<uint8_t>> outputs;  // in the NPU segment's output order
 };
 
-// `inputs` in program.inputs order, each exactly the tensor's size.
+// `inputs` in the NPU segment's input order (LoadedProgram::inputs()), each
+// exactly the tensor's size.
 // Throws driver::DriverError (device errors, timeouts) or std::invalid_argument.
 RunOutcome run_once(driver::Context& context, const LoadedProgram& program,
                     const std::vector<std::vector<uint8_t>>& inputs,

@@ -1,0 +1,46 @@
+// The compiler: a quantised ONNX graph to a .npub program for the device.
+// Stages: lower quantised forms (lower_quantized.hpp) -> partition into NPU
+// and CPU segments -> plan DRAM -> tile, plan SRAM and schedule each NPU
+// layer over the load/compute/store engines (double buffered) -> encode.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "npusim/compiler/graph.hpp"
+#include "npusim/compiler/lower_quantized.hpp"
+#include "npusim/isa/program.hpp"
+
+namespace npusim::compiler {
+
+struct CompileOptions {
+  isa::HwParams hw;
+  isa::Mode target = isa::Mode::kSingle;  // kFused: both PEs split every layer
+};
+
+struct Placement {
+  std::string node;    // Node::describe()
+  std::string unit;    // "NPU" or "CPU"
+  std::string reason;  // why a CPU node is not on the NPU
+};
+
+struct StageTime {
+  std::string stage;
+  double ms = 0;
+};
+
+struct CompileResult {
+  isa::Program program;
+  std::vector<Placement> placement;
+  std::vector<StageTime> stages;
+  uint64_t sram_peak = 0;     // bytes, the largest layer's SRAM plan (per PE)
+  uint64_t dram_weights = 0;  // bytes of weights, biases and multiplier tables
+  uint64_t dram_activations = 0;  // bytes of scratch + I/O areas
+  std::vector<std::string> layer_asm;  // per NPU layer, for --dump-asm
+};
+
+// Compiles `g` (already imported). Throws CompileError naming the node, op
+// and reason; refuses float-only graphs pointing to `npusim quantize`.
+CompileResult compile(Graph g, const CompileOptions& options);
+
+}  // namespace npusim::compiler

@@ -1,0 +1,161 @@
+// The compiler pipeline (compile.hpp): lowering, partitioning into NPU and
+// CPU segments, NPU code generation, and the program container.
+#include "npusim/compiler/compile.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "codegen/npu_segment.hpp"
+#include "npusim/compiler/npu_ops.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/isa/verifier.hpp"
+
+namespace npusim::compiler {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+bool on_npu(const Node& n) {
+  return n.domain == kNpuDomain && n.op == "QConv";
+}
+
+struct Segment {
+  bool npu = false;
+  std::vector<int> nodes;
+  std::vector<std::string> inputs, outputs;
+};
+
+// Maximal runs of nodes with the same unit, in topological order.
+std::vector<Segment> partition(const Graph& g) {
+  std::vector<Segment> segs;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const bool npu = on_npu(g.nodes[i]);
+    if (segs.empty() || segs.back().npu != npu) segs.push_back({npu, {}, {}, {}});
+    segs.back().nodes.push_back(static_cast<int>(i));
+  }
+  // Boundary values: consumed but not produced inside / produced and needed outside.
+  for (size_t k = 0; k < segs.size(); ++k) {
+    std::set<std::string> produced, inside;
+    for (int n : segs[k].nodes)
+      for (const auto& o : g.nodes[n].outputs) produced.insert(o);
+    std::set<std::string> seen;
+    for (int n : segs[k].nodes)
+      for (const auto& in : g.nodes[n].inputs)
+        if (!in.empty() && !produced.count(in) && !g.is_constant(in) && seen.insert(in).second)
+          segs[k].inputs.push_back(in);
+    for (int n : segs[k].nodes)
+      for (const auto& o : g.nodes[n].outputs) {
+        bool needed = std::find(g.outputs.begin(), g.outputs.end(), o) != g.outputs.end();
+        for (int c : g.consumers(o))
+          needed = needed ||
+                   std::find(segs[k].nodes.begin(), segs[k].nodes.end(), c) == segs[k].nodes.end();
+        if (needed) segs[k].outputs.push_back(o);
+      }
+  }
+  return segs;
+}
+
+// A CPU segment as an ONNX subgraph with the constants it uses.
+isa::CpuSegment cpu_segment(const Graph& g, const Segment& s, const std::string& name) {
+  Graph sub;
+  sub.name = name;
+  sub.opset = g.opset;
+  sub.inputs = s.inputs;
+  sub.outputs = s.outputs;
+  for (int n : s.nodes) {
+    sub.nodes.push_back(g.nodes[n]);
+    for (const auto& v : g.nodes[n].inputs)
+      if (!v.empty()) sub.values[v] = g.value(v);
+    for (const auto& v : g.nodes[n].outputs) sub.values[v] = g.value(v);
+  }
+  isa::CpuSegment c;
+  c.name = name;
+  const std::string bytes = export_onnx_bytes(sub);
+  c.onnx.assign(bytes.begin(), bytes.end());
+  c.inputs = s.inputs;
+  c.outputs = s.outputs;
+  return c;
+}
+
+isa::TensorInfo graph_tensor(const Graph& g, const std::string& name) {
+  const Value& v = g.value(name);
+  isa::TensorInfo t;
+  t.name = name;
+  t.shape = v.shape;
+  t.dtype = std::string(dtype_name(v.dtype));
+  t.layout = g.value(name).layout.empty() ? (v.shape.size() == 4 ? "NCHW" : "") : v.layout;
+  return t;
+}
+
+std::string cpu_reason(const Node& n, const std::map<std::string, std::string>& notes) {
+  auto it = notes.find(n.describe());
+  if (it != notes.end()) return it->second;
+  if (n.op == "QuantizeLinear" || n.op == "DequantizeLinear")
+    return "quantise/dequantise at the float boundary runs on the host";
+  return "op " + n.op + " has no NPU code generation yet";
+}
+
+}  // namespace
+
+CompileResult compile(Graph g, const CompileOptions& options) {
+  CompileResult r;
+  auto t = Clock::now();
+  if (is_float_only(g))
+    throw CompileError(
+        "the model has no quantised ops (float only): quantise it first with "
+        "`npusim quantize MODEL -o MODEL.int8.onnx`");
+  for (const auto& in : g.inputs)
+    if (!g.value(in).rank_known)
+      throw CompileError("input \"" + in + "\" has a dynamic shape: give it with --input-shape " +
+                         in + "=1x3xHxW");
+  std::map<std::string, std::string> notes;
+  for (const auto& n : lower_quantized(g)) notes[n.node] = n.result;
+  r.stages.push_back({"lower quantised ops", ms_since(t)});
+
+  t = Clock::now();
+  const std::vector<Segment> segs = partition(g);
+  for (const auto& n : g.nodes)
+    r.placement.push_back(
+        {n.describe(), on_npu(n) ? "NPU" : "CPU", on_npu(n) ? "" : cpu_reason(n, notes)});
+  r.stages.push_back({"partition", ms_since(t)});
+
+  t = Clock::now();
+  isa::Program& p = r.program;
+  p.mode = options.target;
+  p.hw = options.hw;
+  for (const auto& in : g.inputs) p.inputs.push_back(graph_tensor(g, in));
+  for (const auto& out : g.outputs) p.outputs.push_back(graph_tensor(g, out));
+  int npu_count = 0, cpu_count = 0;
+  for (const Segment& s : segs) {
+    if (!s.npu) {
+      p.segments.push_back(cpu_segment(g, s, "cpu" + std::to_string(cpu_count++)));
+      continue;
+    }
+    auto built =
+        codegen::build_npu_segment(g, s.nodes, s.inputs, s.outputs,
+                                   "npu" + std::to_string(npu_count++), options.hw, options.target);
+    r.sram_peak = std::max(r.sram_peak, built.sram_peak);
+    r.dram_weights += built.segment.weights.size();
+    r.dram_activations += built.segment.scratch_bytes + built.segment.io_bytes;
+    r.layer_asm.insert(r.layer_asm.end(), built.layer_asm.begin(), built.layer_asm.end());
+    p.tensors.insert(p.tensors.end(), built.tensors.begin(), built.tensors.end());
+    p.segments.push_back(std::move(built.segment));
+  }
+  r.stages.push_back({"code generation", ms_since(t)});
+
+  t = Clock::now();
+  const auto problems = isa::verify(p, options.hw);
+  if (!problems.empty())
+    throw CompileError("internal error: the generated program fails verification: " +
+                       problems.front().to_string());
+  r.stages.push_back({"verify", ms_since(t)});
+  return r;
+}
+
+}  // namespace npusim::compiler

@@ -321,8 +321,17 @@ std::string export_onnx_bytes(const Graph& graph) {
   opset->set_version(graph.opset);
   auto* g = model.mutable_graph();
   g->set_name(graph.name.empty() ? "npusim" : graph.name);
-  for (const auto& name : graph.inputs) value_info_to_proto(graph.value(name), *g->add_input());
-  for (const auto& name : graph.outputs) value_info_to_proto(graph.value(name), *g->add_output());
+  // A graph built in code may not record its outputs' types yet: shape
+  // inference fills them in when the model is read back.
+  auto info = [&](const std::string& name, onnx::ValueInfoProto& out) {
+    auto it = graph.values.find(name);
+    if (it == graph.values.end() || it->second.dtype == DType::kUndefined)
+      out.set_name(name);
+    else
+      value_info_to_proto(it->second, out);
+  };
+  for (const auto& name : graph.inputs) info(name, *g->add_input());
+  for (const auto& name : graph.outputs) info(name, *g->add_output());
   for (const auto& [name, v] : graph.values)
     if (v.constant) tensor_to_proto(*v.constant, name, *g->add_initializer());
   for (const auto& node : graph.nodes) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "npusim/isa/program.hpp"
+
 namespace npusim::compiler::codegen {
 namespace {
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "npusim/isa/instruction.hpp"
+#include "npusim/isa/program.hpp"
 
 namespace npusim::compiler::codegen {
 

@@ -33,9 +33,9 @@ struct CompileResult {
   isa::Program program;
   std::vector<Placement> placement;
   std::vector<StageTime> stages;
-  uint64_t sram_peak = 0;     // bytes, the largest layer's SRAM plan (per PE)
-  uint64_t dram_weights = 0;  // bytes of weights, biases and multiplier tables
-  uint64_t dram_activations = 0;  // bytes of scratch + I/O areas
+  uint64_t sram_peak = 0;              // bytes, the largest layer's SRAM plan (per PE)
+  uint64_t dram_weights = 0;           // bytes of weights, biases and multiplier tables
+  uint64_t dram_activations = 0;       // bytes of scratch + I/O areas
   std::vector<std::string> layer_asm;  // per NPU layer, for --dump-asm
 };
 

@@ -18,6 +18,7 @@ commands:
   asm       assemble program text into a .npub file
   disasm    print a .npub program as assembly text
   exec      run a program (.npub or assembly text) on the simulated device
+  compile   compile a quantised (QDQ) ONNX model into a .npub program
 
 Run "npusim COMMAND --help" for a command's options.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   const std::map<std::string, Command> commands = {{"info", npusim::cli::cmd_info},
                                                    {"asm", npusim::cli::cmd_asm},
                                                    {"disasm", npusim::cli::cmd_disasm},
-                                                   {"exec", npusim::cli::cmd_exec}};
+                                                   {"exec", npusim::cli::cmd_exec},
+                                                   {"compile", npusim::cli::cmd_compile}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

@@ -16,6 +16,9 @@ namespace npusim::compiler {
 struct CompileOptions {
   isa::HwParams hw;
   isa::Mode target = isa::Mode::kSingle;  // kFused: both PEs split every layer
+  // Cut the graph at these tensors (like the Warboy tutorial's export before
+  // the box decode); empty keeps the model's outputs.
+  std::vector<std::string> outputs;
 };
 
 struct Placement {
@@ -36,7 +39,8 @@ struct CompileResult {
   uint64_t sram_peak = 0;              // bytes, the largest layer's SRAM plan (per PE)
   uint64_t dram_weights = 0;           // bytes of weights, biases and multiplier tables
   uint64_t dram_activations = 0;       // bytes of scratch + I/O areas
-  std::vector<std::string> layer_asm;  // per NPU layer, for --dump-asm
+  std::vector<std::string> layer_asm;  // per NPU layer: tiling and SRAM plan
+  Graph graph;                         // the graph as placed (after lowering)
 };
 
 // Compiles `g` (already imported). Throws CompileError naming the node, op

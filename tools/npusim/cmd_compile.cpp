@@ -1,0 +1,117 @@
+// npusim compile: an int8 (QDQ) ONNX model to a .npub program, with the
+// time of each stage, where every op runs and why, and SRAM/DRAM use.
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hw_options.hpp"
+#include "npusim/compiler/compile.hpp"
+#include "npusim/compiler/graph_dot.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/isa/assembler.hpp"
+#include "parse_options.hpp"
+#include "program_files.hpp"
+
+namespace po = boost::program_options;
+
+namespace npusim::cli {
+namespace {
+
+// "name=1x3x320x320" -> (name, shape)
+std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError("--input-shape takes NAME=DIMS like images=1x3x640x640, got \"" + spec + "\"");
+  compiler::Shape shape;
+  std::stringstream dims(spec.substr(eq + 1));
+  for (std::string d; std::getline(dims, d, 'x');) {
+    try {
+      size_t used = 0;
+      const long long v = std::stoll(d, &used);
+      if (used != d.size() || v <= 0) throw std::invalid_argument(d);
+      shape.push_back(v);
+    } catch (const std::exception&) {
+      throw UsageError("--input-shape " + spec + ": \"" + d + "\" is not a positive dimension");
+    }
+  }
+  return {spec.substr(0, eq), shape};
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void print_report(const compiler::CompileResult& r, const std::string& output) {
+  std::cout << "stages\n";
+  for (const auto& s : r.stages)
+    std::cout << "  " << std::left << std::setw(26) << s.stage << std::right << std::fixed
+              << std::setprecision(1) << std::setw(9) << s.ms << " ms\n";
+  int npu = 0, cpu = 0;
+  for (const auto& p : r.placement) (p.unit == "NPU" ? npu : cpu)++;
+  std::cout << "placement  NPU " << npu << " ops, CPU " << cpu << " ops\n";
+  for (const auto& p : r.placement)
+    std::cout << "  " << p.unit << "  " << p.node << (p.reason.empty() ? "" : "  -- " + p.reason)
+              << "\n";
+  std::cout << "memory     SRAM peak " << r.sram_peak << " bytes per PE, DRAM weights "
+            << r.dram_weights << " bytes, activations " << r.dram_activations << " bytes\n";
+  for (const auto& l : r.layer_asm) std::cout << "  " << l << "\n";
+  std::cout << "wrote      " << output << "\n";
+}
+
+}  // namespace
+
+int cmd_compile(const Args& args) {
+  HwOptions hw_options;
+  std::string model, output, target = "single", outputs, dump_asm, dot;
+  std::vector<std::string> input_shapes;
+  po::options_description desc("compile options");
+  desc.add_options()("model", po::value(&model)->required()->value_name("MODEL.onnx"),
+                     "quantised (QDQ) ONNX model")(
+      "output,o", po::value(&output)->required()->value_name("OUT.npub"), "program to write")(
+      "target", po::value(&target)->value_name("single|fused"),
+      "single: one PE (runs on either); fused: both PEs split every layer")(
+      "input-shape", po::value(&input_shapes)->composing()->value_name("NAME=DIMS"),
+      "static shape for a dynamic input, e.g. x=1x3x320x320")(
+      "outputs", po::value(&outputs)->value_name("A,B,..."),
+      "cut the graph at these tensors (compile the subgraph up to them)")(
+      "dump-asm", po::value(&dump_asm)->value_name("FILE"), "write the NPU code as assembly")(
+      "dot", po::value(&dot)->value_name("FILE"), "write the placed graph as Graphviz DOT");
+  add_hw_options(desc, hw_options);
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  parse_options(args, "npusim compile MODEL.onnx -o OUT.npub [options]", desc, pos);
+  if (target != "single" && target != "fused") throw UsageError("--target must be single or fused");
+
+  compiler::CompileOptions options;
+  options.hw = resolve_hw(hw_options);
+  options.target = target == "fused" ? isa::Mode::kFused : isa::Mode::kSingle;
+  options.outputs = split_commas(outputs);
+  compiler::ImportOptions import;
+  for (const auto& spec : input_shapes) import.input_shapes.insert(parse_input_shape(spec));
+
+  const auto start = std::chrono::steady_clock::now();
+  compiler::Graph graph = compiler::import_onnx(model, import);
+  const double import_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  compiler::CompileResult r = compiler::compile(std::move(graph), options);
+  r.stages.insert(r.stages.begin(), {"import + shape inference", import_ms});
+  isa::save_program(r.program, output);
+  if (!dump_asm.empty()) write_text_file(dump_asm, isa::disassemble(r.program));
+  if (!dot.empty()) {
+    std::map<std::string, std::string> unit_of;
+    for (const auto& p : r.placement) unit_of[p.node] = p.unit;
+    write_text_file(dot, compiler::to_dot(r.graph, unit_of));
+  }
+  print_report(r, output);
+  return 0;
+}
+
+}  // namespace npusim::cli

@@ -208,6 +208,10 @@ class Verifier {
     at_least_1(in, {F::kLen0, F::kCnt1, F::kCnt2}, issues);
     for (const auto& i : issues) report(w, i.field, i.message);
     if (!issues.empty()) return;
+    if (in.u(F::kCnt1) * in.u(F::kCnt2) > kMaxDmaRows)
+      return report(w, F::kCnt2,
+                    "cnt1 * cnt2 = " + std::to_string(in.u(F::kCnt1) * in.u(F::kCnt2)) +
+                        " rows exceeds the limit of " + std::to_string(kMaxDmaRows));
     // Extent of the 3-D walk: offset of the last row plus its length. Field
     // widths (<= 40 + 16 bits) keep this inside 64 bits.
     const auto extent = [&](F s1, F s2) {

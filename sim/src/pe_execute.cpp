@@ -120,7 +120,8 @@ bool Pe::dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err)
   } else {
     route = in.op == Opcode::kDmaLoad ? Route::kDramToSram : Route::kSramToDram;
     const uint64_t len0 = in.u(Field::kLen0), cnt1 = in.u(Field::kCnt1), cnt2 = in.u(Field::kCnt2);
-    if (len0 == 0 || cnt1 == 0 || cnt2 == 0) {
+    // More rows than a descriptor allows is illegal, not a near-endless copy.
+    if (len0 == 0 || cnt1 == 0 || cnt2 == 0 || cnt1 * cnt2 > isa::kMaxDmaRows) {
       err.code = ErrorCode::kIllegalInstruction;
       return false;
     }

@@ -15,6 +15,10 @@ namespace npusim::isa {
 
 inline constexpr uint32_t kIsaVersion = 1;
 
+// A strided DMA moves at most this many rows (cnt1 * cnt2), as a real engine's
+// counters bound it.
+inline constexpr uint64_t kMaxDmaRows = uint64_t{1} << 20;
+
 // The three engines of a PE. Each runs its own instruction stream.
 enum class Engine : uint8_t { kLoad = 0, kCompute = 1, kStore = 2 };
 inline constexpr int kNumEngines = 3;

@@ -21,9 +21,8 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-bool on_npu(const Node& n) {
-  return n.domain == kNpuDomain && n.op == "QConv";
-}
+// Per node: "" if it runs on the NPU, else why it stays on the CPU.
+using Placements = std::vector<std::string>;
 
 struct Segment {
   bool npu = false;
@@ -31,13 +30,42 @@ struct Segment {
   std::vector<std::string> inputs, outputs;
 };
 
-// Maximal runs of nodes with the same unit, in topological order.
-std::vector<Segment> partition(const Graph& g) {
+// A topological order that stays on one unit while it can: nodes become
+// ready in graph order, and the unit switches only when none of its nodes is
+// ready. A dequantised side output no longer splits the NPU run in two (the
+// runtime runs one NPU segment).
+std::vector<int> grouped_order(const Graph& g, const Placements& why) {
+  const size_t n = g.nodes.size();
+  std::vector<int> pending(n, 0), order;
+  std::vector<std::vector<int>> users(n);
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& in : g.nodes[i].inputs)
+      if (const int p = in.empty() ? -1 : g.producer(in); p >= 0) {
+        ++pending[i];
+        users[p].push_back(static_cast<int>(i));
+      }
+  std::set<int> ready[2];  // [npu]
+  for (size_t i = 0; i < n; ++i)
+    if (pending[i] == 0) ready[why[i].empty()].insert(static_cast<int>(i));
+  bool npu = n > 0 && why[0].empty();
+  while (order.size() < n) {
+    if (ready[npu].empty()) npu = !npu;
+    const int next = *ready[npu].begin();
+    ready[npu].erase(ready[npu].begin());
+    order.push_back(next);
+    for (const int u : users[next])
+      if (--pending[u] == 0) ready[why[u].empty()].insert(u);
+  }
+  return order;
+}
+
+// Maximal runs of nodes with the same unit, in a topological order.
+std::vector<Segment> partition(const Graph& g, const Placements& why) {
   std::vector<Segment> segs;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const bool npu = on_npu(g.nodes[i]);
+  for (const int i : grouped_order(g, why)) {
+    const bool npu = why[i].empty();
     if (segs.empty() || segs.back().npu != npu) segs.push_back({npu, {}, {}, {}});
-    segs.back().nodes.push_back(static_cast<int>(i));
+    segs.back().nodes.push_back(i);
   }
   // Boundary values: consumed but not produced inside / produced and needed outside.
   for (size_t k = 0; k < segs.size(); ++k) {
@@ -95,10 +123,30 @@ isa::TensorInfo graph_tensor(const Graph& g, const std::string& name) {
 
 std::string cpu_reason(const Node& n, const std::map<std::string, std::string>& notes) {
   auto it = notes.find(n.describe());
-  if (it != notes.end()) return it->second;
+  if (it != notes.end() && !it->second.empty()) return it->second;
   if (n.op == "QuantizeLinear" || n.op == "DequantizeLinear")
     return "quantise/dequantise at the float boundary runs on the host";
   return "op " + n.op + " has no NPU code generation yet";
+}
+
+// Lowered (npusim) nodes run on the NPU unless code generation refuses their
+// attributes, shapes or SRAM needs; they then run on the CPU's golden model.
+Placements place_nodes(const Graph& g, const isa::HwParams& hw,
+                       const std::map<std::string, std::string>& notes) {
+  Placements why;
+  for (const auto& n : g.nodes)
+    why.push_back(n.domain == kNpuDomain ? codegen::npu_unsupported(g, n, hw)
+                                         : cpu_reason(n, notes));
+  return why;
+}
+
+// Makes `outputs` the graph's outputs and drops what they do not need.
+void cut(Graph& g, const std::vector<std::string>& outputs) {
+  for (const auto& o : outputs)
+    if (!g.has_value(o) || (g.producer(o) < 0 && !g.is_constant(o)))
+      throw CompileError("--outputs names \"" + o + "\", which no node of the model produces");
+  g.outputs = outputs;
+  g.prune();
 }
 
 }  // namespace
@@ -110,6 +158,7 @@ CompileResult compile(Graph g, const CompileOptions& options) {
     throw CompileError(
         "the model has no quantised ops (float only): quantise it first with "
         "`npusim quantize MODEL -o MODEL.int8.onnx`");
+  if (!options.outputs.empty()) cut(g, options.outputs);
   for (const auto& in : g.inputs)
     if (!g.value(in).rank_known)
       throw CompileError("input \"" + in + "\" has a dynamic shape: give it with --input-shape " +
@@ -119,10 +168,10 @@ CompileResult compile(Graph g, const CompileOptions& options) {
   r.stages.push_back({"lower quantised ops", ms_since(t)});
 
   t = Clock::now();
-  const std::vector<Segment> segs = partition(g);
-  for (const auto& n : g.nodes)
-    r.placement.push_back(
-        {n.describe(), on_npu(n) ? "NPU" : "CPU", on_npu(n) ? "" : cpu_reason(n, notes)});
+  const Placements why = place_nodes(g, options.hw, notes);
+  const std::vector<Segment> segs = partition(g, why);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    r.placement.push_back({g.nodes[i].describe(), why[i].empty() ? "NPU" : "CPU", why[i]});
   r.stages.push_back({"partition", ms_since(t)});
 
   t = Clock::now();
@@ -155,6 +204,7 @@ CompileResult compile(Graph g, const CompileOptions& options) {
     throw CompileError("internal error: the generated program fails verification: " +
                        problems.front().to_string());
   r.stages.push_back({"verify", ms_since(t)});
+  r.graph = std::move(g);
   return r;
 }
 

@@ -1,4 +1,6 @@
-// QDQ / QLinear recognition (see lower_quantized.hpp).
+// QDQ / QLinear recognition (see lower_quantized.hpp): the convolution family
+// (QDQ Conv, QLinearConv) and the driver that runs every family's matcher
+// (qdq_match.hpp) over the graph.
 #include "npusim/compiler/lower_quantized.hpp"
 
 #include <algorithm>
@@ -7,109 +9,24 @@
 
 #include "npusim/compiler/npu_ops.hpp"
 #include "npusim/isa/int8.hpp"
+#include "qdq_match.hpp"
 
 namespace npusim::compiler {
+namespace lowering {
 namespace {
-
-// Scale(s) and zero point(s) of a (De)QuantizeLinear or QLinear* operand pair.
-struct Quant {
-  std::vector<float> scales;
-  std::vector<int32_t> zero_points;
-  bool is_signed = true;
-};
-
-std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const std::string& zp,
-                                DType q_type) {
-  if (!g.is_constant(scale)) return std::nullopt;
-  Quant q;
-  const Tensor& s = *g.value(scale).constant;
-  for (int64_t i = 0; i < s.size(); ++i) q.scales.push_back(static_cast<float>(s.at(i)));
-  if (!zp.empty()) {
-    if (!g.is_constant(zp)) return std::nullopt;
-    const Tensor& z = *g.value(zp).constant;
-    q_type = z.dtype();
-    for (int64_t i = 0; i < z.size(); ++i) q.zero_points.push_back(static_cast<int32_t>(z.at(i)));
-  } else {
-    q.zero_points.assign(q.scales.size(), 0);
-  }
-  q.is_signed = q_type != DType::kUint8;
-  return q;
-}
-
-bool per_tensor(const Quant& q) {
-  return q.scales.size() == 1 && q.zero_points.size() == 1;
-}
-
-const Node* producer_node(const Graph& g, const std::string& v, const char* op) {
-  const int p = g.producer(v);
-  return p >= 0 && g.nodes[p].op == op && g.nodes[p].domain.empty() ? &g.nodes[p] : nullptr;
-}
-
-// The single consumer of `v`, if it is `op` and nothing else reads `v`.
-const Node* sole_consumer(const Graph& g, const std::string& v, const char* op) {
-  const auto users = g.consumers(v);
-  for (const auto& out : g.outputs)
-    if (out == v) return nullptr;
-  if (users.size() != 1 || g.nodes[users[0]].op != op) return nullptr;
-  return &g.nodes[users[0]];
-}
-
-// Clamp bounds of a fused activation in the output's integer domain.
-struct Activation {
-  int32_t lo = -32768, hi = 32767;
-  std::string output;  // the activation's output (feeds the QuantizeLinear)
-};
-
-std::optional<Activation> fused_activation(const Graph& g, const Node& act, const Quant& y) {
-  Activation a;
-  a.output = act.outputs[0];
-  auto q = [&](float v) {
-    return isa::quantize_linear(v, y.scales[0], y.zero_points[0], y.is_signed);
-  };
-  if (act.op == "Relu") {
-    a.lo = q(0.0f);
-    return a;
-  }
-  if (act.op != "Clip") return std::nullopt;
-  float lo = act.f("min", -INFINITY), hi = act.f("max", INFINITY);
-  if (act.inputs.size() > 1 && !act.inputs[1].empty()) {
-    if (!g.is_constant(act.inputs[1])) return std::nullopt;
-    lo = static_cast<float>(g.value(act.inputs[1]).constant->at(0));
-  }
-  if (act.inputs.size() > 2 && !act.inputs[2].empty()) {
-    if (!g.is_constant(act.inputs[2])) return std::nullopt;
-    hi = static_cast<float>(g.value(act.inputs[2]).constant->at(0));
-  }
-  if (std::isfinite(lo)) a.lo = q(lo);
-  if (std::isfinite(hi)) a.hi = q(hi);
-  return a;
-}
-
-struct ConvMatch {
-  const Node* conv;
-  std::string x, y;  // quantised input and output
-  Quant xq, wq, yq;
-  std::string w;               // int8 const weights
-  std::optional<Tensor> bias;  // int32 (already in x_scale*w_scale units)
-  Activation act;
-  std::vector<std::string> replaced;  // node names the QConv replaces
-};
 
 std::vector<int64_t> int_list(const std::vector<int32_t>& v) {
   return {v.begin(), v.end()};
 }
 
 // Writes the QConv node for a match (weights' scale per output channel).
-Node make_qconv(const Graph& g, const ConvMatch& m) {
+Node make_qconv(const ConvMatch& m) {
   const Node& c = *m.conv;
-  Node n;
-  n.name = c.name;
-  n.op = "QConv";
-  n.domain = kNpuDomain;
+  Node n = npu_node("QConv", c);
   n.inputs = {m.x, m.w};
   n.outputs = {m.y};
-  const int64_t oc = g.value(m.w).shape.at(0);
-  const size_t rank = g.value(m.w).shape.size() - 2;
+  const int64_t oc = m.w_shape.at(0);
+  const size_t rank = m.w_shape.size() - 2;
   n.attrs["strides"] = c.ints("strides", std::vector<int64_t>(rank, 1));
   n.attrs["dilations"] = c.ints("dilations", std::vector<int64_t>(rank, 1));
   n.attrs["pads"] = c.ints("pads", std::vector<int64_t>(2 * rank, 0));
@@ -134,8 +51,8 @@ Node make_qconv(const Graph& g, const ConvMatch& m) {
   return n;
 }
 
-// Bias in accumulator units (x_scale * w_scale[oc]), from a float constant or
-// a DequantizeLinear of int32 (re-scaled if its scale differs).
+}  // namespace
+
 std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, const Quant& xq,
                                        const Quant& wq, int64_t oc, std::string& why) {
   auto unit = [&](int64_t o) {
@@ -171,6 +88,8 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
   return Tensor::from(DType::kInt32, {oc}, q);
 }
 
+namespace {
+
 // DequantizeLinear -> Conv [-> Relu|Clip] -> QuantizeLinear. Returns the match,
 // or sets `why` to the reason it is not one.
 std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why) {
@@ -183,9 +102,6 @@ std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::s
     why = "input or weights not from DequantizeLinear (float op: runs on the CPU)";
     return std::nullopt;
   }
-  auto opt_in = [](const Node& n, size_t i) {
-    return n.inputs.size() > i ? n.inputs[i] : std::string();
-  };
   auto xq = quant_from(g, dqx->inputs[1], opt_in(*dqx, 2), g.value(dqx->inputs[0]).dtype);
   auto wq = quant_from(g, dqw->inputs[1], opt_in(*dqw, 2), g.value(dqw->inputs[0]).dtype);
   if (!xq || !wq || !per_tensor(*xq) || !g.is_constant(dqw->inputs[0])) {
@@ -218,15 +134,16 @@ std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::s
       return std::nullopt;
     }
     m.act = *a;
-    m.replaced.push_back(act->name);
+    m.replaced.push_back(act->outputs[0]);
   }
   m.x = dqx->inputs[0];
   m.w = dqw->inputs[0];
+  m.w_shape = g.value(m.w).shape;
   m.y = q->outputs[0];
   m.xq = *xq;
   m.wq = *wq;
   m.yq = *yq;
-  m.replaced.push_back(q->name);
+  m.replaced.push_back(q->outputs[0]);
   const int64_t oc = g.value(m.w).shape.at(0);
   if (conv.inputs.size() > 2 && !conv.inputs[2].empty()) {
     m.bias = accumulator_bias(g, conv.inputs[2], m.xq, m.wq, oc, why);
@@ -253,6 +170,7 @@ std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::
     }
   m.x = c.inputs[0];
   m.w = c.inputs[3];
+  m.w_shape = g.value(m.w).shape;
   m.y = c.outputs[0];
   m.xq = *xq;
   m.wq = *wq;
@@ -267,51 +185,103 @@ std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::
   return m;
 }
 
-void apply(Graph& g, const ConvMatch& m) {
-  Node q = make_qconv(g, m);
+}  // namespace
+
+Rewrite conv_rewrite(const ConvMatch& m) {
+  Rewrite r;
+  r.node = make_qconv(m);
+  r.anchor = m.conv->outputs[0];
+  r.absorbed = m.replaced;
   if (m.bias) {
     const std::string b = m.y + "/bias";
-    Value& v = g.values[b];
-    v.name = b;
-    v.dtype = DType::kInt32;
-    v.shape = m.bias->shape();
-    v.rank_known = true;
-    v.constant = *m.bias;
-    q.inputs.push_back(b);
+    r.constants.emplace_back(b, *m.bias);
+    r.node.inputs.push_back(b);
   }
-  const std::string conv_name = m.conv->name;
+  return r;
+}
+
+namespace {
+
+// Replaces the anchor by the new node, drops the absorbed nodes, adds the constants.
+void apply(Graph& g, const Rewrite& r) {
+  for (const auto& [name, t] : r.constants) {
+    Value& v = g.values[name];
+    v.name = name;
+    v.dtype = t.dtype();
+    v.shape = t.shape();
+    v.rank_known = true;
+    v.constant = t;
+  }
   std::vector<Node> kept;
   for (auto& n : g.nodes) {
-    if (n.name == conv_name) {
-      kept.push_back(q);
+    const std::string& id = n.outputs.at(0);
+    if (id == r.anchor) {
+      kept.push_back(r.node);
       continue;
     }
-    if (std::find(m.replaced.begin(), m.replaced.end(), n.name) != m.replaced.end()) continue;
+    if (std::find(r.absorbed.begin(), r.absorbed.end(), id) != r.absorbed.end()) continue;
     kept.push_back(std::move(n));
   }
   g.nodes = std::move(kept);
 }
 
+using Matcher = std::optional<Rewrite> (*)(const Graph&, const Node&, Notes&);
+
+Matcher matcher_for(const Node& n) {
+  static const std::map<std::string, Matcher> matchers = {
+      {"Conv", match_conv},        {"QLinearConv", match_conv},       {"Add", match_binary},
+      {"Mul", match_binary},       {"DequantizeLinear", match_lut},   {"MaxPool", match_pool},
+      {"AveragePool", match_pool}, {"GlobalAveragePool", match_pool}, {"Concat", match_concat},
+      {"Split", match_split},      {"Resize", match_resize},          {"Gemm", match_gemm},
+      {"MatMul", match_gemm},
+  };
+  if (!n.domain.empty()) return nullptr;
+  auto it = matchers.find(n.op);
+  return it == matchers.end() ? nullptr : it->second;
+}
+
+// Index of the node whose first output is `output`, or `fallback`.
+size_t index_of(const Graph& g, const std::string& output, size_t fallback) {
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (g.nodes[i].outputs.at(0) == output) return i;
+  return fallback;
+}
+
 }  // namespace
 
+std::optional<Rewrite> match_conv(const Graph& g, const Node& n, Notes& notes) {
+  std::string why;
+  const auto m = n.op == "Conv" ? match_qdq_conv(g, n, why) : match_qlinear_conv(g, n, why);
+  if (!m) {
+    notes[n.describe()] = why;
+    return std::nullopt;
+  }
+  return conv_rewrite(*m);
+}
+
+}  // namespace lowering
+
 std::vector<LoweringNote> lower_quantized(Graph& g) {
-  std::vector<LoweringNote> notes;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    if (!n.domain.empty() || (n.op != "Conv" && n.op != "QLinearConv")) continue;
-    std::string why;
-    const auto m = n.op == "Conv" ? match_qdq_conv(g, n, why) : match_qlinear_conv(g, n, why);
-    if (!m) {
-      notes.push_back({n.describe(), why});
+  using namespace lowering;
+  Notes notes;
+  // Each rewrite removes at least one ONNX node, so this ends. A matched
+  // position is looked at again: a DequantizeLinear can start several tables.
+  for (size_t i = 0; i < g.nodes.size();) {
+    const Matcher match = matcher_for(g.nodes[i]);
+    const auto r = match ? match(g, g.nodes[i], notes) : std::nullopt;
+    if (!r) {
+      ++i;
       continue;
     }
-    notes.push_back({n.describe(), "QConv"});
-    apply(g, *m);
-    i = 0;  // indices moved; start over (each match removes its Conv)
+    notes[g.nodes[index_of(g, r->anchor, i)].describe()] = r->node.op;
+    apply(g, *r);
+    i = std::min(i, index_of(g, r->node.outputs[0], i));
   }
   g.prune();
   g.sort();
-  return notes;
+  std::vector<LoweringNote> out;
+  for (const auto& [node, result] : notes) out.push_back({node, result});
+  return out;
 }
 
 bool is_float_only(const Graph& g) {

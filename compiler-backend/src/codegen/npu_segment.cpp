@@ -5,6 +5,8 @@
 #include <set>
 
 #include "conv_codegen.hpp"
+#include "families.hpp"
+#include "npusim/compiler/npu_ops.hpp"
 #include "npusim/isa/assembler.hpp"
 
 namespace npusim::compiler::codegen {
@@ -65,7 +67,71 @@ isa::TensorInfo io_tensor(const Graph& g, const std::string& name, uint64_t offs
   return t;
 }
 
+// QConv; a 2-D [M, K] input (a lowered Gemm) is an [M][1][K] NHWC image.
+ConvLayer conv_layer(const Graph& g, const Node& n) {
+  ConvLayer layer;
+  layer.node = &n;
+  auto image = [](Shape s) { return s.size() == 2 ? Shape{1, s[1], s[0], 1} : s; };
+  layer.in = image(g.value(n.inputs[0]).shape);
+  layer.out = image(g.value(n.outputs[0]).shape);
+  const Shape& wshape = g.value(n.inputs[1]).shape;
+  layer.kh = wshape[2];
+  layer.kw = wshape[3];
+  return layer;
+}
+
+std::string conv_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  try {
+    plan_conv_sram(conv_layer(g, n), hw);
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+LayerCode plan_conv(const LayerEnv& e) {
+  ConvLayer layer = conv_layer(e.g, e.node);
+  layer.x = e.at(e.node.inputs[0]);
+  layer.y = e.at(e.node.outputs[0]);
+  layer.params_offset = append_conv_params(e.g, e.node, e.blob);
+  const ConvSram plan = plan_conv_sram(layer, e.hw);
+  LayerCode code;
+  code.units = layer.out[2];
+  code.sram = plan.total;
+  code.summary = tiling_summary(e.node, code.units, plan.rows, "output rows", plan.total);
+  code.emit = [layer, plan](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
+    emit_conv(s, layer, plan, slot, base, begin, end);
+  };
+  return code;
+}
+
+const std::map<std::string, Family>& families() {
+  static const std::map<std::string, Family> f = {
+      {"QConv", {conv_unsupported, plan_conv}},        // conv_codegen.cpp
+      {"QAdd", {binary_unsupported, plan_binary}},     // binary_codegen.cpp
+      {"QMul", {binary_unsupported, plan_binary}},     // binary_codegen.cpp
+      {"QLut", {lut_unsupported, plan_lut}},           // lut_codegen.cpp
+      {"QPool", {pool_unsupported, plan_pool}},        // pool_codegen.cpp
+      {"QConcat", {concat_unsupported, plan_concat}},  // concat_codegen.cpp
+      {"QSplit", {concat_unsupported, plan_concat}},   // concat_codegen.cpp
+      {"QResize", {resize_unsupported, plan_resize}},  // resize_codegen.cpp
+  };
+  return f;
+}
+
+const Family* family_of(const Node& n) {
+  if (n.domain != kNpuDomain) return nullptr;
+  auto it = families().find(n.op);
+  return it == families().end() ? nullptr : &it->second;
+}
+
 }  // namespace
+
+std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  const Family* family = family_of(n);
+  if (!family) return "op " + n.op + " has no NPU code generation yet";
+  return family->unsupported(g, n, hw);
+}
 
 SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
                                const std::vector<std::string>& inputs,
@@ -101,30 +167,21 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
   ScratchPlanner scratch;
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = g.nodes[nodes[i]];
-    if (n.domain != "npusim" || n.op != "QConv")
-      throw CompileError(n.describe() + ": no NPU code generation for this op yet");
-    const std::string& y = n.outputs[0];
-    if (!place.count(y)) place[y] = {isa::kBaseScratch, scratch.allocate(tensor_bytes(g.value(y)))};
-    ConvLayer layer;
-    layer.node = &n;
-    layer.in = g.value(n.inputs[0]).shape;
-    layer.out = g.value(y).shape;
-    const Shape& wshape = g.value(n.inputs[1]).shape;
-    layer.kh = wshape[2];
-    layer.kw = wshape[3];
-    layer.x = place.at(n.inputs[0]);
-    layer.y = place.at(y);
-    layer.params_offset = append_conv_params(g, n, out.segment.weights);
-    const ConvSram plan = plan_conv_sram(layer, hw);
-    out.sram_peak = std::max(out.sram_peak, plan.total);
-    const int64_t rows = layer.out[2], split = (rows + slots - 1) / slots;
+    const Family* family = family_of(n);
+    if (!family) throw CompileError(n.describe() + ": no NPU code generation for this op yet");
+    for (const auto& y : n.outputs)
+      if (!y.empty() && !place.count(y))
+        place[y] = {isa::kBaseScratch, scratch.allocate(tensor_bytes(g.value(y)))};
+    const LayerCode code = family->plan(LayerEnv{g, n, place, out.segment.weights, hw});
+    out.sram_peak = std::max(out.sram_peak, code.sram);
+    const int64_t split = (code.units + slots - 1) / slots;
     for (int slot = 0; slot < slots; ++slot) {
       if (i > 0) {  // the previous layer's output must be in DRAM before this layer reads it
         s.wait(slot, Engine::kLoad, kLayerStored);
         if (slots > 1) s.wait(slot, Engine::kLoad, kPeerStored);
       }
-      const int64_t begin = std::min(rows, slot * split), end = std::min(rows, begin + split);
-      emit_conv(s, layer, plan, slot, slot * hw.sram_per_pe, begin, end);
+      const int64_t begin = std::min(code.units, slot * split);
+      code.emit(s, slot, slot * hw.sram_per_pe, begin, std::min(code.units, begin + split));
       s.signal(slot, Engine::kStore, kLayerStored);
       if (slots > 1) s.signal(slot, Engine::kStore, kPeerStored, 1);
     }
@@ -133,9 +190,7 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
       if (last_use[in] == i && place.count(in) && place[in].base == isa::kBaseScratch &&
           std::find(outputs.begin(), outputs.end(), in) == outputs.end())
         scratch.release(place[in].offset);
-    out.layer_asm.push_back(n.describe() + ": " + std::to_string(plan.rows) +
-                            " output rows per tile, " + std::to_string(plan.total) +
-                            " bytes of SRAM");
+    out.layer_asm.push_back(code.summary);
   }
   out.segment.scratch_bytes = std::max<uint64_t>(scratch.peak(), 64);
   for (int slot = 0; slot < slots; ++slot)

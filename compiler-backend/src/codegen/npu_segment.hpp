@@ -16,6 +16,10 @@ struct SegmentBuild {
   std::vector<std::string> layer_asm;
 };
 
+// Why node `n` cannot run on the NPU of `hw` (op, attributes, shape limits,
+// SRAM), or "" if code generation handles it.
+std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
+
 // `nodes` are indices into g.nodes, in order; `inputs`/`outputs` the values
 // crossing the segment boundary.
 SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,

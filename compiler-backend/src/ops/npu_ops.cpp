@@ -2,6 +2,8 @@
 // arithmetic: the golden model the simulator must match bit for bit.
 // Written as plain loops over ONNX layouts (NCHW), independently of the
 // device's NHWC kernels.
+#include <algorithm>
+
 #include "kernel.hpp"
 #include "npusim/isa/int8.hpp"
 
@@ -12,12 +14,46 @@ int32_t element(const Tensor& t, int64_t i) {
   return t.dtype() == DType::kUint8 ? t.as<uint8_t>()[i] : t.as<int8_t>()[i];
 }
 
+void set_element(Tensor& t, int64_t i, int32_t q) {
+  if (t.dtype() == DType::kUint8)
+    t.as<uint8_t>()[i] = static_cast<uint8_t>(q);
+  else
+    t.as<int8_t>()[i] = static_cast<int8_t>(q);
+}
+
+DType out_type(const OpContext& c) {
+  return c.i("y_signed", 1) != 0 ? DType::kInt8 : DType::kUint8;
+}
+
+void require_8bit(const Tensor& t, const std::string& what) {
+  require_dtype(t, {DType::kInt8, DType::kUint8}, what);
+}
+
+isa::FixedMultiplier multiplier(const OpContext& c, const std::string& mult,
+                                const std::string& shift) {
+  return {static_cast<int32_t>(c.i(mult, 0)), static_cast<int32_t>(c.i(shift, 0))};
+}
+
+// A 256-entry table indexed by the input's byte (int8 codes as uint8), as vec.lut.
+std::vector<int64_t> table_attr(const OpContext& c, const std::string& name) {
+  std::vector<int64_t> t = c.ints(name);
+  if (t.size() != 256) fail("attribute '" + name + "' must hold 256 entries");
+  return t;
+}
+int32_t lookup(const std::vector<int64_t>& table, int32_t x) {
+  return static_cast<int32_t>(table[static_cast<uint8_t>(x)]);
+}
+
 std::vector<Tensor> qconv(const OpContext& c) {
   const Tensor& x = c.in(0);
   const Tensor& w = c.in(1);
   const Tensor* b = c.has(2) ? &c.in(2) : nullptr;
-  if (x.shape().size() != 4 || w.shape().size() != 4) fail("QConv needs 4-D input and weights");
-  const int64_t n = x.shape()[0], ci = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
+  // A 2-D input [M, K] is a Gemm lowered to a 1x1 convolution: M images of 1x1 pixels.
+  const bool gemm = x.shape().size() == 2;
+  if ((!gemm && x.shape().size() != 4) || w.shape().size() != 4)
+    fail("QConv needs 4-D (or 2-D) input and 4-D weights");
+  const Shape xs = gemm ? Shape{x.shape()[0], x.shape()[1], 1, 1} : x.shape();
+  const int64_t n = xs[0], ci = xs[1], h = xs[2], wd = xs[3];
   const int64_t oc = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
   const int64_t group = c.i("group", 1), cg = ci / group, og = oc / group;
   const auto s = c.ints("strides"), d = c.ints("dilations"), p = c.ints("pads");
@@ -31,7 +67,7 @@ std::vector<Tensor> qconv(const OpContext& c) {
   const int32_t xz = c.i("x_zp", 0), wz = c.i("w_zp", 0), yz = c.i("y_zp", 0);
   const bool ys = c.i("y_signed", 1) != 0;
   const int32_t lo = c.i("act_lo", -32768), hi = c.i("act_hi", 32767);
-  Tensor y(ys ? DType::kInt8 : DType::kUint8, {n, oc, oh, ow});
+  Tensor y(out_type(c), gemm ? Shape{n, oc} : Shape{n, oc, oh, ow});
   for (int64_t b0 = 0; b0 < n; ++b0)
     for (int64_t o = 0; o < oc; ++o) {
       const int64_t g = o / og;
@@ -50,14 +86,214 @@ std::vector<Tensor> qconv(const OpContext& c) {
               }
           // The device accumulates in int32 with wrap-around (docs/isa-compute.md).
           const int32_t acc32 = static_cast<int32_t>(static_cast<uint32_t>(acc));
-          const int32_t q = isa::requantize_to_8bit(acc32, m, yz, ys, lo, hi);
           const int64_t yi = ((b0 * oc + o) * oh + yy) * ow + xx;
-          if (ys)
-            y.as<int8_t>()[yi] = static_cast<int8_t>(q);
-          else
-            y.as<uint8_t>()[yi] = static_cast<uint8_t>(q);
+          set_element(y, yi, isa::requantize_to_8bit(acc32, m, yz, ys, lo, hi));
         }
     }
+  return {std::move(y)};
+}
+
+// QAdd / QMul: numpy broadcasting of a and b; `combine` maps the zero-point
+// corrected inputs to the accumulator the output stage requantises.
+template <typename Combine>
+std::vector<Tensor> qbinary(const OpContext& c, Combine combine) {
+  const Tensor& a = c.in(0);
+  const Tensor& b = c.in(1);
+  require_8bit(a, "input A");
+  require_8bit(b, "input B");
+  if (a.dtype() != b.dtype()) fail("inputs A and B must have the same 8-bit type");
+  const Shape out = broadcast_shapes(a.shape(), b.shape());
+  const int32_t za = c.i("a_zp", 0), zb = c.i("b_zp", 0), yz = c.i("y_zp", 0);
+  const bool ys = c.i("y_signed", 1) != 0;
+  const int32_t lo = c.i("act_lo", -32768), hi = c.i("act_hi", 32767);
+  const isa::FixedMultiplier m = multiplier(c, "mult", "shift");
+  Tensor y(out_type(c), out);
+  for_each_broadcast<2>(out, {a.shape(), b.shape()},
+                        [&](int64_t o, const std::array<int64_t, 2>& i) {
+                          const int64_t acc = combine(element(a, i[0]) - za, element(b, i[1]) - zb);
+                          set_element(y, o, isa::requantize_to_8bit(acc, m, yz, ys, lo, hi));
+                        });
+  return {std::move(y)};
+}
+
+// TFLite-style add: both inputs rescaled to a common scale with 20 bits of headroom.
+std::vector<Tensor> qadd(const OpContext& c) {
+  const isa::FixedMultiplier ma = multiplier(c, "mult_a", "shift_a");
+  const isa::FixedMultiplier mb = multiplier(c, "mult_b", "shift_b");
+  return qbinary(c, [&](int64_t a, int64_t b) {
+    return isa::requantize(a * (int64_t{1} << 20), ma.mult, ma.shift) +
+           isa::requantize(b * (int64_t{1} << 20), mb.mult, mb.shift);
+  });
+}
+
+std::vector<Tensor> qmul(const OpContext& c) {
+  return qbinary(c, [](int64_t a, int64_t b) { return a * b; });
+}
+
+std::vector<Tensor> qlut(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  const std::vector<int64_t> table = table_attr(c, "table");
+  Tensor y(out_type(c), x.shape());
+  for (int64_t i = 0; i < x.size(); ++i) set_element(y, i, lookup(table, element(x, i)));
+  return {std::move(y)};
+}
+
+// Window geometry of a QPool (2-D, floor output size, dilation 1).
+struct PoolGeometry {
+  int64_t kh, kw, sh, sw, pt, pl, pb, pr, oh, ow;
+};
+
+PoolGeometry pool_geometry(const OpContext& c, int64_t h, int64_t w) {
+  const auto k = c.ints("kernel_shape"), s = c.ints("strides"), p = c.ints("pads");
+  if (k.size() != 2 || s.size() != 2 || p.size() != 4) fail("QPool needs 2-D window attributes");
+  PoolGeometry g{k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3], 0, 0};
+  g.oh = (h + g.pt + g.pb - g.kh) / g.sh + 1;
+  g.ow = (w + g.pl + g.pr - g.kw) / g.sw + 1;
+  if (g.oh < 1 || g.ow < 1) fail("QPool window is larger than the padded input");
+  return g;
+}
+
+// Max: the largest valid input (qmin if none), then the optional table.
+// Average: requantize_div of the zero-point corrected sum by the tap count.
+std::vector<Tensor> qpool(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  require_rank(x, 4, 4, "input X");
+  const int64_t n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  const PoolGeometry g = pool_geometry(c, h, w);
+  const bool xs = x.dtype() == DType::kInt8, average = c.i("mode", 0) == 1;
+  const bool count_pad = c.i("count_pad", 0) != 0;
+  const int32_t xz = c.i("x_zp", 0), yz = c.i("y_zp", 0);
+  const isa::FixedMultiplier m = multiplier(c, "mult", "shift");
+  const std::vector<int64_t> table = c.ints("table");
+  Tensor y(average || table.empty() ? x.dtype() : out_type(c), {n, ch, g.oh, g.ow});
+  for (int64_t plane = 0; plane < n * ch; ++plane)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox) {
+        int64_t sum = 0, valid = 0;
+        int32_t best = isa::qmin(xs);
+        for (int64_t ky = 0; ky < g.kh; ++ky)
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t iy = oy * g.sh - g.pt + ky, ix = ox * g.sw - g.pl + kx;
+            if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
+            const int32_t v = element(x, (plane * h + iy) * w + ix);
+            best = std::max(best, v);
+            sum += v - xz;
+            ++valid;
+          }
+        int32_t q = best;
+        if (average) {
+          const int64_t cnt = count_pad ? g.kh * g.kw : valid;
+          const int64_t r = cnt > 0 ? isa::requantize_div(sum, m.mult, m.shift, cnt) : 0;
+          q = static_cast<int32_t>(isa::saturate(yz + r, isa::qmin(xs), isa::qmax(xs)));
+        } else if (!table.empty()) {
+          q = lookup(table, q);
+        }
+        set_element(y, (plane * g.oh + oy) * g.ow + ox, q);
+      }
+  return {std::move(y)};
+}
+
+// Concatenation along `axis`; input k goes through table k (256 entries each).
+std::vector<Tensor> qconcat(const OpContext& c) {
+  const Tensor& first = c.in(0);
+  const int64_t rank = static_cast<int64_t>(first.shape().size());
+  const int64_t axis = normalize_axis(c.i("axis", 1), rank);
+  const std::vector<int64_t> tables = c.ints("tables");
+  const size_t inputs = c.input_count();
+  if (tables.size() != 256 * inputs) fail("QConcat needs one 256-entry table per input");
+  Shape out = first.shape();
+  out[axis] = 0;
+  for (size_t k = 0; k < inputs; ++k) {
+    require_8bit(c.in(k), "input " + std::to_string(k));
+    out[axis] += c.in(k).shape()[axis];
+  }
+  const int64_t outer = product(out, 0, axis), inner = product(out, axis + 1, rank);
+  Tensor y(out_type(c), out);
+  int64_t at = 0;  // offset of input k along the axis
+  for (size_t k = 0; k < inputs; ++k) {
+    const Tensor& x = c.in(k);
+    const std::vector<int64_t> table(tables.begin() + 256 * k, tables.begin() + 256 * (k + 1));
+    const int64_t len = x.shape()[axis] * inner;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < len; ++i)
+        set_element(y, (o * out[axis] + at) * inner + i, lookup(table, element(x, o * len + i)));
+    at += x.shape()[axis];
+  }
+  return {std::move(y)};
+}
+
+// Split along `axis` into parts of `split` sizes; output k goes through table k.
+std::vector<Tensor> qsplit(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  const int64_t rank = static_cast<int64_t>(x.shape().size());
+  const int64_t axis = normalize_axis(c.i("axis", 0), rank);
+  const std::vector<int64_t> parts = c.ints("split"), tables = c.ints("tables");
+  const std::vector<int64_t> signs = c.ints("y_signs");
+  if (parts.size() != c.output_count() || tables.size() != 256 * parts.size() ||
+      signs.size() != parts.size())
+    fail("QSplit needs a size, a 256-entry table and a signedness per output");
+  const int64_t outer = product(x.shape(), 0, axis), inner = product(x.shape(), axis + 1, rank);
+  std::vector<Tensor> out;
+  int64_t at = 0;  // offset of output k along the axis
+  for (size_t k = 0; k < parts.size(); ++k) {
+    Shape shape = x.shape();
+    shape[axis] = parts[k];
+    Tensor y(signs[k] != 0 ? DType::kInt8 : DType::kUint8, shape);
+    const std::vector<int64_t> table(tables.begin() + 256 * k, tables.begin() + 256 * (k + 1));
+    const int64_t len = parts[k] * inner;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < len; ++i)
+        set_element(y, o * len + i,
+                    lookup(table, element(x, (o * x.shape()[axis] + at) * inner + i)));
+    at += parts[k];
+    out.push_back(std::move(y));
+  }
+  return out;
+}
+
+// Nearest source index of output o (sizes in -> out) per ONNX
+// coordinate_transformation_mode (0 asymmetric, 1 half_pixel, 2 align_corners,
+// 3 pytorch_half_pixel) and nearest_mode (0 floor, 1 round_prefer_floor,
+// 2 round_prefer_ceil, 3 ceil), from the exact rational coordinate.
+int64_t nearest_source(int64_t o, int64_t in, int64_t out, int64_t mode, int64_t coord) {
+  int64_t num = 0, den = 1;
+  if (coord == 0) {
+    num = o * in, den = out;
+  } else if (coord == 2 || (coord == 3 && out == 1)) {
+    if (out > 1) num = o * (in - 1), den = out - 1;
+  } else {
+    num = (2 * o + 1) * in - out, den = 2 * out;
+  }
+  auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); };
+  int64_t i = 0;
+  if (mode == 0) i = floor_div(num, den);
+  if (mode == 1) i = -floor_div(den - 2 * num, 2 * den);  // ceil(x - 1/2)
+  if (mode == 2) i = floor_div(2 * num + den, 2 * den);   // floor(x + 1/2)
+  if (mode == 3) i = -floor_div(-num, den);
+  return std::clamp<int64_t>(i, 0, in - 1);
+}
+
+std::vector<Tensor> qresize(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  require_rank(x, 4, 4, "input X");
+  const auto size = c.ints("out_hw");
+  if (size.size() != 2) fail("QResize needs attribute out_hw");
+  const int64_t n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  const int64_t oh = size[0], ow = size[1], mode = c.i("mode", 0), coord = c.i("coord_mode", 0);
+  const std::vector<int64_t> table = c.ints("table");
+  Tensor y(table.empty() ? x.dtype() : out_type(c), {n, ch, oh, ow});
+  for (int64_t plane = 0; plane < n * ch; ++plane)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t iy = nearest_source(oy, h, oh, mode, coord);
+        const int64_t ix = nearest_source(ox, w, ow, mode, coord);
+        const int32_t v = element(x, (plane * h + iy) * w + ix);
+        set_element(y, (plane * oh + oy) * ow + ox, table.empty() ? v : lookup(table, v));
+      }
   return {std::move(y)};
 }
 
@@ -65,6 +301,13 @@ std::vector<Tensor> qconv(const OpContext& c) {
 
 void register_npu_ops(Registry& r) {
   r["npusim.QConv"] = qconv;
+  r["npusim.QAdd"] = qadd;
+  r["npusim.QMul"] = qmul;
+  r["npusim.QLut"] = qlut;
+  r["npusim.QPool"] = qpool;
+  r["npusim.QConcat"] = qconcat;
+  r["npusim.QSplit"] = qsplit;
+  r["npusim.QResize"] = qresize;
 }
 
 }  // namespace npusim::compiler::ops

@@ -10,6 +10,26 @@
 //                mult[OC], shift[OC] (fixed-point x_scale*w_scale[oc]/y_scale),
 //                act_lo, act_hi (clamp in the output's integer domain: fused ReLU/ReLU6)
 //         y = clamp(y_zp + requantize(sum (x-x_zp)(w-w_zp) + b, mult, shift), act_lo, act_hi)
+//         A 2-D x [M, K] with weights [N, K, 1, 1] is a Gemm/MatMul: y [M, N].
+// QAdd    inputs a, b (same 8-bit type; numpy broadcasting)
+//         attrs  a_zp, b_zp, y_zp, y_signed, mult_a/shift_a, mult_b/shift_b, mult/shift,
+//                act_lo, act_hi
+//         y = clamp(y_zp + requantize(requantize((a-a_zp)*2^20, mult_a, shift_a)
+//                   + requantize((b-b_zp)*2^20, mult_b, shift_b), mult, shift), act_lo, act_hi)
+// QMul    as QAdd without mult_a/b:  y = clamp(y_zp + requantize((a-a_zp)(b-b_zp), mult, shift))
+// QLut    input x; attrs table[256] (indexed by x's byte, int8 codes as uint8), y_signed
+//         y = table[(uint8) x]   (activations, requantisation: computed at compile time)
+// QPool   input x (NCHW); attrs mode (0 max, 1 average), kernel_shape, strides, pads (t,l,b,r),
+//                count_pad, x_zp, y_zp, mult/shift (average), table[256] + y_signed (max, optional)
+//         max: y = table[max of the valid taps (qmin if none)]; average: y has x's type,
+//         y = sat(y_zp + requantize_div(sum (x-x_zp), mult, shift, count), type range)
+// QConcat inputs x0..xn-1; attrs axis, tables[256*n] (input k through table k), y_signed
+// QSplit  input x; outputs y0..yn-1; attrs axis, split[n] (sizes), tables[256*n] (output k
+//                through table k), y_zps[n], y_signs[n] (1: int8)
+// QResize input x (NCHW); attrs out_hw, mode (0-3: floor, round_prefer_floor,
+//                round_prefer_ceil, ceil), coord_mode (0 asymmetric, 1 half_pixel,
+//                2 align_corners, 3 pytorch_half_pixel), table[256] + y_signed (optional)
+//         nearest neighbour from the exact rational source coordinate, as vec.resize
 #pragma once
 
 #include <string>

@@ -1,0 +1,105 @@
+// Internal: what the op families' code generators share: the layer interface
+// npu_segment.cpp drives, tensors in device layout, DMA helpers, SRAM
+// planning and the double-buffered tile pipeline over the semaphores of
+// streams.hpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "npusim/compiler/graph.hpp"
+#include "npusim/isa/hw_params.hpp"
+#include "npusim/isa/instruction.hpp"
+#include "streams.hpp"
+
+namespace npusim::compiler::codegen {
+
+// What a family's planner sees of its layer.
+struct LayerEnv {
+  const Graph& g;
+  const Node& node;
+  const std::map<std::string, DramPlace>& place;  // the segment's non-constant values
+  std::vector<uint8_t>& blob;                     // the segment's weights (base 0)
+  const isa::HwParams& hw;
+
+  // Where value `v` lives in DRAM; a constant is appended to the weights blob
+  // (in device layout) first.
+  DramPlace at(const std::string& v) const;
+  const Shape& shape(const std::string& v) const { return g.value(v).shape; }
+};
+
+// Emits the layer's work units [begin, end) on `slot`, whose SRAM starts at
+// `sram_base` in the program's address view.
+using EmitFn =
+    std::function<void(Streams& s, int slot, uint64_t sram_base, int64_t begin, int64_t end)>;
+
+struct LayerCode {
+  int64_t units = 0;    // output rows (or pixels, bytes) fused mode splits between the slots
+  uint64_t sram = 0;    // SRAM bytes per PE
+  std::string summary;  // the tiling, for CompileResult::layer_asm
+  EmitFn emit;
+};
+
+// Tensors in DRAM are NHWC for rank 4 (logical NCHW) and row-major otherwise.
+std::vector<uint8_t> device_bytes(const Tensor& t);
+// The device-layout dims of a logical shape: [N, H, W, C] for rank 4.
+Shape device_shape(const Shape& logical);
+
+// Appends a 256-entry table (attribute values 0..255) to the weights blob; returns its offset.
+uint64_t append_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& table);
+// True if the table maps every byte to itself (no vec.lut needed).
+bool is_identity(const std::vector<int64_t>& table);
+
+// Bump allocation of one layer's SRAM, 64-byte aligned.
+class SramLayout {
+ public:
+  uint64_t take(uint64_t bytes) {
+    const uint64_t at = at_;
+    at_ = align64(at_ + bytes);
+    return at;
+  }
+  uint64_t total() const { return at_; }
+
+ private:
+  uint64_t at_ = 0;
+};
+
+// A 3-D DMA walk (dma.load / dma.store fields; strides in bytes).
+struct Walk {
+  uint64_t len0 = 0, cnt1 = 1, cnt2 = 1;
+  uint64_t dstride1 = 0, dstride2 = 0, sstride1 = 0, sstride2 = 0;
+};
+// dma.load (DRAM -> SRAM) or dma.store of `len` contiguous bytes / of a walk.
+isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, uint64_t len);
+isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, const Walk& w);
+
+// The steps of one tile, given its buffer b (0 or 1) and its units [u0, u1):
+// load emits on the load engine, compute on the compute engine, store on the
+// store engine.
+struct TileSteps {
+  std::function<void(int b, int64_t u0, int64_t u1)> load, compute, store;
+};
+
+// Tiles units [begin, end) by `tile` and double-buffers them: tile t+1 loads
+// while tile t computes and tile t-1 stores (kInFull/kInFree, kOutFull/kOutFree).
+void emit_tiles(Streams& s, int slot, int64_t begin, int64_t end, int64_t tile,
+                const TileSteps& steps);
+
+// The largest tile (in units, at most `max_units`) whose SRAM plan, `bytes(tile)`,
+// fits in `sram`; 0 if not even one unit fits.
+int64_t largest_tile(int64_t max_units, uint64_t sram,
+                     const std::function<uint64_t(int64_t)>& bytes);
+
+// A tile cap that keeps the pipeline busy: about 8 tiles per slot, none
+// below `min_bytes` or above 4 MiB (DMA rows are 24-bit) of `unit_bytes` each.
+int64_t pipeline_tile_cap(int64_t units, uint64_t unit_bytes, uint64_t min_bytes = 16 << 10);
+
+// "QAdd 'x': 4 tiles of 512 rows, 12345 bytes of SRAM" for the layer summary
+// (per image and PE; fused mode splits the tiles between the PEs).
+std::string tiling_summary(const Node& n, int64_t units, int64_t tile, const std::string& unit,
+                           uint64_t sram);
+
+}  // namespace npusim::compiler::codegen

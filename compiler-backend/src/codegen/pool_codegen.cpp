@@ -1,0 +1,166 @@
+// QPool -> vec.pool (max or average), tiled over output rows like the
+// convolution: a tile loads the input rows its windows cover, and the padding
+// it is given is only the tensor's own at the top and bottom edges, so the
+// valid-tap counts of average pooling do not change at tile seams. A max pool
+// that requantises runs vec.lut in place on the pooled tile.
+#include <algorithm>
+#include <optional>
+
+#include "families.hpp"
+#include "npusim/isa/program.hpp"
+
+namespace npusim::compiler::codegen {
+namespace {
+
+using isa::Engine;
+using isa::Field;
+
+struct Geometry {
+  int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr;
+};
+
+std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why) {
+  const Shape& in = g.value(q.inputs[0]).shape;
+  const Shape& out = g.value(q.outputs[0]).shape;
+  const auto k = q.ints("kernel_shape"), s = q.ints("strides"), p = q.ints("pads");
+  if (in.size() != 4 || out.size() != 4 || k.size() != 2 || s.size() != 2 || p.size() != 4) {
+    why = "QPool needs 4-D tensors and a 2-D window";
+    return std::nullopt;
+  }
+  const Geometry geo{in[0], in[1], in[2], in[3], out[2], out[3], k[0],
+                     k[1],  s[0],  s[1],  p[0],  p[1],   p[2],   p[3]};
+  if (geo.c > 65535 || geo.h > 65535 || geo.w > 65535) {
+    why = "dimensions above vec.pool's 16-bit fields";
+    return std::nullopt;
+  }
+  // A window row-range entirely in the padding would leave a tile without input rows.
+  for (int64_t o = 0; o < geo.oh; ++o)
+    if (o * geo.sh - geo.pt + geo.kh <= 0 || o * geo.sh - geo.pt >= geo.h) {
+      why = "a pooling window lies entirely in the padding";
+      return std::nullopt;
+    }
+  return geo;
+}
+
+struct RowSpan {
+  int64_t first, last;  // inclusive input rows of output rows [r0, r1), may lie in the padding
+};
+RowSpan input_rows(const Geometry& geo, int64_t r0, int64_t r1) {
+  return {r0 * geo.sh - geo.pt, (r1 - 1) * geo.sh - geo.pt + geo.kh - 1};
+}
+
+struct Sram {
+  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
+};
+
+Sram layout(const Geometry& geo, int64_t rows) {
+  SramLayout l;
+  Sram p;
+  p.table = l.take(256);
+  const RowSpan span = input_rows(geo, 0, rows);
+  for (int b = 0; b < 2; ++b) {
+    p.in[b] = l.take(uint64_t(span.last - span.first + 1) * geo.w * geo.c);
+    p.out[b] = l.take(uint64_t(rows) * geo.ow * geo.c);
+  }
+  p.total = l.total();
+  return p;
+}
+
+int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+  const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c * (geo.kh + 1));
+  return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
+                      [&](int64_t r) { return layout(geo, r).total; });
+}
+
+isa::Instruction vec_pool(const Node& q, const Geometry& geo, uint64_t src, uint64_t dst,
+                          int64_t first, int64_t last, const RowSpan& span, bool in_signed) {
+  return isa::make(isa::Opcode::kVecPool, {{Field::kSrc, int64_t(src)},
+                                           {Field::kDst, int64_t(dst)},
+                                           {Field::kInH, last - first + 1},
+                                           {Field::kInW, geo.w},
+                                           {Field::kInC, geo.c},
+                                           {Field::kKH, geo.kh},
+                                           {Field::kKW, geo.kw},
+                                           {Field::kStrideH, geo.sh},
+                                           {Field::kStrideW, geo.sw},
+                                           {Field::kPadT, first - span.first},
+                                           {Field::kPadL, geo.pl},
+                                           {Field::kPadB, span.last - last},
+                                           {Field::kPadR, geo.pr},
+                                           {Field::kMode, q.i("mode", 0)},
+                                           {Field::kCountPad, q.i("count_pad", 0)},
+                                           {Field::kSrcZp, q.i("x_zp", 0)},
+                                           {Field::kOutZp, q.i("y_zp", 0)},
+                                           {Field::kSrcSigned, in_signed},
+                                           {Field::kMult, q.i("mult", 0)},
+                                           {Field::kShift, q.i("shift", 0)}});
+}
+
+}  // namespace
+
+std::string pool_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo) return why;
+  if (tile_rows(*geo, hw) < 1) return "one output row's input window does not fit in SRAM";
+  return "";
+}
+
+LayerCode plan_pool(const LayerEnv& e) {
+  std::string why;
+  const Geometry geo = *geometry(e.g, e.node, why);
+  const int64_t tile = tile_rows(geo, e.hw);
+  const Sram p = layout(geo, tile);
+  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
+  const std::vector<int64_t> table = e.node.ints("table");
+  const bool requant = !table.empty() && !is_identity(table);
+  const uint64_t table_at = requant ? append_table(e.blob, table) : 0;
+  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
+  LayerCode code;
+  code.units = geo.oh;
+  code.sram = p.total;
+  code.summary = tiling_summary(e.node, code.units, tile, "output rows", p.total);
+  const Node& q = e.node;
+  code.emit = [=, &q](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
+    if (begin >= end) return;
+    if (requant)
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table, 256));
+    const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
+    for (int64_t img = 0; img < geo.n; ++img) {
+      // Input rows actually loaded for a tile (clamped to the tensor).
+      auto rows = [&](int64_t r0, int64_t r1) {
+        const RowSpan span = input_rows(geo, r0, r1);
+        return std::pair{std::max<int64_t>(0, span.first), std::min(geo.h - 1, span.last)};
+      };
+      TileSteps steps;
+      steps.load = [&](int b, int64_t r0, int64_t r1) {
+        const auto [first, last] = rows(r0, r1);
+        s.emit(slot, Engine::kLoad,
+               dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
+                   (last - first + 1) * row_in));
+      };
+      steps.compute = [&](int b, int64_t r0, int64_t r1) {
+        const auto [first, last] = rows(r0, r1);
+        s.emit(slot, Engine::kCompute,
+               vec_pool(q, geo, base + p.in[b], base + p.out[b], first, last,
+                        input_rows(geo, r0, r1), in_signed));
+        if (requant)
+          s.emit(slot, Engine::kCompute,
+                 isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.out[b])},
+                                                  {Field::kDst, int64_t(base + p.out[b])},
+                                                  {Field::kLen, int64_t((r1 - r0) * row_out)},
+                                                  {Field::kTable, int64_t(base + p.table)}}));
+      };
+      steps.store = [&](int b, int64_t r0, int64_t r1) {
+        s.emit(slot, Engine::kStore,
+               dma(isa::Opcode::kDmaStore, y, (img * geo.oh + r0) * row_out, base + p.out[b],
+                   (r1 - r0) * row_out));
+      };
+      emit_tiles(s, slot, begin, end, tile, steps);
+    }
+  };
+  return code;
+}
+
+}  // namespace npusim::compiler::codegen

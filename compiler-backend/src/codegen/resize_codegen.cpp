@@ -1,0 +1,214 @@
+// QResize (nearest) -> vec.resize for the width, DMA for the height. A tile
+// of output rows loads the input rows they map to; vec.resize with
+// in_h = out_h is the identity in H under every coordinate mode, so it only
+// resizes the width, and the store DMA writes each resized row to all the
+// output rows that map to it (an SRAM row stride of 0 repeats a row). This
+// tiles any nearest resize exactly, whatever the scale.
+#include <algorithm>
+#include <optional>
+
+#include "families.hpp"
+#include "npusim/isa/program.hpp"
+
+namespace npusim::compiler::codegen {
+namespace {
+
+using isa::Engine;
+using isa::Field;
+
+struct Geometry {
+  int64_t n, c, h, w, oh, ow, mode, coord;
+  std::vector<int64_t> src_row;  // input row of each output row
+};
+
+int64_t floor_div(int64_t a, int64_t b) {  // b > 0
+  return a / b - (a % b != 0 && a < 0);
+}
+
+// The input row vec.resize reads for output row o (docs/isa-compute.md, vec.resize).
+int64_t source_row(int64_t o, int64_t in, int64_t out, int64_t mode, int64_t coord) {
+  int64_t num = 0, den = 1;
+  if (coord == 0) {
+    num = o * in, den = out;
+  } else if (coord == 2 || (coord == 3 && out == 1)) {
+    if (out > 1) num = o * (in - 1), den = out - 1;
+  } else {
+    num = (2 * o + 1) * in - out, den = 2 * out;
+  }
+  const int64_t i = mode == 0   ? floor_div(num, den)
+                    : mode == 1 ? -floor_div(den - 2 * num, 2 * den)
+                    : mode == 2 ? floor_div(2 * num + den, 2 * den)
+                                : -floor_div(-num, den);
+  return std::clamp<int64_t>(i, 0, in - 1);
+}
+
+std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why) {
+  const Shape& in = g.value(q.inputs[0]).shape;
+  const Shape& out = g.value(q.outputs[0]).shape;
+  if (in.size() != 4 || out.size() != 4 || in[0] != out[0] || in[1] != out[1]) {
+    why = "QResize needs 4-D tensors resized in H and W";
+    return std::nullopt;
+  }
+  Geometry geo{in[0], in[1], in[2], in[3], out[2], out[3], q.i("mode", 0), q.i("coord_mode", 0),
+               {}};
+  if (geo.mode > 3 || geo.coord > 3) {
+    why = "only nearest resizing is generated";
+    return std::nullopt;
+  }
+  for (int64_t v : {geo.c, geo.h, geo.w, geo.oh, geo.ow})
+    if (v > 65535) {
+      why = "dimensions above vec.resize's 16-bit fields";
+      return std::nullopt;
+    }
+  for (int64_t o = 0; o < geo.oh; ++o)
+    geo.src_row.push_back(source_row(o, geo.h, geo.oh, geo.mode, geo.coord));
+  return geo;
+}
+
+// Input rows (inclusive) of output rows [r0, r1); the mapping is monotonic.
+std::pair<int64_t, int64_t> input_rows(const Geometry& geo, int64_t r0, int64_t r1) {
+  return {geo.src_row[r0], geo.src_row[r1 - 1]};
+}
+
+struct Sram {
+  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
+};
+
+// The most input rows any tile of `rows` output rows needs, wherever it
+// starts (fused mode splits the rows at an arbitrary row).
+int64_t max_span(const Geometry& geo, int64_t rows) {
+  int64_t span = 1;
+  for (int64_t r0 = 0; r0 < geo.oh; ++r0) {
+    const auto [first, last] = input_rows(geo, r0, std::min(geo.oh, r0 + rows));
+    span = std::max(span, last - first + 1);
+  }
+  return span;
+}
+
+Sram layout(const Geometry& geo, int64_t rows) {
+  SramLayout l;
+  Sram p;
+  p.table = l.take(256);
+  const int64_t span = max_span(geo, rows);
+  for (int b = 0; b < 2; ++b) {
+    p.in[b] = l.take(uint64_t(span) * geo.w * geo.c);
+    p.out[b] = l.take(uint64_t(span) * geo.ow * geo.c);
+  }
+  p.total = l.total();
+  return p;
+}
+
+int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+  const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c);
+  return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
+                      [&](int64_t r) { return layout(geo, r).total; });
+}
+
+// Stores output rows [r0, r1) from the resized input rows at `sram` (row j =
+// input row first + j): runs of output rows sharing a source row become one
+// DMA row repeated with SRAM stride 0; runs of equal length and source step
+// merge into one 3-D DMA.
+void emit_rows(Streams& s, int slot, const Geometry& geo, DramPlace y, uint64_t image_off,
+               uint64_t sram, int64_t r0, int64_t r1) {
+  const uint64_t row = uint64_t(geo.ow) * geo.c;
+  struct Run {
+    int64_t src, start, count;
+  };
+  std::vector<Run> runs;
+  for (int64_t o = r0; o < r1; ++o) {
+    if (!runs.empty() && runs.back().src == geo.src_row[o])
+      ++runs.back().count;
+    else
+      runs.push_back({geo.src_row[o], o, 1});
+  }
+  const int64_t first = geo.src_row[r0];
+  for (size_t i = 0; i < runs.size();) {
+    size_t j = i + 1;
+    const int64_t step = j < runs.size() ? runs[j].src - runs[i].src : 0;
+    while (j < runs.size() && runs[j].count == runs[i].count &&
+           runs[j].src - runs[j - 1].src == step && j - i < 65535)
+      ++j;
+    Walk w;
+    w.len0 = row;
+    w.cnt1 = runs[i].count;
+    w.dstride1 = row;
+    w.sstride1 = 0;
+    w.cnt2 = j - i;
+    w.dstride2 = runs[i].count * row;
+    w.sstride2 = step * row;
+    s.emit(slot, Engine::kStore,
+           dma(isa::Opcode::kDmaStore, y, image_off + runs[i].start * row,
+               sram + (runs[i].src - first) * row, w));
+    i = j;
+  }
+}
+
+}  // namespace
+
+std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo) return why;
+  if (tile_rows(*geo, hw) < 1) return "one output row does not fit in SRAM";
+  return "";
+}
+
+LayerCode plan_resize(const LayerEnv& e) {
+  std::string why;
+  const Geometry geo = *geometry(e.g, e.node, why);
+  const int64_t tile = tile_rows(geo, e.hw);
+  const Sram p = layout(geo, tile);
+  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
+  const std::vector<int64_t> table = e.node.ints("table");
+  const bool requant = !table.empty() && !is_identity(table);
+  const uint64_t table_at = requant ? append_table(e.blob, table) : 0;
+  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
+  LayerCode code;
+  code.units = geo.oh;
+  code.sram = p.total;
+  code.summary = tiling_summary(e.node, code.units, tile, "output rows", p.total);
+  code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
+    if (begin >= end) return;
+    if (requant)
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table, 256));
+    const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
+    for (int64_t img = 0; img < geo.n; ++img) {
+      TileSteps steps;
+      steps.load = [&](int b, int64_t r0, int64_t r1) {
+        const auto [first, last] = input_rows(geo, r0, r1);
+        s.emit(slot, Engine::kLoad,
+               dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
+                   (last - first + 1) * row_in));
+      };
+      steps.compute = [&](int b, int64_t r0, int64_t r1) {
+        const auto [first, last] = input_rows(geo, r0, r1);
+        s.emit(slot, Engine::kCompute,
+               isa::make(isa::Opcode::kVecResize, {{Field::kSrc, int64_t(base + p.in[b])},
+                                                   {Field::kDst, int64_t(base + p.out[b])},
+                                                   {Field::kInH, last - first + 1},
+                                                   {Field::kInW, geo.w},
+                                                   {Field::kInC, geo.c},
+                                                   {Field::kOutH, last - first + 1},
+                                                   {Field::kOutW, geo.ow},
+                                                   {Field::kMode, geo.mode},
+                                                   {Field::kCoordMode, geo.coord},
+                                                   {Field::kSrcSigned, in_signed}}));
+        if (requant)  // before duplication: each resized row once
+          s.emit(
+              slot, Engine::kCompute,
+              isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.out[b])},
+                                               {Field::kDst, int64_t(base + p.out[b])},
+                                               {Field::kLen, int64_t((last - first + 1) * row_out)},
+                                               {Field::kTable, int64_t(base + p.table)}}));
+      };
+      steps.store = [&](int b, int64_t r0, int64_t r1) {
+        emit_rows(s, slot, geo, y, img * geo.oh * row_out, base + p.out[b], r0, r1);
+      };
+      emit_tiles(s, slot, begin, end, tile, steps);
+    }
+  };
+  return code;
+}
+
+}  // namespace npusim::compiler::codegen

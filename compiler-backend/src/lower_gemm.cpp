@@ -1,0 +1,134 @@
+// QDQ Gemm / MatMul with constant weights -> QConv 1x1 on a 2-D input
+// (npu_ops.hpp), so classifier heads run on the matrix unit:
+//   DequantizeLinear(x [M, K]) -> Gemm(w, C) | MatMul(w) [-> Add(bias)]
+//       [-> Relu|Clip] -> QuantizeLinear
+#include <cmath>
+
+#include "qdq_match.hpp"
+
+namespace npusim::compiler::lowering {
+namespace {
+
+// The weights as QConv's [N][K][1][1], from [K][N] or (transB) [N][K].
+Tensor conv_weights(const Tensor& w, bool trans_b) {
+  const int64_t n = trans_b ? w.shape()[0] : w.shape()[1];
+  const int64_t k = trans_b ? w.shape()[1] : w.shape()[0];
+  Tensor out(w.dtype(), {n, k, 1, 1});
+  for (int64_t o = 0; o < n; ++o)
+    for (int64_t i = 0; i < k; ++i) out.raw()[o * k + i] = w.raw()[trans_b ? o * k + i : i * n + o];
+  return out;
+}
+
+// Gemm attributes the 1x1 convolution can express.
+std::string gemm_attrs_unsupported(const Node& n) {
+  if (n.op != "Gemm") return "";
+  if (n.i("transA", 0) != 0) return "transA=1 is not supported";
+  if (n.f("alpha", 1.0f) != 1.0f) return "alpha != 1 is not supported";
+  if (n.inputs.size() > 2 && !n.inputs[2].empty() && n.f("beta", 1.0f) != 1.0f)
+    return "beta != 1 is not supported";
+  return "";
+}
+
+struct Weights {
+  std::string dq_out;
+  Quant quant;
+  Tensor values;  // as stored, [K][N] or [N][K]
+};
+
+// Constant int8/uint8 weights behind a DequantizeLinear, per tensor or per
+// output column (axis of N), with one zero point.
+std::optional<Weights> weights(const Graph& g, const std::string& v, bool trans_b,
+                               std::string& why) {
+  const Node* dq = producer_node(g, v, "DequantizeLinear");
+  if (!dq || !g.is_constant(dq->inputs[0])) {
+    why = "weights are not a constant DequantizeLinear";
+    return std::nullopt;
+  }
+  const Tensor& w = *g.value(dq->inputs[0]).constant;
+  auto q = quant_from(g, dq->inputs[1], opt_in(*dq, 2), w.dtype());
+  if (!q || w.shape().size() != 2 || (w.dtype() != DType::kInt8 && w.dtype() != DType::kUint8)) {
+    why = "weights are not 2-D 8-bit with constant quantisation";
+    return std::nullopt;
+  }
+  const int64_t n_axis = trans_b ? 0 : 1;
+  if (q->scales.size() != 1 &&
+      (q->scales.size() != size_t(w.shape()[n_axis]) || dq->i("axis", 1) != n_axis)) {
+    why = "weights are quantised along the reduction axis";
+    return std::nullopt;
+  }
+  for (int32_t z : q->zero_points)
+    if (z != q->zero_points[0]) {
+      why = "weights have different zero points per column";
+      return std::nullopt;
+    }
+  return Weights{v, *q, w};
+}
+
+// MatMul's bias: a constant added right after it.
+const Node* bias_add(const Graph& g, const Node& mm, std::string& bias) {
+  const Node* add = sole_consumer(g, mm.outputs[0], "Add");
+  if (!add) return nullptr;
+  bias = add->inputs[0] == mm.outputs[0] ? add->inputs[1] : add->inputs[0];
+  const bool constant = g.is_constant(bias) || producer_node(g, bias, "DequantizeLinear");
+  return constant ? add : nullptr;
+}
+
+}  // namespace
+
+std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
+  auto reject = [&](const std::string& why) {
+    notes[n.describe()] = why;
+    return std::nullopt;
+  };
+  if (const std::string why = gemm_attrs_unsupported(n); !why.empty()) return reject(why);
+  const bool trans_b = n.op == "Gemm" && n.i("transB", 0) != 0;
+  const auto x = dequantized(g, n.inputs.at(0));
+  if (!x) return reject("input is not a per-tensor DequantizeLinear (float op: runs on the CPU)");
+  const Value& xv = g.value(n.inputs[0]);
+  if (!xv.rank_known || xv.shape.size() != 2)
+    return reject("only 2-D inputs [M, K] run on the NPU");
+  std::string why;
+  auto w = weights(g, n.inputs.at(1), trans_b, why);
+  if (!w) return reject(why);
+  ConvMatch m;
+  m.conv = &n;
+  std::string out = n.outputs[0], bias = opt_in(n, 2);
+  if (n.op == "MatMul")
+    if (const Node* add = bias_add(g, n, bias)) {
+      out = add->outputs[0];
+      m.replaced.push_back(out);
+    }
+  const Node* act = nullptr;
+  if ((act = sole_consumer(g, out, "Relu")) || (act = sole_consumer(g, out, "Clip")))
+    out = act->outputs[0];
+  const auto y = quantized_by(g, out);
+  if (!y) return reject("output not followed by a per-tensor QuantizeLinear (runs on the CPU)");
+  const Tensor wt = conv_weights(w->values, trans_b);
+  m.x = x->q;
+  m.y = y->y;
+  m.xq = x->quant;
+  m.wq = w->quant;
+  m.yq = y->quant;
+  m.w = y->y + "/weights";
+  m.w_shape = wt.shape();
+  if (act) {
+    const auto a = fused_activation(g, *act, y->quant);
+    if (!a) return reject(act->describe() + " has non-constant bounds");
+    m.act = *a;
+    m.replaced.push_back(act->outputs[0]);
+  }
+  m.replaced.push_back(y->q->outputs[0]);
+  if (!bias.empty()) {
+    const Node* dq = producer_node(g, bias, "DequantizeLinear");
+    const std::string& stored = dq ? dq->inputs[0] : bias;
+    if (!g.is_constant(stored) || g.value(stored).constant->size() != wt.shape()[0])
+      return reject("bias is not a constant with one value per output column");
+    m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why);
+    if (!m.bias) return reject(why);
+  }
+  Rewrite r = conv_rewrite(m);
+  r.constants.emplace_back(m.w, wt);
+  return r;
+}
+
+}  // namespace npusim::compiler::lowering

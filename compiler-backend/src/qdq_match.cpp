@@ -1,0 +1,127 @@
+// Shared pieces of the QDQ matchers (qdq_match.hpp).
+#include "qdq_match.hpp"
+
+#include <cmath>
+
+#include "npusim/compiler/npu_ops.hpp"
+#include "npusim/isa/int8.hpp"
+
+namespace npusim::compiler::lowering {
+
+std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const std::string& zp,
+                                DType q_type) {
+  if (!g.is_constant(scale)) return std::nullopt;
+  Quant q;
+  const Tensor& s = *g.value(scale).constant;
+  for (int64_t i = 0; i < s.size(); ++i) q.scales.push_back(static_cast<float>(s.at(i)));
+  if (!zp.empty()) {
+    if (!g.is_constant(zp)) return std::nullopt;
+    const Tensor& z = *g.value(zp).constant;
+    q_type = z.dtype();
+    for (int64_t i = 0; i < z.size(); ++i) q.zero_points.push_back(static_cast<int32_t>(z.at(i)));
+  } else {
+    q.zero_points.assign(q.scales.size(), 0);
+  }
+  q.is_signed = q_type != DType::kUint8;
+  return q;
+}
+
+bool per_tensor(const Quant& q) {
+  return q.scales.size() == 1 && q.zero_points.size() == 1;
+}
+
+bool same_quant(const Quant& a, const Quant& b) {
+  return per_tensor(a) && per_tensor(b) && a.scales[0] == b.scales[0] &&
+         a.zero_points[0] == b.zero_points[0] && a.is_signed == b.is_signed;
+}
+
+std::string opt_in(const Node& n, size_t i) {
+  return n.inputs.size() > i ? n.inputs[i] : std::string();
+}
+
+const Node* producer_node(const Graph& g, const std::string& v, const char* op) {
+  const int p = g.producer(v);
+  return p >= 0 && g.nodes[p].op == op && g.nodes[p].domain.empty() ? &g.nodes[p] : nullptr;
+}
+
+const Node* sole_consumer(const Graph& g, const std::string& v, const char* op) {
+  const auto users = g.consumers(v);
+  for (const auto& out : g.outputs)
+    if (out == v) return nullptr;
+  if (users.size() != 1 || g.nodes[users[0]].op != op) return nullptr;
+  return &g.nodes[users[0]];
+}
+
+std::optional<QIn> dequantized(const Graph& g, const std::string& v) {
+  const Node* dq = producer_node(g, v, "DequantizeLinear");
+  if (!dq || dq->inputs.size() < 2) return std::nullopt;
+  const DType t = g.has_value(dq->inputs[0]) ? g.value(dq->inputs[0]).dtype : DType::kUndefined;
+  if (t != DType::kInt8 && t != DType::kUint8) return std::nullopt;
+  auto q = quant_from(g, dq->inputs[1], opt_in(*dq, 2), t);
+  if (!q || !per_tensor(*q)) return std::nullopt;
+  return QIn{dq->inputs[0], *q, dq};
+}
+
+std::optional<QOut> quantized_by(const Graph& g, const std::string& v) {
+  const Node* q = sole_consumer(g, v, "QuantizeLinear");
+  if (!q || q->inputs.size() < 2) return std::nullopt;
+  auto quant = quant_from(g, q->inputs[1], opt_in(*q, 2), DType::kUint8);
+  if (!quant || !per_tensor(*quant)) return std::nullopt;
+  return QOut{q->outputs[0], *quant, q};
+}
+
+std::optional<Activation> fused_activation(const Graph& g, const Node& act, const Quant& y) {
+  Activation a;
+  a.output = act.outputs[0];
+  auto q = [&](float v) {
+    return isa::quantize_linear(v, y.scales[0], y.zero_points[0], y.is_signed);
+  };
+  if (act.op == "Relu") {
+    a.lo = q(0.0f);
+    return a;
+  }
+  if (act.op != "Clip") return std::nullopt;
+  float lo = act.f("min", -INFINITY), hi = act.f("max", INFINITY);
+  if (act.inputs.size() > 1 && !act.inputs[1].empty()) {
+    if (!g.is_constant(act.inputs[1])) return std::nullopt;
+    lo = static_cast<float>(g.value(act.inputs[1]).constant->at(0));
+  }
+  if (act.inputs.size() > 2 && !act.inputs[2].empty()) {
+    if (!g.is_constant(act.inputs[2])) return std::nullopt;
+    hi = static_cast<float>(g.value(act.inputs[2]).constant->at(0));
+  }
+  if (std::isfinite(lo)) a.lo = q(lo);
+  if (std::isfinite(hi)) a.hi = q(hi);
+  return a;
+}
+
+std::vector<int64_t> requant_table(const Quant& in, const Quant& out) {
+  std::vector<int64_t> t(256);
+  for (int32_t code = isa::qmin(in.is_signed); code <= isa::qmax(in.is_signed); ++code) {
+    const float real = isa::dequantize_linear(code, in.scales[0], in.zero_points[0]);
+    const int32_t y = isa::quantize_linear(real, out.scales[0], out.zero_points[0], out.is_signed);
+    t[static_cast<uint8_t>(code)] = static_cast<uint8_t>(y);
+  }
+  return t;
+}
+
+std::vector<int64_t> identity_table() {
+  std::vector<int64_t> t(256);
+  for (int i = 0; i < 256; ++i) t[i] = i;
+  return t;
+}
+
+void set_output_attrs(Node& n, const Quant& y) {
+  n.attrs["y_zp"] = int64_t(y.zero_points[0]);
+  n.attrs["y_signed"] = int64_t(y.is_signed);
+}
+
+Node npu_node(const std::string& op, const Node& original) {
+  Node n;
+  n.name = original.name.empty() ? original.outputs.at(0) : original.name;
+  n.op = op;
+  n.domain = kNpuDomain;
+  return n;
+}
+
+}  // namespace npusim::compiler::lowering

@@ -1,0 +1,304 @@
+// Compile -> simulate for every NPU op family beyond the convolution: QDQ
+// models of each family run on the simulated device (single PE, fused, and
+// with an SRAM small enough to force row tiling) and their NPU segment's
+// outputs equal the golden executor's bit for bit.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+#include <set>
+
+#include "common/device_fixture.hpp"
+#include "model_builder.hpp"
+
+namespace npusim::testing {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+// Adds node `n`, then Q/DQ of its output; returns the DQ output.
+std::string op_qdq(Graph& g, Node n, float scale, int8_t zp) {
+  const std::string out = n.outputs[0];
+  g.nodes.push_back(std::move(n));
+  return qdq(g, out, scale, zp);
+}
+std::string op_qdq_u8(Graph& g, Node n, float scale, uint8_t zp) {
+  const std::string out = n.outputs[0];
+  g.nodes.push_back(std::move(n));
+  return qdq_u8(g, out, scale, zp);
+}
+
+Node with(Node n, const std::string& attr, compiler::Attribute v) {
+  n.attrs[attr] = std::move(v);
+  return n;
+}
+
+// relu(x1 + x2) -> + c[1,16,1,1] -> + k[1,16,1,1] -> * x3[1,1,12,12]: full,
+// per-channel (an input, then a constant) and per-pixel broadcasting, fused
+// Relu; uint8 up to the first per-channel add.
+Graph add_model() {
+  std::mt19937 rng(1);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x1", {1, 16, 12, 12});
+  add_input(g, "x2", {1, 16, 12, 12});
+  add_input(g, "x3", {1, 1, 12, 12});
+  add_input(g, "c", {1, 16, 1, 1});
+  const std::string x1 = qdq_u8(g, "x1", 0.04f, 130), x2 = qdq_u8(g, "x2", 0.03f, 123);
+  const std::string x3 = qdq(g, "x3", 0.02f, 0);
+  g.nodes.push_back(node("Add", {x1, x2}, {"sum"}));
+  const std::string s1 = op_qdq_u8(g, node("Relu", {"sum"}, {"s1"}), 0.03f, 0);
+  const std::string c = qdq_u8(g, "c", 0.01f, 128);
+  const std::string s2 = op_qdq(g, node("Add", {s1, c}, {"s2"}), 0.035f, -100);
+  const std::string k = quantized_constant(g, "k", {1, 16, 1, 1}, 0.01f, rng);
+  const std::string s3 = op_qdq(g, node("Add", {s2, k}, {"s3"}), 0.035f, -90);
+  const std::string s4 = op_qdq(g, node("Mul", {s3, x3}, {"s4"}), 0.05f, 3);
+  g.nodes.push_back(node("Identity", {s4}, {"y"}));
+  add_output(g, "y", {1, 16, 12, 12});
+  return round_trip(g, "add_model");
+}
+
+// [Conv ->] Sigmoid -> HardSwish -> SiLU (x * Sigmoid(x)) -> LeakyRelu -> Clip
+// -> HardSigmoid -> Tanh, each between Q/DQ: one table each.
+Graph lut_model(bool conv) {
+  std::mt19937 rng(2);
+  Graph g;
+  g.opset = 14;  // HardSwish
+  add_input(g, "x", {1, 8, 24, 24});
+  std::string v = qdq(g, "x", 0.03f, 4);
+  if (conv) {
+    const std::string w = weights(g, "w", 8, 8, 3, rng);
+    v = op_qdq(g, with(node("Conv", {v, w}, {"c"}), "pads", Ints{1, 1, 1, 1}), 0.04f, 0);
+  }
+  v = op_qdq_u8(g, node("Sigmoid", {v}, {"sig"}), 1.0f / 256, 0);
+  v = op_qdq(g, node("HardSwish", {v}, {"hsw"}), 0.01f, -20);
+  g.nodes.push_back(node("Sigmoid", {v}, {"silu_sig"}));
+  v = op_qdq(g, node("Mul", {v, "silu_sig"}, {"silu"}), 0.005f, -10);
+  v = op_qdq(g, with(node("LeakyRelu", {v}, {"lrelu"}), "alpha", 0.1f), 0.004f, 0);
+  constant(g, "lo", scalar_f(-0.2f));
+  constant(g, "hi", scalar_f(0.3f));
+  v = op_qdq(g, node("Clip", {v, "lo", "hi"}, {"clip"}), 0.003f, 5);
+  v = op_qdq(g, with(node("HardSigmoid", {v}, {"hsig"}), "alpha", 0.5f), 0.004f, -128);
+  v = op_qdq(g, node("Tanh", {v}, {"tanh"}), 1.0f / 256, -128);
+  g.nodes.push_back(node("Identity", {v}, {"y"}));
+  add_output(g, "y", {1, 8, 24, 24});
+  return round_trip(g, "lut_model");
+}
+
+// From x: MaxPool k3 s2 p1 (same quantisation), MaxPool k5 s1 p2 (SPPF,
+// requantised), MaxPool k2 s2 ceil_mode -> AveragePool k3 s1 p1 ->
+// AveragePool k2 s2 count_include_pad, and GlobalAveragePool; four outputs.
+Graph pool_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 29, 29});
+  const std::string x = qdq(g, "x", 0.03f, 1);
+  auto pool = [&](const std::string& op, const std::string& in, const std::string& out,
+                  std::map<std::string, compiler::Attribute> attrs, float scale, int8_t zp) {
+    Node n = node(op, {in}, {out});
+    n.attrs = std::move(attrs);
+    return op_qdq(g, n, scale, zp);
+  };
+  const std::string m1 =
+      pool("MaxPool", x, "m1",
+           {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}},
+           0.03f, 1);
+  Node m2 = node("MaxPool", {x}, {"m2"});  // requantised to uint8
+  m2.attrs = {{"kernel_shape", Ints{5, 5}}, {"pads", Ints{2, 2, 2, 2}}};
+  const std::string m2q = op_qdq_u8(g, m2, 0.025f, 100);
+  const std::string m3 = pool(
+      "MaxPool", x, "m3",
+      {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}, 0.03f, 1);
+  const std::string a1 =
+      pool("AveragePool", m3, "a1", {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}},
+           0.01f, -100);
+  const std::string a2 = pool("AveragePool", a1, "a2",
+                              {{"kernel_shape", Ints{2, 2}},
+                               {"strides", Ints{2, 2}},
+                               {"pads", Ints{0, 0, 1, 1}},
+                               {"count_include_pad", int64_t(1)}},
+                              0.01f, -100);
+  const std::string gap = pool("GlobalAveragePool", a1, "gap", {}, 0.01f, -128);
+  const std::vector<std::pair<std::string, Shape>> outs = {
+      {m1, {1, 8, 15, 15}}, {m2q, {1, 8, 29, 29}}, {a2, {1, 8, 8, 8}}, {gap, {1, 8, 1, 1}}};
+  for (size_t k = 0; k < outs.size(); ++k) {
+    const std::string y = "y" + std::to_string(k);
+    g.nodes.push_back(node("Identity", {outs[k].first}, {y}));
+    add_output(g, y, outs[k].second);
+  }
+  return round_trip(g, "pool_model");
+}
+
+// A YOLOv8 neck step: Resize x2 (nearest, asymmetric, floor, as PyTorch
+// exports) -> Concat with a skip tensor along channels (inputs requantised) ->
+// Split 5 + 7 channels (as C2f; one part requantised) -> Resize to 1.5x by
+// sizes (half_pixel, round_prefer_floor, requantised); the other part is
+// concatenated with itself along W.
+Graph concat_resize_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 8, 8});
+  add_input(g, "skip", {1, 4, 16, 16});
+  const std::string x = qdq(g, "x", 0.02f, 0), skip = qdq(g, "skip", 0.03f, 6);
+  constant(g, "scales", Tensor::from(DType::kFloat32, {4}, std::vector<float>{1, 1, 2, 2}));
+  Node up = node("Resize", {x, "", "scales"}, {"up"});
+  up.attrs = {{"mode", std::string("nearest")},
+              {"coordinate_transformation_mode", std::string("asymmetric")},
+              {"nearest_mode", std::string("floor")}};
+  const std::string u = op_qdq(g, up, 0.02f, 0);
+  const std::string cat =
+      op_qdq(g, with(node("Concat", {u, skip}, {"cat"}), "axis", int64_t(1)), 0.025f, 2);
+  constant(g, "parts", Tensor::from(DType::kInt64, {2}, std::vector<int64_t>{5, 7}));
+  g.nodes.push_back(with(node("Split", {cat, "parts"}, {"s0", "s1"}), "axis", int64_t(1)));
+  const std::string s0 = qdq(g, "s0", 0.025f, 2), s1 = qdq(g, "s1", 0.02f, -1);
+  constant(g, "sizes", Tensor::from(DType::kInt64, {4}, std::vector<int64_t>{1, 7, 24, 24}));
+  Node up2 = node("Resize", {s1, "", "", "sizes"}, {"up2"});
+  up2.attrs = {{"mode", std::string("nearest")}};
+  const std::string y = op_qdq(g, up2, 0.03f, -3);
+  const std::string wide =
+      op_qdq(g, with(node("Concat", {s0, s0}, {"wide"}), "axis", int64_t(3)), 0.025f, 2);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  g.nodes.push_back(node("Identity", {wide}, {"y2"}));
+  add_output(g, "y", {1, 7, 24, 24});
+  add_output(g, "y2", {1, 5, 16, 32});
+  return round_trip(g, "concat_resize_model");
+}
+
+// Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
+Graph gemm_model() {
+  std::mt19937 rng(3);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {5, 40});
+  const std::string x = qdq(g, "x", 0.03f, -2);
+  const std::string w1 = quantized_constant(g, "w1", {24, 40}, 0.01f, rng);
+  std::vector<float> b1(24), b2(6);
+  for (int i = 0; i < 24; ++i) b1[i] = 0.05f * float(i % 5 - 2);
+  for (int i = 0; i < 6; ++i) b2[i] = 0.1f * float(i - 3);
+  constant(g, "b1", Tensor::from(DType::kFloat32, {24}, b1));
+  constant(g, "b2", Tensor::from(DType::kFloat32, {6}, b2));
+  g.nodes.push_back(with(node("Gemm", {x, w1, "b1"}, {"fc1"}), "transB", int64_t(1)));
+  const std::string h = op_qdq(g, node("Relu", {"fc1"}, {"h"}), 0.05f, -128);
+  const std::string w2 = quantized_constant(g, "w2", {24, 6}, 0.02f, rng);
+  g.nodes.push_back(node("MatMul", {h, w2}, {"mm"}));
+  const std::string y = op_qdq(g, node("Add", {"mm", "b2"}, {"fc2"}), 0.1f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {5, 6});
+  return round_trip(g, "gemm_model");
+}
+
+struct OpModel {
+  std::string name;
+  std::function<Graph()> build;
+  int npu_nodes;
+  uint64_t tiled_sram;  // small enough that most layers need several row tiles
+};
+
+const std::vector<OpModel>& models() {
+  static const std::vector<OpModel> m = {
+      {"AddMul", add_model, 4, 8 << 10},
+      {"Lut", [] { return lut_model(true); }, 8, 8 << 10},
+      {"Pool", pool_model, 6, 4 << 10},
+      {"ConcatSplitResize", concat_resize_model, 5, 2 << 10},
+      {"GemmMatMul", gemm_model, 2, 2 << 10},
+  };
+  return m;
+}
+
+enum class Run { kSingle, kFused, kTiled };
+
+compiler::TensorMap inputs_of(const Graph& g) {
+  compiler::TensorMap in;
+  uint32_t seed = 11;
+  for (const auto& name : g.inputs) in[name] = random_input(g.value(name).shape, seed++);
+  return in;
+}
+
+class CompileOpsTest : public DeviceTest,
+                       public ::testing::WithParamInterface<std::tuple<size_t, Run>> {};
+
+TEST_P(CompileOpsTest, NpuSegmentIsBitExactWithTheGoldenModel) {
+  const auto [index, run] = GetParam();
+  const OpModel& model = models()[index];
+  if (run == Run::kTiled) {
+    hw.sram_per_pe = model.tiled_sram;
+    start(hw);
+  }
+  const bool fused = run == Run::kFused;
+  const Graph g = model.build();
+  const NpuCheck r =
+      run_npu_segment(*device, hw, g, inputs_of(g), fused ? isa::Mode::kFused : isa::Mode::kSingle,
+                      fused ? "npu0pe0-1" : "npu0pe0");
+  for (const auto& p : r.compiled.placement)  // only the float boundary stays on the CPU
+    if (p.unit == "CPU") {
+      EXPECT_TRUE(p.node.find("QuantizeLinear") == 0 || p.node.find("DequantizeLinear") == 0 ||
+                  p.node.find("Identity") == 0)
+          << p.node << ": " << p.reason;
+    }
+  EXPECT_EQ(r.npu_nodes, model.npu_nodes);
+  int npu_segments = 0, tiled = 0;
+  for (const auto& seg : r.compiled.program.segments)
+    npu_segments += std::holds_alternative<isa::NpuSegment>(seg);
+  EXPECT_EQ(npu_segments, 1);  // the runtime runs one: every NPU node is checked
+  for (const auto& layer : r.compiled.layer_asm)
+    tiled += layer.find(" 1 tile ") == std::string::npos;
+  if (run == Run::kTiled) {
+    EXPECT_GE(2 * tiled, int(r.compiled.layer_asm.size()));
+  }
+  ASSERT_EQ(r.device.size(), r.golden.size());
+  for (size_t k = 0; k < r.device.size(); ++k) {
+    EXPECT_EQ(r.device[k], r.golden[k]) << "output " << k;
+    const std::set<uint8_t> distinct(r.device[k].begin(), r.device[k].end());
+    EXPECT_GT(distinct.size(), r.device[k].size() > 100 ? 20u : 3u) << "output " << k;
+  }
+}
+
+std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>& info) {
+  static const char* runs[] = {"Single", "Fused", "Tiled"};
+  return models()[std::get<0>(info.param)].name + "_" +
+         runs[static_cast<int>(std::get<1>(info.param))];
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
+                         ::testing::Combine(::testing::Range<size_t>(0, 5),
+                                            ::testing::Values(Run::kSingle, Run::kFused,
+                                                              Run::kTiled)),
+                         test_name);
+
+// The tables are the float graph itself: DQ -> activation -> Q, evaluated on
+// every code, so the lowered graph equals the float QDQ graph exactly.
+TEST(CompileOpsLowering, ActivationTablesEqualTheFloatGraph) {
+  const Graph g = lut_model(false);
+  Graph lowered = g;
+  int luts = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) luts += note.result == "QLut";
+  EXPECT_EQ(luts, 7);
+  const compiler::TensorMap in = inputs_of(g);
+  EXPECT_EQ(compiler::execute(g, in).at("y").raw(), compiler::execute(lowered, in).at("y").raw());
+}
+
+// What stays on the CPU says why; a lowered op whose shape the NPU cannot
+// tile stays on the CPU too, and the model still compiles.
+TEST(CompileOpsLowering, PlacementReportSaysWhyEachCpuNodeIsThere) {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "a", {1, 4, 6, 1});
+  add_input(g, "b", {1, 1, 1, 6});
+  const std::string a = qdq(g, "a", 0.1f, 0), b = qdq(g, "b", 0.1f, 0);
+  const std::string s = op_qdq(g, node("Add", {a, b}, {"sum"}), 0.1f, 0);  // 2-way broadcast
+  g.nodes.push_back(with(node("Softmax", {s}, {"y"}), "axis", int64_t(1)));
+  add_output(g, "y", {1, 4, 6, 6});
+  compiler::CompileOptions options;
+  const compiler::CompileResult r = compiler::compile(round_trip(g, "cpu_model"), options);
+  std::map<std::string, std::string> reason;
+  for (const auto& p : r.placement) {
+    EXPECT_EQ(p.unit, "CPU") << p.node;
+    EXPECT_FALSE(p.reason.empty()) << p.node;
+    reason[p.node] = p.reason;
+  }
+  EXPECT_NE(reason["QAdd 'sum_Add'"].find("broadcasting"), std::string::npos);
+  EXPECT_NE(reason["Softmax 'y_Softmax'"].find("Softmax"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace npusim::testing

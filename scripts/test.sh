@@ -14,7 +14,8 @@ fi
 if [ "${1:-}" = "--sanitize" ]; then
   # SystemC's coroutines confuse TSan, so TSan covers the host-side threading only.
   mkdir -p build-tsan
-  cmake -G Ninja -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUSIM_TSAN=ON \
+  # -Werror stays on in the main build: GCC reports false stringop warnings under TSan at -O3.
+  cmake -G Ninja -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUSIM_TSAN=ON -DNPUSIM_WERROR=OFF \
     > build-tsan/configure.log 2>&1 || { cat build-tsan/configure.log; exit 1; }
   ninja -C build-tsan sim_tests
   TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/sim_tests --gtest_filter='SimulationThread.*'

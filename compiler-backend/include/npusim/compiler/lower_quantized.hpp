@@ -5,8 +5,9 @@
 //   DQ -> Add / Mul [-> Relu | Clip] -> Q                                          -> QAdd / QMul
 //   DQ -> any chain of univariate float ops (Sigmoid, SiLU, HardSwish, ...) -> Q    -> QLut
 //   DQ -> MaxPool / AveragePool / GlobalAveragePool -> Q                            -> QPool
-//   DQ -> Concat / Split -> Q                                                       -> QConcat / QSplit
-//   DQ -> Resize (nearest) -> Q                                                     -> QResize
+//   DQ -> Concat / Split -> Q                                                       -> QConcat /
+//   QSplit DQ -> Resize (nearest) -> Q                                                     ->
+//   QResize
 // Weights must be constant. What is not recognised stays as it is (and later
 // runs on the CPU); the report says why for each node it looked at.
 #pragma once

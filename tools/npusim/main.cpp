@@ -19,6 +19,7 @@ commands:
   disasm    print a .npub program as assembly text
   exec      run a program (.npub or assembly text) on the simulated device
   compile   compile a quantised (QDQ) ONNX model into a .npub program
+  quantize  quantise an FP32 ONNX model to int8 (QDQ), with an accuracy report
 
 Run "npusim COMMAND --help" for a command's options.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
@@ -35,11 +36,10 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
-  const std::map<std::string, Command> commands = {{"info", npusim::cli::cmd_info},
-                                                   {"asm", npusim::cli::cmd_asm},
-                                                   {"disasm", npusim::cli::cmd_disasm},
-                                                   {"exec", npusim::cli::cmd_exec},
-                                                   {"compile", npusim::cli::cmd_compile}};
+  const std::map<std::string, Command> commands = {
+      {"info", npusim::cli::cmd_info},       {"asm", npusim::cli::cmd_asm},
+      {"disasm", npusim::cli::cmd_disasm},   {"exec", npusim::cli::cmd_exec},
+      {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

@@ -1,0 +1,110 @@
+// prepare_model / prepare_graph (quantizer.hpp): the "optimize" step before
+// calibration. Order matters: constants are folded before the opset
+// conversion, whose adapters need shapes the folding makes known (PP-OCR
+// cls: Softmax 12->13 needs its input's shape, computed by Shape -> Slice ->
+// Concat -> Reshape).
+#include <algorithm>
+
+#include "npusim/compiler/executor.hpp"
+#include "npusim/compiler/npu_ops.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/compiler/quantizer.hpp"
+#include "passes.hpp"
+
+namespace npusim::compiler {
+namespace {
+
+void refuse_quantized(const Graph& g, const std::string& origin) {
+  for (const auto& n : g.nodes)
+    if (n.op == "QuantizeLinear" || n.op == "DequantizeLinear" || n.op.rfind("QLinear", 0) == 0 ||
+        n.op == "ConvInteger" || n.op == "MatMulInteger" || n.domain == kNpuDomain)
+      throw CompileError(origin + ": the model is already quantised (" + n.describe() +
+                         "); give the FP32 model");
+}
+
+// Outputs whose shape import could not infer (computed by shape arithmetic
+// that folding has since made constant) get it from one run on zeros: the
+// checker refuses graph outputs without a shape.
+void record_output_shapes(Graph& g) {
+  bool unknown = false;
+  for (const auto& o : g.outputs) unknown = unknown || !g.value(o).rank_known;
+  if (!unknown) return;
+  TensorMap zeros;
+  for (const auto& in : g.inputs) zeros[in] = Tensor(g.value(in).dtype, g.value(in).shape);
+  ExecOptions options;
+  options.check_value_info = false;
+  for (const auto& [name, t] : execute(g, zeros, options)) {
+    Value& v = g.value(name);
+    v.dtype = t.dtype();
+    v.shape = t.shape();
+    v.rank_known = true;
+  }
+}
+
+// An ONNX round trip: the checker validates the graph and shape inference
+// records every value's shape.
+Graph reimport(Graph g, const std::string& origin, int64_t min_opset = 0) {
+  record_output_shapes(g);
+  ImportOptions o;
+  o.min_opset = min_opset;
+  return import_onnx_bytes(export_onnx_bytes(g), origin, o);
+}
+
+// Converts to `opset`. The converter reads shapes from value_info, which
+// export_onnx writes for graph inputs and outputs only: every value with a
+// known shape is listed as an output for the conversion.
+Graph upgrade_opset(const Graph& g, int64_t opset, const std::string& origin) {
+  Graph shaped = reimport(g, origin);
+  const std::vector<std::string> outputs = shaped.outputs;
+  for (const auto& n : shaped.nodes)
+    for (const auto& o : n.outputs)
+      if (!o.empty() && shaped.value(o).rank_known && shaped.value(o).dtype != DType::kUndefined &&
+          std::find(shaped.outputs.begin(), shaped.outputs.end(), o) == shaped.outputs.end())
+        shaped.outputs.push_back(o);
+  Graph converted = reimport(shaped, origin, opset);
+  converted.outputs = outputs;
+  converted.prune();
+  return converted;
+}
+
+}  // namespace
+
+Graph prepare_graph(Graph g, const std::string& origin, const PrepareOptions& options,
+                    std::vector<std::string>* notes) {
+  auto note = [&](const std::string& s) {
+    if (notes) notes->push_back(s);
+  };
+  refuse_quantized(g, origin);
+  try {
+    quant::check_inputs(g);
+  } catch (const CompileError& e) {
+    throw CompileError(origin + ": " + e.what());
+  }
+  if (const int n = quant::fold_constants(g))
+    note("folded " + std::to_string(n) + " constant nodes");
+  if (const int n = quant::remove_identities(g))
+    note("removed " + std::to_string(n) + " Identity/Dropout nodes");
+  g.prune();
+  if (g.opset < options.opset) {
+    note("converted opset " + std::to_string(g.opset) + " to " + std::to_string(options.opset));
+    g = upgrade_opset(g, options.opset, origin);
+    quant::fold_constants(g);  // adapters may add constant subgraphs
+  }
+  if (options.fold_affine) {
+    std::string folded;
+    for (const auto& [op, n] : quant::fold_affine(g))
+      folded += (folded.empty() ? "" : ", ") + std::to_string(n) + " " + op;
+    if (!folded.empty()) note("folded " + folded + " into convolutions");
+  }
+  g.prune();
+  return reimport(g, origin);
+}
+
+Graph prepare_model(const std::string& path, const PrepareOptions& options,
+                    std::vector<std::string>* notes) {
+  ImportOptions o;
+  o.input_shapes = options.input_shapes;
+  return prepare_graph(import_onnx(path, o), path, options, notes);
+}
+
+}  // namespace npusim::compiler

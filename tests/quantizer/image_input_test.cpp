@@ -1,0 +1,95 @@
+// Images as calibration inputs: decoding, layout, channel order,
+// normalisation, letterboxing and crops, on a PNG written by the test.
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "npusim/compiler/calibration.hpp"
+
+namespace npusim::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ImageInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("npusim_images_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    // 20x10 RGB: R = 10 x, G = 20 y, B = 7.
+    std::vector<uint8_t> px;
+    for (int y = 0; y < 10; ++y)
+      for (int x = 0; x < 20; ++x) px.insert(px.end(), {uint8_t(10 * x), uint8_t(20 * y), 7});
+    ASSERT_TRUE(stbi_write_png(path().c_str(), 20, 10, 3, px.data(), 20 * 3));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path() const { return (dir_ / "img.png").string(); }
+  fs::path dir_;
+};
+
+TEST_F(ImageInput, NchwAtNativeSizeKeepsPixels) {
+  ImagePreprocess pp;
+  const auto t = load_image(path(), {1, 3, 10, 20}, pp);
+  ASSERT_EQ(t.size(), 1u);
+  const auto v = t[0].as<float>();
+  EXPECT_NEAR(v[(0 * 10 + 3) * 20 + 5], 50 / 255.0f, 1e-6);  // R at (x 5, y 3)
+  EXPECT_NEAR(v[(1 * 10 + 3) * 20 + 5], 60 / 255.0f, 1e-6);  // G
+  EXPECT_NEAR(v[(2 * 10 + 3) * 20 + 5], 7 / 255.0f, 1e-6);   // B
+}
+
+TEST_F(ImageInput, NhwcBgrWithMeanAndStd) {
+  ImagePreprocess pp;
+  pp.scale = 1.0f;
+  pp.mean = {1, 2, 3};
+  pp.std = {2, 2, 2};
+  pp.bgr = true;
+  const auto t = load_image(path(), {1, 10, 20, 3}, pp);  // guessed NHWC: last dim 3
+  const auto v = t[0].as<float>();
+  const size_t at = (3 * 20 + 5) * 3;
+  EXPECT_FLOAT_EQ(v[at + 0], (7 - 1) / 2.0f);  // B first
+  EXPECT_FLOAT_EQ(v[at + 1], (60 - 2) / 2.0f);
+  EXPECT_FLOAT_EQ(v[at + 2], (50 - 3) / 2.0f);  // R last
+}
+
+TEST_F(ImageInput, LetterboxPadsAndCropsAreExtraSamples) {
+  ImagePreprocess pp;
+  pp.letterbox = true;
+  pp.pad_value = 255;
+  pp.crops = 3;
+  const auto t = load_image(path(), {1, 3, 10, 10}, pp);  // 20x10 into 10x10: 5 rows of image
+  ASSERT_EQ(t.size(), 4u);
+  const auto v = t[0].as<float>();
+  EXPECT_FLOAT_EQ(v[0], 1.0f);           // row 0: padding
+  EXPECT_LT(v[5 * 10 + 0], 0.5f);        // row 5: image (R small at the left edge)
+  EXPECT_FLOAT_EQ(v[9 * 10 + 9], 1.0f);  // bottom rows: padding
+  const auto again = load_image(path(), {1, 3, 10, 10}, pp);
+  for (size_t i = 0; i < t.size(); ++i) EXPECT_EQ(t[i].raw(), again[i].raw());  // deterministic
+}
+
+TEST_F(ImageInput, FolderOfImagesAndErrors) {
+  Graph g;
+  g.opset = 13;
+  g.inputs = {"x"};
+  g.values["x"] = {"x", DType::kFloat32, {1, 3, 10, 20}, true, std::nullopt, ""};
+  ImagePreprocess pp;
+  EXPECT_EQ(load_inputs(g, {dir_.string()}, pp, 0, 1).size(), 1u);
+  pp.mean = {0, 0};
+  try {
+    load_inputs(g, {path()}, pp, 0, 1);
+    FAIL() << "two means for three channels";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find(path()), std::string::npos) << e.what();
+  }
+  g.values["x"].shape = {1, 3, 10};
+  EXPECT_THROW(load_inputs(g, {path()}, ImagePreprocess{}, 0, 1), CompileError);
+}
+
+}  // namespace
+}  // namespace npusim::compiler

@@ -1,0 +1,183 @@
+// The QDQ graph the quantiser writes for a small CNN: where the Q/DQ pairs
+// are (and are not), what the constants become, and that the compiler's
+// lower_quantized turns every Conv into QConv.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "npusim/compiler/lower_quantized.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/compiler/quantizer.hpp"
+#include "test_models.hpp"
+
+namespace npusim::compiler {
+namespace {
+
+using testing::random_inputs;
+using testing::small_cnn;
+
+struct Quantized {
+  Graph fp32;
+  QuantPlan plan;
+  QuantizedModel q;
+};
+
+Quantized quantize_small_cnn(const QuantizeOptions& options = {}) {
+  Quantized r;
+  r.fp32 = prepare_graph(small_cnn(), "small_cnn");
+  r.plan = plan_quantization(r.fp32);
+  const Calibration c = calibrate(r.fp32, r.plan.activations, random_inputs(r.fp32, 8, 1));
+  const RangeTable ranges = compute_ranges(r.fp32, c, r.plan, parse_range_method("minmax"));
+  r.q = quantize_graph(r.fp32, r.plan, ranges, options);
+  // Through ONNX and back: the checker and shape inference accept it.
+  r.q.graph = import_onnx_bytes(export_onnx_bytes(r.q.graph), "qdq");
+  return r;
+}
+
+const Node* producer(const Graph& g, const std::string& v) {
+  const int p = g.producer(v);
+  return p < 0 ? nullptr : &g.nodes[p];
+}
+
+std::vector<const Node*> nodes_of(const Graph& g, const std::string& op) {
+  std::vector<const Node*> out;
+  for (const auto& n : g.nodes)
+    if (n.op == op) out.push_back(&n);
+  return out;
+}
+
+TEST(QdqStructure, ConvInputsComeFromDequantizeLinear) {
+  const Quantized r = quantize_small_cnn();
+  const Graph& g = r.q.graph;
+  ASSERT_EQ(nodes_of(g, "Conv").size(), 3u);
+  for (const Node* conv : nodes_of(g, "Conv")) {
+    const Node* x = producer(g, conv->inputs[0]);
+    const Node* w = producer(g, conv->inputs[1]);
+    ASSERT_TRUE(x && x->op == "DequantizeLinear") << conv->describe();
+    ASSERT_TRUE(w && w->op == "DequantizeLinear") << conv->describe();
+    // Weights: int8 constant, one scale per output channel along axis 0, zero points 0.
+    const Tensor& wq = *g.value(w->inputs[0]).constant;
+    EXPECT_EQ(wq.dtype(), DType::kInt8);
+    EXPECT_EQ(w->i("axis", 1), 0);
+    EXPECT_EQ(g.value(w->inputs[1]).constant->size(), wq.shape()[0]);
+    for (int64_t i = 0; i < wq.size(); ++i) EXPECT_GE(wq.as<int8_t>()[i], -127);
+    const Tensor& zp = *g.value(w->inputs[2]).constant;
+    for (int64_t i = 0; i < zp.size(); ++i) EXPECT_EQ(zp.int_at(i), 0);
+    if (conv->inputs.size() > 2) {  // bias: int32 at x_scale * w_scale
+      const Node* b = producer(g, conv->inputs[2]);
+      ASSERT_TRUE(b && b->op == "DequantizeLinear");
+      EXPECT_EQ(g.value(b->inputs[0]).constant->dtype(), DType::kInt32);
+      const float xs = static_cast<float>(g.value(x->inputs[1]).constant->at(0));
+      const Tensor& ws = *g.value(w->inputs[1]).constant;
+      const Tensor& bs = *g.value(b->inputs[1]).constant;
+      for (int64_t o = 0; o < ws.size(); ++o) EXPECT_FLOAT_EQ(bs.at(o), xs * ws.at(o));
+    }
+  }
+}
+
+TEST(QdqStructure, ReluAfterConvOrAddIsNotQuantisedInBetween) {
+  const Quantized r = quantize_small_cnn();
+  const Graph& g = r.q.graph;
+  for (const Node* relu : nodes_of(g, "Relu")) {
+    const Node* p = producer(g, relu->inputs[0]);
+    ASSERT_TRUE(p) << relu->describe();
+    EXPECT_TRUE(p->op == "Conv" || p->op == "Add") << relu->describe() << " reads " << p->op;
+    EXPECT_EQ(g.consumers(relu->outputs[0]).size(), 1u);
+    EXPECT_EQ(g.nodes[g.consumers(relu->outputs[0])[0]].op, "QuantizeLinear");
+  }
+}
+
+TEST(QdqStructure, SiluIsOneFunctionOfOneQuantisedValue) {
+  const Quantized r = quantize_small_cnn();
+  const Graph& g = r.q.graph;
+  const auto sigmoids = nodes_of(g, "Sigmoid");
+  ASSERT_EQ(sigmoids.size(), 1u);
+  const std::string x = sigmoids[0]->inputs[0];
+  ASSERT_EQ(producer(g, x)->op, "DequantizeLinear");
+  const auto muls = g.consumers(sigmoids[0]->outputs[0]);
+  ASSERT_EQ(muls.size(), 1u);  // no Q/DQ between Sigmoid and Mul
+  const Node& mul = g.nodes[muls[0]];
+  EXPECT_EQ(mul.op, "Mul");
+  EXPECT_TRUE(mul.inputs[0] == x || mul.inputs[1] == x);  // the same dequantised x
+  EXPECT_EQ(g.nodes[g.consumers(mul.outputs[0])[0]].op, "QuantizeLinear");
+}
+
+TEST(QdqStructure, MaxPoolAndFlattenReuseTheirInputParameters) {
+  const Quantized r = quantize_small_cnn();
+  std::set<std::string> shared;
+  for (const auto& a : r.q.activations)
+    if (!a.shared_with.empty()) shared.insert(producer(r.fp32, a.tensor)->op);
+  EXPECT_EQ(shared, (std::set<std::string>{"MaxPool", "Flatten"}));
+  std::map<std::string, ActivationQuant> by;
+  for (const auto& a : r.q.activations) by[a.tensor] = a;
+  for (const auto& a : r.q.activations)
+    if (!a.shared_with.empty()) {
+      EXPECT_EQ(a.scale, by.at(a.shared_with).scale);
+      EXPECT_EQ(a.zero_point, by.at(a.shared_with).zero_point);
+    }
+}
+
+TEST(QdqStructure, GraphInputIsQuantisedAndOutputEndsInDequantize) {
+  const Quantized r = quantize_small_cnn();
+  const Graph& g = r.q.graph;
+  EXPECT_EQ(g.inputs, r.fp32.inputs);
+  EXPECT_EQ(g.outputs, r.fp32.outputs);
+  EXPECT_EQ(g.value("x").dtype, DType::kFloat32);
+  const auto users = g.consumers("x");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(g.nodes[users[0]].op, "QuantizeLinear");
+  const Node* out = producer(g, g.outputs[0]);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->op, "DequantizeLinear");
+  EXPECT_EQ(g.value(g.outputs[0]).dtype, DType::kFloat32);
+  EXPECT_GE(g.opset, 13);
+}
+
+TEST(QdqStructure, IntegerInputDropsTheHostQuantize) {
+  QuantizeOptions options;
+  options.input_types["x"] = DType::kUint8;
+  const Quantized r = quantize_small_cnn(options);
+  const Graph& g = r.q.graph;
+  EXPECT_EQ(g.value("x").dtype, DType::kUint8);
+  for (const int u : g.consumers("x")) EXPECT_EQ(g.nodes[u].op, "DequantizeLinear");
+  EXPECT_EQ(nodes_of(g, "QuantizeLinear").size() + 1,
+            nodes_of(quantize_small_cnn().q.graph, "QuantizeLinear").size());
+  const ActivationQuant& iq = r.q.integer_inputs.at("x");
+  // uint8 codes are the int8 codes + 128.
+  const ActivationQuant& plain =
+      *std::find_if(r.q.activations.begin(), r.q.activations.end(),
+                    [](const ActivationQuant& a) { return a.tensor == "x"; });
+  EXPECT_EQ(iq.zero_point, plain.zero_point + 128);
+  // The model runs on the quantised input and agrees with the float-input model.
+  const auto in = random_inputs(r.fp32, 1, 5)[0];
+  const TensorMap a = execute(g, quantized_inputs(r.q, in));
+  const TensorMap b = execute(quantize_small_cnn().q.graph, in);
+  EXPECT_EQ(a.at(g.outputs[0]).raw(), b.at(g.outputs[0]).raw());
+}
+
+TEST(QdqStructure, LowerQuantizedTurnsEveryConvIntoQConv) {
+  const Quantized r = quantize_small_cnn();
+  Graph g = r.q.graph;
+  int qconv = 0;
+  for (const auto& note : lower_quantized(g)) qconv += note.result == "QConv";
+  EXPECT_EQ(nodes_of(g, "Conv").size(), 0u);
+  EXPECT_GE(qconv, 3);  // the three convolutions (and the Gemm, as a 1x1 QConv)
+  for (const auto& n : g.nodes) EXPECT_NE(n.op, "Conv") << n.describe();
+}
+
+TEST(QdqStructure, PlanNamesRolesAndLeavesNothingInFloat) {
+  const Quantized r = quantize_small_cnn();
+  EXPECT_TRUE(r.plan.float_nodes.empty());
+  EXPECT_EQ(r.plan.weights.size(), 4u);  // 3 Conv + Gemm
+  EXPECT_EQ(r.plan.biases.size(), 4u);   // conv1, conv3, Gemm, and conv2's absent one
+  EXPECT_EQ(std::count_if(r.plan.biases.begin(), r.plan.biases.end(),
+                          [](const BiasUse& b) { return b.absent; }),
+            1);
+  std::map<std::string, int> roles;
+  for (const auto& [node, role] : r.plan.roles) ++roles[role];
+  EXPECT_EQ(roles["fused-activation"], 2);
+  EXPECT_EQ(roles["lut"], 2);  // Sigmoid and Mul of the SiLU
+}
+
+}  // namespace
+}  // namespace npusim::compiler

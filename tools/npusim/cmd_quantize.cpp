@@ -1,0 +1,472 @@
+// npusim quantize: an FP32 ONNX model to an int8 QDQ model. Calibrates on
+// images, .npy files or random data, writes the model atomically and prints
+// the accuracy of the QDQ model against FP32 on held-back inputs.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "npusim/compiler/lower_quantized.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/compiler/quantizer.hpp"
+#include "parse_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace npusim::cli {
+namespace {
+
+using compiler::AccuracyReport;
+using compiler::QuantizedModel;
+using compiler::RangeMethod;
+using compiler::TensorMap;
+
+struct QuantizeArgs {
+  std::string model, output, method = "percentile-asym", save_ranges, load_ranges;
+  double percentile = 99.99;
+  std::vector<std::string> calib, eval, input_shapes, input_types;
+  size_t calib_count = 16, top = 10;
+  int holdout = -1;  // -1: automatic
+  uint32_t seed = 1;
+  bool compare = false, quiet = false, no_bias_correction = false;
+  std::string resize, letterbox, scale = "1/255", mean = "0", std = "1", order = "rgb", layout;
+  float pad_value = 0;
+  int crops = 0;
+};
+
+// ---- option parsing ----------------------------------------------------------
+
+double parse_number(const std::string& s, const std::string& option) {
+  try {
+    const auto slash = s.find('/');
+    size_t used = 0;
+    if (slash == std::string::npos) {
+      const double v = std::stod(s, &used);
+      if (used == s.size()) return v;
+    } else {
+      const double a = std::stod(s.substr(0, slash), &used);
+      const double b = std::stod(s.substr(slash + 1));
+      if (used == slash && b != 0) return a / b;
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " takes a number (or a fraction like 1/255), got \"" + s + "\"");
+}
+
+std::vector<float> parse_numbers(const std::string& s, const std::string& option) {
+  std::vector<float> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    out.push_back(static_cast<float>(parse_number(item, option)));
+  if (out.empty()) throw UsageError(option + " needs at least one number");
+  return out;
+}
+
+// "WxH" -> (W, H)
+std::pair<int64_t, int64_t> parse_size(const std::string& s, const std::string& option) {
+  const auto x = s.find('x');
+  try {
+    if (x != std::string::npos) {
+      const long long w = std::stoll(s.substr(0, x)), h = std::stoll(s.substr(x + 1));
+      if (w > 0 && h > 0) return {w, h};
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " takes WIDTHxHEIGHT like 320x320, got \"" + s + "\"");
+}
+
+// "name=1x3x320x320" -> (name, shape)
+std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError("--input-shape takes NAME=DIMS like x=1x3x320x320, got \"" + spec + "\"");
+  compiler::Shape shape;
+  std::stringstream dims(spec.substr(eq + 1));
+  for (std::string d; std::getline(dims, d, 'x');) {
+    size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(d, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != d.size() || v <= 0)
+      throw UsageError("--input-shape " + spec + ": \"" + d + "\" is not a positive dimension");
+    shape.push_back(v);
+  }
+  return {spec.substr(0, eq), shape};
+}
+
+std::map<std::string, compiler::DType> parse_input_types(const std::vector<std::string>& specs) {
+  std::map<std::string, compiler::DType> out;
+  for (const auto& spec : specs) {
+    const auto eq = spec.find('=');
+    const std::string type = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    if (eq == 0 || (type != "uint8" && type != "int8"))
+      throw UsageError("--input-type takes NAME=uint8 or NAME=int8, got \"" + spec + "\"");
+    out[spec.substr(0, eq)] = type == "uint8" ? compiler::DType::kUint8 : compiler::DType::kInt8;
+  }
+  return out;
+}
+
+compiler::ImagePreprocess preprocess_of(const QuantizeArgs& a) {
+  compiler::ImagePreprocess pp;
+  if (!a.resize.empty() && !a.letterbox.empty())
+    throw UsageError("give --resize or --letterbox, not both");
+  if (!a.resize.empty()) std::tie(pp.width, pp.height) = parse_size(a.resize, "--resize");
+  if (!a.letterbox.empty()) std::tie(pp.width, pp.height) = parse_size(a.letterbox, "--letterbox");
+  pp.letterbox = !a.letterbox.empty();
+  pp.pad_value = a.pad_value;
+  pp.scale = static_cast<float>(parse_number(a.scale, "--scale"));
+  pp.mean = parse_numbers(a.mean, "--mean");
+  pp.std = parse_numbers(a.std, "--std");
+  for (float s : pp.std)
+    if (s == 0) throw UsageError("--std values must not be 0");
+  if (a.order != "rgb" && a.order != "bgr") throw UsageError("--channel-order takes rgb or bgr");
+  pp.bgr = a.order == "bgr";
+  if (!a.layout.empty() && a.layout != "nchw" && a.layout != "nhwc")
+    throw UsageError("--layout takes nchw or nhwc");
+  pp.layout = a.layout;
+  if (a.crops < 0) throw UsageError("--crops takes a count >= 0");
+  pp.crops = a.crops;
+  pp.crop_seed = a.seed;
+  return pp;
+}
+
+QuantizeArgs parse_args(const Args& args) {
+  QuantizeArgs a;
+  po::options_description desc("quantize options");
+  auto add = desc.add_options();
+  add("model", po::value(&a.model)->required()->value_name("MODEL.onnx"), "FP32 ONNX model");
+  add("output,o", po::value(&a.output)->required()->value_name("OUT.onnx"), "QDQ model to write");
+  add("method,m", po::value(&a.method)->value_name("NAME"),
+      "minmax, percentile, entropy, mse or sqnr, each -asym or -sym (default percentile-asym)");
+  add("percentile", po::value(&a.percentile)->value_name("P"), "percentile: share kept, % (99.99)");
+  add("calib", po::value(&a.calib)->multitoken()->composing()->value_name("SPEC..."),
+      "calibration data: DIR, FILE.npy, IMAGE, NAME=SPEC or random");
+  add("calib-count", po::value(&a.calib_count)->value_name("N"), "random inputs to draw (16)");
+  add("eval", po::value(&a.eval)->multitoken()->composing()->value_name("SPEC..."),
+      "evaluation data (default: inputs held back from --calib)");
+  add("holdout", po::value(&a.holdout)->value_name("N"),
+      "calibration inputs held back for the report (default: a fifth, at least 1 of 2+)");
+  add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
+      "static shape for a dynamic input, e.g. x=1x3x320x320");
+  add("input-type", po::value(&a.input_types)->composing()->value_name("NAME=uint8|int8"),
+      "the input takes integer codes (no QuantizeLinear on the host)");
+  add("resize", po::value(&a.resize)->value_name("WxH"), "images: stretch to this size");
+  add("letterbox", po::value(&a.letterbox)->value_name("WxH"),
+      "images: fit inside, keep the aspect, centre, pad");
+  add("pad-value", po::value(&a.pad_value)->value_name("PIXEL"), "letterbox padding (0)");
+  add("crops", po::value(&a.crops)->value_name("N"),
+      "images: also N random crops of each (input's aspect, 10-100 % size)");
+  add("scale", po::value(&a.scale)->value_name("S"), "images: pixel * S (1/255)");
+  add("mean", po::value(&a.mean)->value_name("M[,M,M]"), "subtracted after scaling (0)");
+  add("std", po::value(&a.std)->value_name("S[,S,S]"), "divides after the mean (1)");
+  add("channel-order", po::value(&a.order)->value_name("rgb|bgr"), "images: channel order (rgb)");
+  add("layout", po::value(&a.layout)->value_name("nchw|nhwc"), "images: input layout (guessed)");
+  add("save-ranges", po::value(&a.save_ranges)->value_name("FILE"), "write the ranges (JSON)");
+  add("load-ranges", po::value(&a.load_ranges)->value_name("FILE"),
+      "use saved ranges instead of calibrating");
+  add("no-bias-correction", po::bool_switch(&a.no_bias_correction),
+      "keep the float biases as they are (default: absorb the weights' mean error)");
+  add("compare-methods", po::bool_switch(&a.compare), "quantise with every method, print a table");
+  add("top", po::value(&a.top)->value_name("N"), "least accurate activations to list (10)");
+  add("seed", po::value(&a.seed)->value_name("N"), "seed of random calibration data (1)");
+  add("quiet,q", po::bool_switch(&a.quiet), "no progress bar");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  parse_options(args, "npusim quantize MODEL.onnx -o OUT.onnx [options]", desc, pos);
+  return a;
+}
+
+// ---- progress ------------------------------------------------------------------
+
+// A bar on stderr for runs longer than a second, when stderr is a terminal.
+compiler::ProgressFn progress_bar(const std::string& what, bool quiet) {
+  if (quiet || !isatty(STDERR_FILENO)) return {};
+  const auto start = std::chrono::steady_clock::now();
+  return [what, start](size_t done, size_t total) {
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (s < 1.0 && done < total) return;
+    const size_t width = 30, filled = total ? width * done / total : width;
+    std::cerr << "\r" << what << " [" << std::string(filled, '#')
+              << std::string(width - filled, '.') << "] " << done << "/" << total << std::fixed
+              << std::setprecision(1) << "  " << s << " s" << (done == total ? "\n" : "")
+              << std::flush;
+  };
+}
+
+// ---- data ------------------------------------------------------------------------
+
+struct Data {
+  std::vector<TensorMap> calib, eval;
+  std::string eval_note;
+};
+
+size_t auto_holdout(size_t n) {
+  return n >= 2 ? std::max<size_t>(1, n / 5) : 0;
+}
+
+Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
+               const compiler::ImagePreprocess& pp) {
+  Data d;
+  if (a.calib.empty() && a.load_ranges.empty())
+    throw UsageError(
+        "no calibration data: give --calib DIR|FILE.npy|IMAGE|random (or --load-ranges FILE)");
+  if (!a.calib.empty()) d.calib = compiler::load_inputs(g, a.calib, pp, a.calib_count, a.seed);
+  if (!a.eval.empty()) {
+    compiler::ImagePreprocess other_crops = pp;  // the same images give other crops
+    other_crops.crop_seed = pp.crop_seed + 1;
+    d.eval = compiler::load_inputs(g, a.eval, other_crops, a.calib_count, a.seed + 1);
+    d.eval_note = std::to_string(d.eval.size()) + " --eval input(s)";
+    return d;
+  }
+  if (d.calib.empty()) {  // --load-ranges alone: evaluate on random data
+    d.eval = compiler::load_inputs(g, {"random"}, pp, 4, a.seed + 1);
+    d.eval_note = "4 random inputs";
+    return d;
+  }
+  const size_t n = d.calib.size();
+  const size_t hold = a.holdout < 0 ? auto_holdout(n) : static_cast<size_t>(a.holdout);
+  if (hold >= n)
+    throw UsageError("--holdout " + std::to_string(hold) + " leaves no calibration input (of " +
+                     std::to_string(n) + ")");
+  if (hold == 0) {
+    d.eval = d.calib;
+    d.eval_note = std::to_string(n) + " calibration input(s) (none held back)";
+    return d;
+  }
+  d.eval.assign(d.calib.end() - static_cast<std::ptrdiff_t>(hold), d.calib.end());
+  d.calib.resize(n - hold);
+  d.eval_note = std::to_string(hold) + " held-back input(s)";
+  return d;
+}
+
+// ---- output file -----------------------------------------------------------------
+
+// Checks the model reads back (ONNX checker, shape inference), then writes
+// it through a temporary file: a failed run leaves no partial output.
+void write_model(const compiler::Graph& g, const std::string& path) {
+  const std::string bytes = compiler::export_onnx_bytes(g);
+  compiler::import_onnx_bytes(bytes, path);
+  const std::string tmp = path + ".tmp" + std::to_string(getpid());
+  try {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!(out << bytes) || !(out.flush())) throw std::runtime_error("cannot write " + tmp);
+    out.close();
+    std::filesystem::rename(tmp, path);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
+
+// ---- report ------------------------------------------------------------------------
+
+std::string db(double v) {
+  std::ostringstream s;
+  if (std::isinf(v))
+    s << (v > 0 ? "exact" : "-inf");
+  else
+    s << std::fixed << std::setprecision(1) << v;
+  return s.str();
+}
+
+std::string num(double v, int precision = 4) {
+  std::ostringstream s;
+  s << std::setprecision(precision) << v;
+  return s.str();
+}
+
+// What lower_quantized (the compiler's first stage) makes of the model.
+std::string compiler_preview(const compiler::Graph& g) {
+  compiler::Graph copy = g;
+  std::map<std::string, int> npu;
+  std::vector<std::string> left;
+  for (const auto& note : compiler::lower_quantized(copy)) {
+    if (note.result.rfind("Q", 0) == 0 && note.result.find(' ') == std::string::npos)
+      ++npu[note.result];
+    else
+      left.push_back(note.node + ": " + note.result);
+  }
+  std::string s;
+  for (const auto& [op, n] : npu) s += (s.empty() ? "" : ", ") + op + " " + std::to_string(n);
+  s = s.empty() ? "no NPU ops" : s;
+  std::sort(left.begin(), left.end());
+  left.erase(std::unique(left.begin(), left.end()), left.end());
+  for (size_t i = 0; i < left.size() && i < 5; ++i) s += "\n           CPU: " + left[i];
+  if (left.size() > 5) s += "\n           ... and " + std::to_string(left.size() - 5) + " more";
+  return s;
+}
+
+void print_summary(const QuantizeArgs& a, const compiler::QuantPlan& plan, const QuantizedModel& q,
+                   const std::vector<std::string>& notes, const Data& d, bool bias_corrected) {
+  std::cout << "model      " << a.model << "\n";
+  for (const auto& n : notes) std::cout << "           " << n << "\n";
+  std::cout << "method     " << a.method
+            << (a.method.rfind("percentile", 0) == 0 ? " (" + num(a.percentile, 6) + " %)" : "")
+            << ", "
+            << (a.load_ranges.empty() ? std::to_string(d.calib.size()) + " calibration input(s)"
+                                      : "ranges from " + a.load_ranges)
+            << "\n";
+  std::cout << "quantised  " << plan.activations.size() << " activations (int8 per tensor), "
+            << plan.weights.size() << " weights (int8 per channel), " << plan.biases.size()
+            << " biases (int32" << (bias_corrected ? ", bias-corrected" : "") << ")\n";
+  if (!plan.float_nodes.empty()) {
+    std::cout << "float ops  " << plan.float_nodes.size() << ":";
+    for (size_t i = 0; i < plan.float_nodes.size() && i < 6; ++i)
+      std::cout << (i ? ", " : " ") << plan.float_nodes[i];
+    std::cout << (plan.float_nodes.size() > 6 ? ", ..." : "") << "\n";
+  }
+  for (const auto& [name, iq] : q.integer_inputs)
+    std::cout << "input      " << name << " takes "
+              << compiler::dtype_name(q.graph.value(name).dtype)
+              << " codes: real = " << num(iq.scale, 6) << " * (q - " << iq.zero_point << ")\n";
+  for (const auto& n : q.notes) std::cout << "note       " << n << "\n";
+  std::cout << "compiler   " << compiler_preview(q.graph) << "\n";
+}
+
+void print_accuracy(const AccuracyReport& r, const std::string& note, size_t top) {
+  std::cout << "\naccuracy on " << note << ": QDQ vs FP32 (reference executor)\n";
+  size_t w = 8;
+  for (const auto& o : r.outputs) w = std::max(w, o.name.size());
+  std::cout << "  " << std::left << std::setw(int(w)) << "output" << std::right << std::setw(10)
+            << "SQNR dB" << std::setw(11) << "cosine" << std::setw(12) << "max |err|"
+            << std::setw(15) << "weights only" << std::setw(13) << "acts only\n";
+  for (const auto& o : r.outputs)
+    std::cout << "  " << std::left << std::setw(int(w)) << o.name << std::right << std::setw(10)
+              << db(o.sqnr_db) << std::setw(11) << std::fixed << std::setprecision(5) << o.cosine
+              << std::setw(12) << std::defaultfloat << std::setprecision(4) << o.max_abs_error
+              << std::setw(15) << db(o.weights_only_db) << std::setw(12)
+              << db(o.activations_only_db)
+              << (o.top1_agreement < 0
+                      ? ""
+                      : "   top-1 agrees on " + num(100 * o.top1_agreement, 3) + " %")
+              << "\n";
+  if (r.layers.empty() || top == 0) return;
+  std::cout << "\nleast accurate activations (SQNR in the QDQ model; own: this quantisation "
+               "alone; clipped: share outside the range)\n";
+  std::cout << "  " << std::right << std::setw(8) << "SQNR dB" << std::setw(9) << "own dB"
+            << std::setw(10) << "clipped"
+            << "  tensor\n";
+  for (size_t i = 0; i < r.layers.size() && i < top; ++i) {
+    const auto& l = r.layers[i];
+    std::cout << "  " << std::setw(8) << db(l.sqnr_db) << std::setw(9) << db(l.local_db)
+              << std::setw(9) << std::fixed << std::setprecision(3) << 100 * l.clipped << "%  "
+              << l.tensor << "\n";
+  }
+}
+
+// ---- the runs --------------------------------------------------------------------
+
+struct Run {
+  compiler::RangeTable ranges;
+  QuantizedModel model;
+};
+
+Run quantize_with(const compiler::Graph& g, const compiler::QuantPlan& plan,
+                  const compiler::Calibration& c, const RangeMethod& m,
+                  const compiler::QuantizeOptions& base) {
+  compiler::QuantizeOptions o = base;
+  o.symmetric = m.symmetric;
+  Run r;
+  r.ranges = compiler::compute_ranges(g, c, plan, m);
+  r.model = compiler::quantize_graph(g, plan, r.ranges, o);
+  return r;
+}
+
+// One table row: SQNR per output, the worst, the lowest cosine and (for
+// classifiers) the lowest top-1 agreement.
+void print_method_row(const std::string& name, const AccuracyReport& acc) {
+  double worst = INFINITY, cosine = 1, top1 = 2;
+  std::cout << "  " << std::left << std::setw(18) << name << std::right;
+  for (const auto& o : acc.outputs) {
+    std::cout << std::setw(9) << db(o.sqnr_db);
+    worst = std::min(worst, o.sqnr_db);
+    cosine = std::min(cosine, o.cosine);
+    if (o.top1_agreement >= 0) top1 = std::min(top1, o.top1_agreement);
+  }
+  std::cout << std::setw(9) << db(worst) << std::setw(10) << std::fixed << std::setprecision(5)
+            << cosine << std::defaultfloat;
+  if (top1 <= 1) std::cout << std::setw(8) << num(100 * top1, 3) << " %";
+  std::cout << "\n";
+}
+
+void compare_methods(const compiler::Graph& g, const compiler::QuantPlan& plan,
+                     const compiler::Calibration& c, const QuantizeArgs& a,
+                     const compiler::QuantizeOptions& base, const Data& d) {
+  std::cout << "\nmethods compared on " << d.eval_note << " (output SQNR dB, QDQ vs FP32)\n";
+  std::cout << "  " << std::left << std::setw(18) << "method" << std::right;
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    std::cout << std::setw(9) << "out" + std::to_string(i);
+  bool classifier = false;
+  for (const auto& o : g.outputs) {
+    const compiler::Shape& s = g.value(o).shape;
+    classifier = classifier || (s.size() == 2 && s[0] == 1 && s[1] >= 2);
+  }
+  std::cout << std::setw(9) << "min" << std::setw(10) << "cosine"
+            << (classifier ? "     top-1" : "") << "\n";
+  compiler::AccuracyOptions ao;
+  ao.per_layer = false;
+  for (const auto& m : compiler::all_range_methods(a.percentile)) {
+    const Run r = quantize_with(g, plan, c, m, base);
+    print_method_row(compiler::range_method_name(m),
+                     compiler::evaluate_accuracy(g, r.model, d.eval, ao));
+  }
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    std::cout << "  out" << i << " = " << g.outputs[i] << "\n";
+}
+
+}  // namespace
+
+int cmd_quantize(const Args& args) {
+  QuantizeArgs a = parse_args(args);
+  if (a.compare && !a.load_ranges.empty())
+    throw UsageError("--compare-methods needs calibration data, not --load-ranges");
+  const RangeMethod method = compiler::parse_range_method(a.method, a.percentile);
+  a.method = compiler::range_method_name(method);
+  const compiler::ImagePreprocess pp = preprocess_of(a);
+  compiler::PrepareOptions prepare;
+  for (const auto& spec : a.input_shapes) prepare.input_shapes.insert(parse_input_shape(spec));
+  compiler::QuantizeOptions options;
+  options.input_types = parse_input_types(a.input_types);
+  options.symmetric = method.symmetric;
+
+  std::vector<std::string> notes;
+  const compiler::Graph g = compiler::prepare_model(a.model, prepare, &notes);
+  const compiler::QuantPlan plan = compiler::plan_quantization(g);
+  const Data d = load_data(g, a, pp);
+  compiler::Calibration calibration;
+  Run run;
+  if (a.load_ranges.empty()) {
+    calibration = compiler::calibrate_plan(g, plan, d.calib, progress_bar("calibrating", a.quiet));
+    if (!a.no_bias_correction) options.channel_means = calibration.channel_means;
+    run = quantize_with(g, plan, calibration, method, options);
+  } else {
+    run.ranges = compiler::load_ranges(a.load_ranges, plan, &calibration.channel_means);
+    if (!a.no_bias_correction) options.channel_means = calibration.channel_means;
+    run.model = compiler::quantize_graph(g, plan, run.ranges, options);
+  }
+  compiler::AccuracyOptions ao;
+  ao.split = true;
+  ao.progress = progress_bar("evaluating", a.quiet);
+  const AccuracyReport acc = compiler::evaluate_accuracy(g, run.model, d.eval, ao);
+  if (!a.save_ranges.empty())
+    compiler::save_ranges(a.save_ranges, run.ranges, method, a.model, calibration.channel_means);
+  write_model(run.model.graph, a.output);
+  print_summary(a, plan, run.model, notes, d, !options.channel_means.empty());
+  std::cout << "written    " << a.output << " (" << std::filesystem::file_size(a.output)
+            << " bytes)\n";
+  print_accuracy(acc, d.eval_note, a.top);
+  if (a.compare) compare_methods(g, plan, calibration, a, options, d);
+  return 0;
+}
+
+}  // namespace npusim::cli

@@ -50,6 +50,16 @@ TEST_F(RangesFile, RoundTripGivesTheSameModel) {
   EXPECT_FALSE(std::filesystem::exists(path("r.json.tmp")));
 }
 
+TEST_F(RangesFile, ChannelMeansTravelWithTheRanges) {
+  const ChannelMeans means = {{"x", {0.5, -0.25, 1e-9}}, {"y", {}}};
+  save_ranges(path("r.json"), ranges_, method_, "small_cnn", means);
+  ChannelMeans loaded;
+  load_ranges(path("r.json"), plan_, &loaded);
+  EXPECT_EQ(loaded, means);
+  write("bad_means.json", R"({"tensors": {}, "channel_means": {"x": "no"}})");
+  EXPECT_THROW(load_ranges(path("bad_means.json"), QuantPlan{}, &loaded), CompileError);
+}
+
 TEST_F(RangesFile, MissingTensorIsNamed) {
   write("r.json", R"({"tensors": {"x": {"lo": -1, "hi": 1}}})");
   try {

@@ -50,6 +50,11 @@ bool is_identity(const std::vector<int64_t>& table) {
   return true;
 }
 
+OutputTable output_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& table) {
+  if (table.empty() || is_identity(table)) return {};
+  return {true, append_table(blob, table)};
+}
+
 isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, uint64_t len) {
   return dma(op, at, offset, sram, Walk{len});
 }

@@ -53,6 +53,14 @@ uint64_t append_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& ta
 // True if the table maps every byte to itself (no vec.lut needed).
 bool is_identity(const std::vector<int64_t>& table);
 
+// A layer's optional output requantisation through a table (attribute
+// "table"): placed in the blob only when it changes codes.
+struct OutputTable {
+  bool requant = false;
+  uint64_t at = 0;  // blob offset, valid when requant
+};
+OutputTable output_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& table);
+
 // Bump allocation of one layer's SRAM, 64-byte aligned.
 class SramLayout {
  public:

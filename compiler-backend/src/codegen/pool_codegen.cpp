@@ -112,9 +112,9 @@ LayerCode plan_pool(const LayerEnv& e) {
   const int64_t tile = tile_rows(geo, e.hw);
   const Sram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const std::vector<int64_t> table = e.node.ints("table");
-  const bool requant = !table.empty() && !is_identity(table);
-  const uint64_t table_at = requant ? append_table(e.blob, table) : 0;
+  const OutputTable out_table = output_table(e.blob, e.node.ints("table"));
+  const bool requant = out_table.requant;
+  const uint64_t table_at = out_table.at;
   const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
   LayerCode code;
   code.units = geo.oh;

@@ -101,7 +101,7 @@ Counters Device::counters(int pe) {
           read64(reg::kPeDmaBytesLo), read64(reg::kPeDmaBusyLo),    read64(reg::kPeSramBytesLo)};
 }
 
-uint32_t Device::claim(const std::string& pe_name, int& queue) {
+uint32_t Device::claim(const std::string& pe_name, int queues, std::vector<int>& hw_queues) {
   const std::string prefix = name_ + "pe";
   if (pe_name.rfind(prefix, 0) != 0)
     throw DriverError(ErrorKind::kInvalidArgument, "unknown PE \"" + pe_name + "\" (expected " +
@@ -116,34 +116,57 @@ uint32_t Device::claim(const std::string& pe_name, int& queue) {
     throw DriverError(ErrorKind::kInvalidArgument, "unknown PE \"" + pe_name + "\" on " + name_ +
                                                        " with " + std::to_string(num_pes_) +
                                                        " PEs");
+  if (queues < 1 || queues > reg::kMaxQueues)
+    throw DriverError(ErrorKind::kInvalidArgument, pe_name + ": " + std::to_string(queues) +
+                                                       " command queues requested (1.." +
+                                                       std::to_string(reg::kMaxQueues) + ")");
   if (claimed_pes_ & mask)
     throw DriverError(ErrorKind::kBusy, pe_name + " is busy: already opened by another runner");
   const uint32_t free_queues = ~claimed_queues_ & ((1u << reg::kMaxQueues) - 1);
-  if (!free_queues) throw DriverError(ErrorKind::kBusy, name_ + ": all command queues in use");
-  queue = std::countr_zero(free_queues);
+  if (std::popcount(free_queues) < queues)
+    throw DriverError(ErrorKind::kBusy, name_ + ": " + std::to_string(queues) +
+                                            " command queues wanted for " + pe_name + ", " +
+                                            std::to_string(std::popcount(free_queues)) + " free");
+  hw_queues.clear();
+  for (int q = 0; q < reg::kMaxQueues && int(hw_queues.size()) < queues; ++q)
+    if (free_queues & (1u << q)) {
+      hw_queues.push_back(q);
+      claimed_queues_ |= 1u << q;
+    }
   claimed_pes_ |= mask;
-  claimed_queues_ |= 1u << queue;
-  spdlog::info("{}: opened {} on command queue {}", name_, pe_name, queue);
+  spdlog::info("{}: opened {} on {} command queue(s) from {}", name_, pe_name, queues,
+               hw_queues.front());
   return mask;
 }
 
-void Device::unclaim(uint32_t mask, int queue) {
+void Device::unclaim(uint32_t mask, const std::vector<int>& hw_queues) {
   std::lock_guard lock(mutex_);
   claimed_pes_ &= ~mask;
-  claimed_queues_ &= ~(1u << queue);
+  for (int q : hw_queues) claimed_queues_ &= ~(1u << q);
 }
 
-std::unique_ptr<Context> Device::open(const std::string& pe_name) {
+std::unique_ptr<Context> Device::open(const std::string& pe_name, int queues) {
   std::lock_guard lock(mutex_);
-  int queue = 0;
-  const uint32_t mask = claim(pe_name, queue);
+  std::vector<int> hw_queues;
+  const uint32_t mask = claim(pe_name, queues, hw_queues);
   try {
-    return std::unique_ptr<Context>(new Context(*this, pe_name, mask, queue));
+    return std::unique_ptr<Context>(new Context(*this, pe_name, mask, hw_queues));
   } catch (...) {
     claimed_pes_ &= ~mask;
-    claimed_queues_ &= ~(1u << queue);
+    for (int q : hw_queues) claimed_queues_ &= ~(1u << q);
     throw;
   }
+}
+
+bool Device::run_until(uint64_t deadline_ps, std::chrono::milliseconds timeout) {
+  const isa::WaitResult r = transport_->wait_interrupt_until(deadline_ps, timeout);
+  if (r == isa::WaitResult::kTimeout)
+    throw DriverError(ErrorKind::kTimeout, name_ + ": the simulation did not reach " +
+                                               std::to_string(deadline_ps / 1000) + " ns within " +
+                                               std::to_string(timeout.count()) + " ms");
+  std::lock_guard lock(mutex_);
+  dispatch_interrupts();
+  return r == isa::WaitResult::kInterrupt;
 }
 
 // Reads and acknowledges every pending interrupt; errors are latched in fault_.

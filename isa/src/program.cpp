@@ -38,6 +38,8 @@ void check_hardware(const Program& p, const HwParams& device) {
   for (size_t i = 0; i < want.size() && i < have.size(); ++i) {
     // The preset name is a label; the parameters themselves are compared.
     if (want[i].first == "preset") continue;
+    // Host-side parameters shape the runtime's timeline, not the program.
+    if (want[i].first == "host_cores" || want[i].first == "host_op") continue;
     if (want[i] == have[i]) continue;
     throw ProgramError("program compiled for " + want[i].first + "=" + want[i].second +
                        " but device has " + have[i].first + "=" + have[i].second);

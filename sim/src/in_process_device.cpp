@@ -100,6 +100,17 @@ class InProcessDevice : public isa::Transport {
     return isa::WaitResult::kTimeout;
   }
 
+  isa::WaitResult wait_interrupt_until(uint64_t deadline_ps,
+                                       std::chrono::milliseconds timeout) override {
+    auto state = std::make_shared<WaitState>();
+    auto future = state->result.get_future();
+    const sc_core::sc_time deadline(double(deadline_ps), sc_core::SC_PS);
+    sim_.post([this, state, deadline] { run_until_interrupt_or(deadline, state); });
+    if (future.wait_for(timeout) == std::future_status::ready) return future.get();
+    state->abandoned = true;
+    return isa::WaitResult::kTimeout;
+  }
+
   void advance_host_time(uint64_t ps) override {
     std::promise<void> done;
     auto future = done.get_future();
@@ -152,6 +163,24 @@ class InProcessDevice : public isa::Transport {
     if (platform_->irq_line()) return state->result.set_value(isa::WaitResult::kInterrupt);
     if (!sc_core::sc_pending_activity()) return state->result.set_value(isa::WaitResult::kIdle);
     sim_.post([this, state] { run_until_interrupt(state); });
+  }
+
+  // Like run_until_interrupt, but stops at `deadline` (time advances to it
+  // even when nothing is pending).
+  void run_until_interrupt_or(const sc_core::sc_time& deadline,
+                              const std::shared_ptr<WaitState>& state) {
+    if (state->abandoned) return;
+    if (!platform_->irq_line() && sc_core::sc_time_stamp() < deadline) {
+      platform_->pause_on_irq = true;
+      sim_.kernel_running = true;
+      sc_core::sc_start(deadline - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
+      sim_.kernel_running = false;
+      platform_->pause_on_irq = false;
+    }
+    if (platform_->irq_line()) return state->result.set_value(isa::WaitResult::kInterrupt);
+    if (sc_core::sc_time_stamp() >= deadline)
+      return state->result.set_value(isa::WaitResult::kDeadline);
+    sim_.post([this, state, deadline] { run_until_interrupt_or(deadline, state); });
   }
 
   void run_until(const sc_core::sc_time& target, std::promise<void>& done) {

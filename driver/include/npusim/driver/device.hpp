@@ -65,27 +65,40 @@ class Device {
   uint64_t register_host_buffer(void* data, size_t bytes);
   void unregister_host_buffer(uint64_t iova);
 
-  // Opens a PE exclusively: "npu0pe0", "npu0pe1" or the fused "npu0pe0-1".
-  // A PE already open gets kBusy.
-  std::unique_ptr<Context> open(const std::string& pe_name);
+  // Opens a PE exclusively: "npu0pe0", "npu0pe1" or the fused "npu0pe0-1",
+  // with `queues` command queues (1..8; the runtime uses one each for
+  // host-to-device copies, runs and device-to-host copies so they overlap).
+  // A PE already open gets kBusy, as does a request for more free queues
+  // than the device has.
+  std::unique_ptr<Context> open(const std::string& pe_name, int queues = 1);
 
   // The latched device error (kNone if none) and whether it was cleared.
   DeviceFault last_fault();
-  // Resets the device: running work is dropped, open contexts must be reopened.
+  // Resets the device: running work is dropped; open contexts re-arm their
+  // queues on their next submit.
   void reset();
+  // How many resets so far (work submitted before the last one was dropped).
+  uint64_t reset_count() const { return reset_epoch_; }
 
   // Waits (wall-clock timeout) until `done` holds, dispatching interrupts.
   // Throws kTimeout, or kDevice when the device went idle without it.
   void wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
                   const std::string& what);
 
+  // Simulated time in picoseconds.
+  uint64_t now_ps() { return transport_->now_ps(); }
+  // Runs the device until an interrupt arrives (dispatched; returns true) or
+  // simulated time reaches `deadline_ps` (returns false). Throws kTimeout
+  // when `timeout` of wall time passes first.
+  bool run_until(uint64_t deadline_ps, std::chrono::milliseconds timeout);
+
   isa::Transport& transport() { return *transport_; }
   const std::string& name() const { return name_; }
 
  private:
   friend class Context;
-  uint32_t claim(const std::string& pe_name, int& queue);
-  void unclaim(uint32_t mask, int queue);
+  uint32_t claim(const std::string& pe_name, int queues, std::vector<int>& hw_queues);
+  void unclaim(uint32_t mask, const std::vector<int>& hw_queues);
   void dispatch_interrupts();
 
   std::shared_ptr<isa::Transport> transport_;
@@ -100,38 +113,47 @@ class Device {
   std::recursive_mutex mutex_;
 };
 
-// An open PE (or fused pair) with its own command queue and completion ring.
+// An open PE (or fused pair) with its command queues, each with its own
+// command ring and completion ring. Sequence numbers count per queue.
 class Context {
  public:
   ~Context();
   const std::string& pe_name() const { return pe_name_; }
   uint32_t pe_mask() const { return pe_mask_; }
-  int queue() const { return queue_; }
+  int queue_count() const { return static_cast<int>(queues_.size()); }
+  int queue(int q = 0) const { return queues_.at(q).hw; }  // the device's queue number
 
-  // Queues a command; returns its sequence number (the completion's tag).
-  uint32_t submit(isa::reg::Command cmd);
-  // Waits for command `seq`; throws kDevice with the fault message if it
-  // failed, kTimeout if it did not complete in time.
-  isa::reg::Completion wait(uint32_t seq, std::chrono::milliseconds timeout);
-  bool completed(uint32_t seq);
+  // Queues a command on queue `q`; returns its sequence number (the tag).
+  uint32_t submit(isa::reg::Command cmd, int q = 0);
+  // A WAIT_QUEUE command: the queue it is submitted on waits until command
+  // `seq` of this context's queue `q` has completed.
+  isa::reg::Command wait_for(int q, uint32_t seq) const;
+  // Waits for command `seq` of queue `q`; throws kDevice with the fault
+  // message if it failed, kTimeout if it did not complete in time.
+  isa::reg::Completion wait(uint32_t seq, std::chrono::milliseconds timeout, int q = 0);
+  bool completed(uint32_t seq, int q = 0);
 
  private:
   friend class Device;
-  Context(Device& device, std::string pe_name, uint32_t pe_mask, int queue);
-  void setup_queue();
-  void poll();
+  struct Queue {
+    int hw = 0;
+    uint64_t ring = 0;
+    std::vector<isa::reg::Completion> completions;
+    uint64_t completions_iova = 0;
+    uint32_t submitted = 0, consumed = 0, seq_base = 0;  // base: first seq since last reset
+    std::map<uint32_t, isa::reg::Completion> finished;
+  };
+  Context(Device& device, std::string pe_name, uint32_t pe_mask, const std::vector<int>& hw_queues);
+  void setup_queues();
+  void poll(Queue& queue);
+  Queue& queue_at(int q);
 
   Device& device_;
   std::string pe_name_;
   uint32_t pe_mask_;
-  int queue_;
   uint64_t epoch_;
   static constexpr uint32_t kRingEntries = 256;
-  uint64_t ring_ = 0;
-  std::vector<isa::reg::Completion> completions_;
-  uint64_t completions_iova_ = 0;
-  uint32_t submitted_ = 0, consumed_ = 0, seq_base_ = 0;  // base: first seq since last reset
-  std::map<uint32_t, isa::reg::Completion> finished_;
+  std::vector<Queue> queues_;
 };
 
 }  // namespace npusim::driver

@@ -10,7 +10,7 @@
 
 namespace npusim::isa {
 
-enum class WaitResult { kInterrupt, kTimeout, kIdle };
+enum class WaitResult { kInterrupt, kTimeout, kIdle, kDeadline };
 
 class Transport {
  public:
@@ -33,6 +33,12 @@ class Transport {
   // time passed (kTimeout). Simulated time advances only while the host waits
   // here or in advance_host_time().
   virtual WaitResult wait_interrupt(std::chrono::milliseconds timeout) = 0;
+
+  // Like wait_interrupt, but simulated time stops at `deadline_ps` at the
+  // latest (kDeadline), even when the device is idle: the host has work of
+  // its own that ends then (conservative synchronisation of host lanes).
+  virtual WaitResult wait_interrupt_until(uint64_t deadline_ps,
+                                          std::chrono::milliseconds timeout) = 0;
 
   // Host spends `ps` picoseconds of simulated time (host work on the timeline).
   virtual void advance_host_time(uint64_t ps) = 0;

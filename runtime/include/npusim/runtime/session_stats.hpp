@@ -1,0 +1,36 @@
+// What a runner's session measured over its lifetime, from the simulated
+// timeline and the device's counters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "npusim/runtime/request.hpp"
+
+namespace npusim::runtime {
+
+// One interval of the simulated timeline, for traces: a host lane, or a
+// device's H2D / RUN / D2H command.
+struct TimelineEvent {
+  std::string lane;  // "host 0", "npu0pe0 h2d", "npu0pe0 run", "npu0pe0 d2h"
+  std::string name;  // "request 3: cpu0", ...
+  uint64_t start_ps = 0, end_ps = 0;
+  uint64_t request = 0;
+};
+
+struct PeUtilisation {
+  std::string pe;  // npu0pe0
+  uint64_t cycles = 0, task_cycles = 0, tensor_cycles = 0, dma_busy_cycles = 0, dma_bytes = 0;
+};
+
+struct SessionStats {
+  uint64_t requests = 0, failed = 0, device_resets = 0;
+  uint64_t first_start_ps = 0, last_end_ps = 0;  // span of the requests
+  std::vector<RequestTiming> timings;            // per finished request, in finishing order
+  std::vector<TimelineEvent> timeline;
+  std::vector<PeUtilisation> pes;  // counter deltas over the session
+  uint64_t span_ps() const { return last_end_ps - first_start_ps; }
+};
+
+}  // namespace npusim::runtime

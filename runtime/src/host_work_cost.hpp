@@ -1,0 +1,13 @@
+// The host cost model's estimate for a CPU segment (docs/runtime.md):
+// per node a fixed cost, plus its output elements, plus its multiply-
+// accumulates for convolutions and matrix products.
+#pragma once
+
+#include "npusim/compiler/graph.hpp"
+#include "npusim/runtime/host_cost.hpp"
+
+namespace npusim::runtime {
+
+double cpu_segment_cost_ns(const compiler::Graph& g, const HostCostModel& cost);
+
+}  // namespace npusim::runtime

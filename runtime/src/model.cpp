@@ -1,0 +1,200 @@
+#include "npusim/runtime/model.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "npusim/compiler/compile.hpp"
+#include "npusim/compiler/graph.hpp"
+#include "npusim/compiler/onnx_io.hpp"
+#include "npusim/isa/verifier.hpp"
+#include "npusim/runtime/errors.hpp"
+
+namespace npusim::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuntimeError(RuntimeErrorKind::kModel, "cannot open model file " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool is_onnx_path(const std::string& path) {
+  return fs::path(path).extension() == ".onnx";
+}
+
+// FNV-1a: a stable 64-bit hash for cache keys (not a security boundary).
+uint64_t fnv1a(const std::string& bytes, uint64_t h = 0xcbf29ce484222325ull) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::string cache_key(const std::string& model_bytes, const ModelOptions& o) {
+  std::ostringstream s;
+  s << "npusim-compile-v1\n" << isa::to_text(o.hw) << "\ntarget=" << isa::mode_name(o.target);
+  for (const auto& [name, shape] : o.input_shapes)
+    s << "\nshape " << name << "=" << compiler::shape_string(shape);
+  for (const auto& out : o.outputs) s << "\noutput " << out;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(fnv1a(s.str(), fnv1a(model_bytes))));
+  return hex;
+}
+
+std::string default_cache_dir() {
+  if (const char* c = std::getenv("NPUSIM_CACHE"); c && *c) return std::string(c) + "/compiled";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.cache/npusim/compiled";
+  return "";
+}
+
+isa::Program compile_onnx(const std::string& bytes, const std::string& path,
+                          const ModelOptions& options) {
+  compiler::ImportOptions import;
+  import.input_shapes = options.input_shapes;
+  compiler::CompileOptions compile;
+  compile.hw = options.hw;
+  compile.target = options.target;
+  compile.outputs = options.outputs;
+  try {
+    return compiler::compile(compiler::import_onnx_bytes(bytes, path, import), compile).program;
+  } catch (const std::exception& e) {
+    throw RuntimeError(RuntimeErrorKind::kModel, e.what());
+  }
+}
+
+}  // namespace
+
+std::string TensorDesc::describe() const {
+  return name + ": " + std::string(compiler::dtype_name(dtype)) + " " +
+         compiler::shape_string(shape) + (layout.empty() ? "" : " " + layout);
+}
+
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOptions& options) {
+  if (!is_onnx_path(path)) {
+    try {
+      return from_program(isa::load_program(path), path, options.hw);
+    } catch (const isa::ProgramError& e) {
+      throw RuntimeError(RuntimeErrorKind::kModel, e.what());
+    }
+  }
+  const std::string bytes = read_file(path);
+  const std::string dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  const bool use_cache = !dir.empty() && dir != "none";
+  const std::string cached = use_cache ? dir + "/" + cache_key(bytes, options) + ".npub" : "";
+  if (use_cache && fs::exists(cached)) {
+    try {
+      std::shared_ptr<Model> model = build(isa::load_program(cached), path, options.hw);
+      model->compiled_ = model->cache_hit_ = true;
+      spdlog::info("runtime: {} from the compile cache ({})", path, cached);
+      return model;
+    } catch (const std::exception& e) {  // a damaged cache entry: compile again
+      spdlog::warn("runtime: ignoring cache entry {}: {}", cached, e.what());
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  isa::Program program = compile_onnx(bytes, path, options);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (use_cache) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    const std::string tmp = cached + ".tmp" + std::to_string(::getpid());
+    try {
+      isa::save_program(program, tmp);
+      fs::rename(tmp, cached);
+    } catch (const std::exception& e) {
+      spdlog::warn("runtime: cannot write the compile cache {}: {}", cached, e.what());
+    }
+  }
+  std::shared_ptr<Model> model = build(std::move(program), path, options.hw);
+  model->compiled_ = true;
+  model->compile_ms_ = ms;
+  return model;
+}
+
+std::shared_ptr<const Model> Model::from_program(isa::Program program, const std::string& origin,
+                                                 const isa::HwParams& hw) {
+  return build(std::move(program), origin, hw);
+}
+
+std::shared_ptr<Model> Model::build(isa::Program program, const std::string& origin,
+                                    const isa::HwParams& hw) {
+  std::shared_ptr<Model> m(new Model());
+  m->origin_ = origin;
+  m->program_ = std::move(program);
+  try {
+    isa::check_hardware(m->program_, hw);
+    isa::verify_or_throw(m->program_, hw);
+  } catch (const isa::ProgramError& e) {
+    throw RuntimeError(RuntimeErrorKind::kModel, origin + ": " + e.what());
+  }
+  m->describe_io();
+  m->import_cpu_segments();
+  return m;
+}
+
+void Model::describe_io() {
+  auto desc = [](const isa::TensorInfo& t) {
+    TensorDesc d;
+    d.name = t.name;
+    d.shape = t.shape;
+    d.dtype = compiler::dtype_from_name(t.dtype);
+    d.layout = t.layout;
+    d.scale = t.scale;
+    d.zero_point = t.zero_point;
+    return d;
+  };
+  for (const auto& t : program_.inputs) inputs_.push_back(desc(t));
+  for (const auto& t : program_.outputs) outputs_.push_back(desc(t));
+}
+
+void Model::import_cpu_segments() {
+  compiler::ImportOptions raw;
+  raw.run_checker = false;  // our own subgraphs, possibly with npusim-domain ops
+  raw.infer_shapes = false;
+  for (size_t i = 0; i < program_.segments.size(); ++i) {
+    const auto* cpu = std::get_if<isa::CpuSegment>(&program_.segments[i]);
+    if (!cpu) continue;
+    const std::string bytes(cpu->onnx.begin(), cpu->onnx.end());
+    try {
+      cpu_graphs_[i] = std::make_unique<compiler::Graph>(
+          compiler::import_onnx_bytes(bytes, origin_ + " segment " + cpu->name, raw));
+    } catch (const std::exception& e) {
+      throw RuntimeError(RuntimeErrorKind::kModel, e.what());
+    }
+  }
+}
+
+const compiler::Graph& Model::cpu_graph(size_t index) const {
+  return *cpu_graphs_.at(index);
+}
+
+const TensorDesc* Model::find_input(const std::string& name) const {
+  for (const auto& t : inputs_)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+const TensorDesc* Model::find_output(const std::string& name) const {
+  for (const auto& t : outputs_)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace npusim::runtime

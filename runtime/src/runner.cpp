@@ -1,0 +1,118 @@
+// Runner (sync) and AsyncRunner: thin fronts of a Session.
+#include "npusim/runtime/runner.hpp"
+
+#include "future_state.hpp"
+#include "session.hpp"
+
+namespace npusim::runtime {
+
+namespace {
+
+// Runs one request and waits for it, as an application thread blocked on the runtime.
+Result run_blocking(Session& session, std::vector<Tensor> inputs, std::vector<std::string> wanted) {
+  auto state = std::make_shared<Future::State>();
+  session.enqueue(std::move(inputs), std::move(wanted),
+                  [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
+  session.block_begin();
+  std::unique_lock lock(state->mutex);
+  const bool done =
+      state->cv.wait_for(lock, session.options().timeout, [&] { return state->done; });
+  lock.unlock();
+  session.block_end();
+  if (!done)
+    throw RuntimeError(RuntimeErrorKind::kTimeout,
+                       "timed out after " + std::to_string(session.options().timeout.count()) +
+                           " ms waiting for a result");
+  if (state->error) std::rethrow_exception(state->error);
+  return std::move(state->result);
+}
+
+}  // namespace
+
+Runner::Runner(std::shared_ptr<const Model> model, RunnerOptions options)
+    : session_(std::make_shared<Session>(std::move(model), std::move(options))) {}
+Runner::~Runner() = default;
+Runner::Runner(Runner&&) noexcept = default;
+
+const Model& Runner::model() const {
+  return session_->model();
+}
+
+std::vector<Tensor> Runner::run(const std::vector<Tensor>& inputs) {
+  Result r = run_blocking(*session_, inputs, {});
+  last_ = r.timing;
+  return std::move(r.outputs);
+}
+
+std::vector<std::pair<std::string, Tensor>> Runner::run_with(
+    const std::vector<std::string>& output_names,
+    const std::vector<std::pair<std::string, Tensor>>& inputs) {
+  const Model& m = model();
+  std::vector<Tensor> ordered(m.inputs().size());
+  std::vector<bool> given(m.inputs().size(), false);
+  for (const auto& [name, value] : inputs) {
+    size_t i = 0;
+    while (i < m.inputs().size() && m.inputs()[i].name != name) ++i;
+    if (i == m.inputs().size()) {
+      std::string names;
+      for (const auto& t : m.inputs()) names += (names.empty() ? "" : ", ") + t.name;
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput, m.origin() + " has no input named \"" +
+                                                              name + "\" (inputs: " + names + ")");
+    }
+    if (given[i])
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput, "input \"" + name + "\" given twice");
+    ordered[i] = value;
+    given[i] = true;
+  }
+  for (size_t i = 0; i < given.size(); ++i)
+    if (!given[i])
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                         "input \"" + m.inputs()[i].name + "\" is missing");
+  Result r = run_blocking(*session_, std::move(ordered), output_names);
+  last_ = r.timing;
+  std::vector<std::pair<std::string, Tensor>> named;
+  for (size_t i = 0; i < r.outputs.size(); ++i)
+    named.emplace_back(output_names.empty() ? m.outputs()[i].name : output_names[i],
+                       std::move(r.outputs[i]));
+  return named;
+}
+
+SessionStats Runner::stats() const {
+  return session_->stats();
+}
+void Runner::close() {
+  session_->close();
+}
+
+AsyncRunner::AsyncRunner(std::shared_ptr<const Model> model, RunnerOptions options)
+    : session_(std::make_shared<Session>(std::move(model), std::move(options))) {}
+AsyncRunner::~AsyncRunner() = default;
+
+const Model& AsyncRunner::model() const {
+  return session_->model();
+}
+
+Future AsyncRunner::run_async(std::vector<Tensor> inputs) {
+  auto state = std::make_shared<Future::State>();
+  state->session = session_;
+  session_->enqueue(std::move(inputs), {},
+                    [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
+  return Future(state, session_->options().timeout);
+}
+
+void AsyncRunner::run_async(std::vector<Tensor> inputs,
+                            std::function<void(Result, std::exception_ptr)> callback) {
+  session_->enqueue(std::move(inputs), {}, std::move(callback));
+}
+
+void AsyncRunner::wait_all() {
+  session_->wait_idle();
+}
+SessionStats AsyncRunner::stats() const {
+  return session_->stats();
+}
+void AsyncRunner::close() {
+  session_->close();
+}
+
+}  // namespace npusim::runtime

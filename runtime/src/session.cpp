@@ -1,0 +1,542 @@
+#include "session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "host_work_cost.hpp"
+#include "npusim/driver/errors.hpp"
+#include "npusim/runtime/device_list.hpp"
+#include "shared_device.hpp"
+#include "tensor_staging.hpp"
+
+namespace npusim::runtime {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+// A device that produces no interrupt for this long (simulated) is stuck.
+constexpr uint64_t kStallPs = 10'000'000'000'000ull;  // 10 s
+// Without a blocked application thread or a full set of workers, the
+// dispatcher still moves on after this much wall time (callback-only users).
+constexpr std::chrono::milliseconds kGrace{20};
+
+uint64_t wall_ps_since(std::chrono::steady_clock::time_point t0) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count() *
+      1000);
+}
+}  // namespace
+
+struct Session::Request {
+  uint64_t id = 0;
+  std::vector<Tensor> inputs;
+  std::vector<std::string> wanted;
+  Done done;
+  compiler::TensorMap env;  // values by name as the request moves through the segments
+  size_t next = 0;          // next program segment
+  bool started = false, to_device = false, outputs_on_device = false;
+  Phase phase = Phase::kHost;
+  uint64_t phase_end = 0;
+  int lane = -1, slot = -1;
+  size_t npu_segment = 0;
+  LaneTickets tickets;
+  std::vector<Tensor> outputs;
+  RequestTiming timing;
+  std::exception_ptr error;
+};
+
+Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
+    : model_(std::move(model)), options_(std::move(options)) {
+  if (!model_) throw RuntimeError(RuntimeErrorKind::kInvalidInput, "no model given");
+  if (!options_.transport)
+    throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                       "RunnerOptions::transport is not set (e.g. sim::in_process_device(...))");
+  if (options_.worker_num < 1)
+    throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                       "worker_num must be at least 1, got " + std::to_string(options_.worker_num));
+  const isa::Program& program = model_->program();
+  host_ = options_.host.value_or(HostCostModel::from(program.hw));
+  if (host_.cores < 1)
+    throw RuntimeError(RuntimeErrorKind::kInvalidInput, "host cores must be at least 1");
+  host_lane_free_.assign(host_.cores, 0);
+  const bool fused = program.mode == isa::Mode::kFused;
+  const std::vector<std::string> names =
+      parse_device_list(options_.devices, fused ? "npu0pe0-1" : "npu0pe0");
+  for (const auto& name : names)
+    if ((pe_mask_of(name) == 3) != fused)
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                         model_->origin() + " was compiled for " +
+                             (fused ? "fused PEs (--target fused): use a device like npu0pe0-1"
+                                    : "one PE (--target single): use npu0pe0 or npu0pe1") +
+                             ", not " + name);
+  device_ = shared_device(options_.transport);
+  try {
+    placed_ = std::make_unique<PlacedProgram>(*device_, program);
+    const int slots = (options_.worker_num + int(names.size()) - 1) / int(names.size());
+    for (const auto& name : names)
+      lanes_.push_back(std::make_unique<DeviceLane>(*device_, name, *placed_, slots));
+  } catch (const driver::DriverError& e) {
+    lanes_.clear();
+    placed_.reset();
+    throw RuntimeError(
+        e.kind() == driver::ErrorKind::kBusy ? RuntimeErrorKind::kBusy : RuntimeErrorKind::kDevice,
+        e.what());
+  }
+  cpu_segment_ns_.assign(program.segments.size(), 0);
+  for (size_t i = 0; i < program.segments.size(); ++i)
+    if (std::holds_alternative<isa::CpuSegment>(program.segments[i]))
+      cpu_segment_ns_[i] = cpu_segment_cost_ns(model_->cpu_graph(i), host_);
+  for (int pe = 0; pe < device_->info().num_pes; ++pe)
+    counters_at_start_.push_back(device_->counters(pe));
+  thread_ = std::thread([this] { loop(); });
+}
+
+Session::~Session() {
+  close();
+}
+
+void Session::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+// ---- application side --------------------------------------------------
+
+void Session::check_inputs(const std::vector<Tensor>& inputs) const {
+  const auto& want = model_->inputs();
+  if (inputs.size() != want.size())
+    throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                       model_->origin() + " takes " + std::to_string(want.size()) +
+                           " input(s), got " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < want.size(); ++i)
+    if (inputs[i].dtype() != want[i].dtype || inputs[i].shape() != want[i].shape)
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                         "input \"" + want[i].name + "\" must be " +
+                             std::string(compiler::dtype_name(want[i].dtype)) + " " +
+                             compiler::shape_string(want[i].shape) + ", got " +
+                             std::string(compiler::dtype_name(inputs[i].dtype())) + " " +
+                             compiler::shape_string(inputs[i].shape()));
+}
+
+void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wanted, Done done) {
+  if (!options_.preprocess) check_inputs(inputs);
+  for (const auto& name : wanted)
+    if (!model_->find_output(name))
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                         model_->origin() + " has no output named \"" + name + "\"");
+  auto r = std::make_unique<Request>();
+  r->inputs = std::move(inputs);
+  r->wanted = std::move(wanted);
+  r->done = std::move(done);
+  {
+    std::lock_guard lock(mutex_);
+    if (fatal_) std::rethrow_exception(fatal_);
+    if (closing_) throw RuntimeError(RuntimeErrorKind::kClosed, "the runner is closed");
+    r->id = next_id_++;
+    ++waiting_;
+    intake_.push_back(std::move(r));
+  }
+  cv_.notify_all();
+}
+
+void Session::block_begin() {
+  {
+    std::lock_guard lock(mutex_);
+    ++blocked_;
+  }
+  cv_.notify_all();
+}
+
+void Session::block_end() {
+  std::lock_guard lock(mutex_);
+  --blocked_;
+}
+
+void Session::wait_for_room(size_t limit) {
+  block_begin();
+  std::unique_lock lock(mutex_);
+  const bool room = app_cv_.wait_for(lock, options_.timeout,
+                                     [&] { return waiting_ < limit || fatal_ || closing_; });
+  --blocked_;
+  if (!room)
+    throw RuntimeError(RuntimeErrorKind::kTimeout, "timed out after " +
+                                                       std::to_string(options_.timeout.count()) +
+                                                       " ms waiting for room in the input queue");
+}
+
+void Session::wait_idle() {
+  block_begin();
+  std::unique_lock lock(mutex_);
+  const bool idle =
+      app_cv_.wait_for(lock, options_.timeout, [&] { return finished_ == next_id_ || stopped_; });
+  --blocked_;
+  if (!idle)
+    throw RuntimeError(RuntimeErrorKind::kTimeout,
+                       "timed out after " + std::to_string(options_.timeout.count()) + " ms with " +
+                           std::to_string(next_id_ - finished_) + " request(s) unfinished");
+}
+
+SessionStats Session::stats() {
+  SessionStats s;
+  {
+    std::lock_guard lock(mutex_);
+    s = stats_;
+  }
+  for (const auto& lane : lanes_)
+    for (int pe = 0; pe < int(counters_at_start_.size()); ++pe) {
+      if (!(lane->pe_mask() & (1u << pe))) continue;
+      const driver::Counters now = device_->counters(pe), at = counters_at_start_[pe];
+      PeUtilisation u;
+      u.pe = "npu0pe" + std::to_string(pe);
+      u.cycles = now.cycles - at.cycles;
+      u.task_cycles = now.task_cycles - at.task_cycles;
+      u.tensor_cycles = now.tensor_cycles - at.tensor_cycles;
+      u.dma_busy_cycles = now.dma_busy_cycles - at.dma_busy_cycles;
+      u.dma_bytes = now.dma_bytes - at.dma_bytes;
+      s.pes.push_back(u);
+    }
+  return s;
+}
+
+// ---- dispatcher ---------------------------------------------------------
+
+void Session::loop() {
+  try {
+    for (;;) {
+      take_intake();
+      {
+        std::lock_guard lock(mutex_);
+        if (closing_ && intake_.empty() && pending_.empty() && in_flight_.empty()) break;
+      }
+      loop_body();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("runtime: {}", e.what());
+    fail_all(e.what());
+  }
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  app_cv_.notify_all();
+}
+
+void Session::loop_body() {
+  admit();
+  on_host_phase_ends();
+  std::unique_lock lock(mutex_);
+  if (in_flight_.empty()) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100),
+                 [&] { return !intake_.empty() || closing_; });
+    return;
+  }
+  if (!may_advance()) {
+    const bool woke = cv_.wait_for(lock, kGrace, [&] { return !intake_.empty() || may_advance(); });
+    if (woke) return;
+  }
+  lock.unlock();
+  advance();
+  on_device_events();
+  on_host_phase_ends();
+}
+
+bool Session::may_advance() const {
+  return in_flight_.size() >= size_t(options_.worker_num) || blocked_ > 0 || closing_;
+}
+
+void Session::take_intake() {
+  std::lock_guard lock(mutex_);
+  while (!intake_.empty()) {
+    pending_.push_back(std::move(intake_.front()));
+    intake_.pop_front();
+  }
+}
+
+void Session::admit() {
+  const uint64_t now = device_->now_ps();
+  while (in_flight_.size() < size_t(options_.worker_num) && !pending_.empty()) {
+    std::unique_ptr<Request> r = std::move(pending_.front());
+    pending_.pop_front();
+    {
+      std::lock_guard lock(mutex_);
+      --waiting_;
+    }
+    app_cv_.notify_all();
+    // The lane with the fewest requests in flight (the first of equals).
+    std::vector<int> load(lanes_.size(), 0);
+    for (const auto& [id, other] : in_flight_) ++load[other->lane];
+    r->lane = int(std::min_element(load.begin(), load.end()) - load.begin());
+    r->slot = lanes_[r->lane]->acquire_slot();
+    r->timing.device = lanes_[r->lane]->name();
+    r->timing.start_ps = now;
+    Request& ref = *r;
+    in_flight_[r->id] = std::move(r);
+    start_host_phase(ref, now);
+  }
+}
+
+void Session::advance() {
+  const uint64_t now = device_->now_ps();
+  uint64_t next_host = kNever;
+  bool device_busy = false;
+  for (const auto& [id, r] : in_flight_) {
+    if (r->phase == Phase::kHost) next_host = std::min(next_host, r->phase_end);
+    device_busy = device_busy || r->phase == Phase::kDevice;
+  }
+  if (next_host <= now) return;
+  if (!device_busy) {
+    device_->run_until(next_host, options_.timeout);
+    return;
+  }
+  const uint64_t deadline = next_host != kNever ? next_host : now + kStallPs;
+  const bool interrupt = device_->run_until(deadline, options_.timeout);
+  if (!interrupt && next_host == kNever)
+    throw RuntimeError(RuntimeErrorKind::kDevice,
+                       "the device completed nothing for 10 s of simulated time");
+}
+
+void Session::on_device_events() {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : in_flight_)
+    if (r->phase == Phase::kDevice) ids.push_back(id);
+  const uint64_t now = device_->now_ps();
+  for (uint64_t id : ids) {
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) continue;
+    Request& r = *it->second;
+    DeviceLane& lane = *lanes_[r.lane];
+    if (r.phase != Phase::kDevice) continue;
+    if (lane.dropped(r.tickets)) {  // a reset (ours or another session's) dropped the work
+      submit_device(r);
+      continue;
+    }
+    if (!lane.finished(r.tickets)) continue;
+    LaneTiming t;
+    try {
+      t = lane.collect(r.tickets);
+    } catch (const driver::DriverError&) {
+      recover_from_fault(r, std::current_exception());
+      continue;
+    }
+    r.timing.h2d_ps += t.h2d_end - t.h2d_start;
+    r.timing.compute_ps += t.run_end - t.run_start;
+    r.timing.d2h_ps += t.d2h_end - t.d2h_start;
+    const std::string tag = "request " + std::to_string(r.id);
+    if (t.h2d_end > t.h2d_start) record(lane.name() + " h2d", tag, t.h2d_start, t.h2d_end, r.id);
+    record(lane.name() + " run", tag, t.run_start, t.run_end, r.id);
+    record(lane.name() + " d2h", tag, t.d2h_start, t.d2h_end, r.id);
+    r.outputs_on_device = true;
+    start_host_phase(r, now);
+  }
+}
+
+void Session::on_host_phase_ends() {
+  const uint64_t now = device_->now_ps();
+  std::vector<std::pair<uint64_t, uint64_t>> due;  // (end, id): in time order
+  for (const auto& [id, r] : in_flight_)
+    if (r->phase == Phase::kHost && r->phase_end <= now) due.emplace_back(r->phase_end, id);
+  std::sort(due.begin(), due.end());
+  for (const auto& [end, id] : due) {
+    Request& r = *in_flight_.at(id);
+    if (r.error)
+      finish(r, r.error);
+    else if (r.to_device)
+      submit_device(r);
+    else
+      finish(r, nullptr);
+  }
+}
+
+void Session::start_host_phase(Request& r, uint64_t ready_ps) {
+  r.phase = Phase::kHost;
+  uint64_t cost = 0;
+  try {
+    cost = run_host_work(r);
+  } catch (...) {
+    r.error = std::current_exception();
+  }
+  const auto lane = std::min_element(host_lane_free_.begin(), host_lane_free_.end());
+  const uint64_t start = std::max(ready_ps, *lane);
+  r.phase_end = start + cost;
+  *lane = r.phase_end;
+  r.timing.host_ps += cost;
+  r.timing.host_wait_ps += start - ready_ps;
+  record("host " + std::to_string(lane - host_lane_free_.begin()),
+         "request " + std::to_string(r.id), start, r.phase_end, r.id);
+}
+
+// Runs the request's host work up to its next NPU segment (or its end) and
+// returns its duration on the timeline.
+uint64_t Session::run_host_work(Request& r) {
+  const isa::Program& program = model_->program();
+  uint64_t ps = 0;
+  if (r.outputs_on_device) ps += unstage_npu_outputs(r);
+  if (!r.started) {
+    r.started = true;
+    ps += host_ns_to_ps(host_.request_ns);
+    if (options_.preprocess) {
+      const auto t0 = std::chrono::steady_clock::now();
+      options_.preprocess.run(r.inputs);
+      ps += options_.preprocess.cost_ns < 0 ? wall_ps_since(t0)
+                                            : host_ns_to_ps(options_.preprocess.cost_ns);
+      check_inputs(r.inputs);
+    }
+    for (size_t i = 0; i < r.inputs.size(); ++i)
+      r.env[model_->inputs()[i].name] = std::move(r.inputs[i]);
+    r.inputs.clear();
+  }
+  r.to_device = false;
+  while (r.next < program.segments.size()) {
+    const size_t index = r.next++;
+    if (std::holds_alternative<isa::CpuSegment>(program.segments[index])) {
+      ps += run_cpu_segment(r, index);
+      continue;
+    }
+    ps += stage_npu_inputs(r, index);
+    r.npu_segment = index;
+    r.to_device = true;
+    return ps;
+  }
+  const std::vector<std::string>& names = r.wanted;
+  if (names.empty())
+    for (const auto& out : model_->outputs()) r.outputs.push_back(r.env.at(out.name));
+  else
+    for (const auto& name : names) r.outputs.push_back(r.env.at(name));
+  r.env.clear();
+  if (options_.postprocess) {
+    const auto t0 = std::chrono::steady_clock::now();
+    options_.postprocess.run(r.outputs);
+    ps += options_.postprocess.cost_ns < 0 ? wall_ps_since(t0)
+                                           : host_ns_to_ps(options_.postprocess.cost_ns);
+  }
+  return ps;
+}
+
+uint64_t Session::run_cpu_segment(Request& r, size_t index) {
+  const auto& seg = std::get<isa::CpuSegment>(model_->program().segments[index]);
+  compiler::TensorMap inputs;
+  for (const auto& name : seg.inputs) inputs[name] = r.env.at(name);
+  const auto t0 = std::chrono::steady_clock::now();
+  compiler::TensorMap outputs = compiler::execute(model_->cpu_graph(index), inputs);
+  const uint64_t measured = wall_ps_since(t0);
+  for (auto& [name, value] : outputs) r.env[name] = std::move(value);
+  return host_.measured ? measured : host_ns_to_ps(cpu_segment_ns_[index]);
+}
+
+uint64_t Session::stage_npu_inputs(Request& r, size_t index) {
+  const PlacedSegment& seg = placed_->segment(index);
+  std::vector<uint8_t>& area = lanes_[r.lane]->staging(index, r.slot);
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t bytes = 0;
+  for (const isa::TensorInfo& t : seg.inputs) {
+    stage_in(r.env.at(t.name), t, area);
+    bytes += t.bytes();
+  }
+  const uint64_t measured = wall_ps_since(t0);
+  // The driver's share: H2D and D2H per tensor, RUN, and two WAIT_QUEUEs.
+  const double driver_ns = double(seg.inputs.size() + seg.outputs.size() + 3) * host_.command_ns;
+  if (host_.measured) return measured + host_ns_to_ps(driver_ns);
+  return host_ns_to_ps(double(bytes) * host_.copy_ns_per_byte + driver_ns);
+}
+
+uint64_t Session::unstage_npu_outputs(Request& r) {
+  const PlacedSegment& seg = placed_->segment(r.npu_segment);
+  const std::vector<uint8_t>& area = lanes_[r.lane]->staging(r.npu_segment, r.slot);
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t bytes = 0;
+  for (const isa::TensorInfo& t : seg.outputs) {
+    r.env[t.name] = stage_out(t, area);
+    bytes += t.bytes();
+  }
+  r.outputs_on_device = false;
+  return host_.measured ? wall_ps_since(t0) : host_ns_to_ps(double(bytes) * host_.copy_ns_per_byte);
+}
+
+void Session::submit_device(Request& r) {
+  r.phase = Phase::kDevice;
+  r.tickets = lanes_[r.lane]->submit(r.npu_segment, r.slot);
+}
+
+void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
+  std::string what = "device error";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  spdlog::warn("runtime: request {} failed ({}); resetting the device", failed.id, what);
+  device_->reset();
+  placed_->reload();
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.device_resets;
+  }
+  finish(failed, std::make_exception_ptr(RuntimeError(
+                     RuntimeErrorKind::kDevice,
+                     "request " + std::to_string(failed.id) + " on " + failed.timing.device +
+                         " failed: " + what + " (the device was reset; other requests go on)")));
+}
+
+void Session::finish(Request& r, std::exception_ptr error) {
+  r.timing.end_ps = std::max(r.phase_end, device_->now_ps());
+  if (r.slot >= 0) lanes_[r.lane]->release_slot(r.slot);
+  Result result{std::move(r.outputs), r.timing};
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.requests;
+    if (error) ++stats_.failed;
+    if (stats_.timings.empty() || r.timing.start_ps < stats_.first_start_ps)
+      stats_.first_start_ps = r.timing.start_ps;
+    stats_.last_end_ps = std::max(stats_.last_end_ps, r.timing.end_ps);
+    stats_.timings.push_back(r.timing);
+  }
+  Done done = std::move(r.done);
+  in_flight_.erase(r.id);  // r is gone from here on
+  try {
+    done(std::move(result), error);
+  } catch (const std::exception& e) {
+    spdlog::error("runtime: a result callback threw: {}", e.what());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++finished_;
+  }
+  app_cv_.notify_all();
+}
+
+void Session::fail_all(const std::string& why) {
+  const auto error =
+      std::make_exception_ptr(RuntimeError(RuntimeErrorKind::kDevice, "runtime stopped: " + why));
+  {
+    std::lock_guard lock(mutex_);
+    fatal_ = error;
+    while (!intake_.empty()) {
+      pending_.push_back(std::move(intake_.front()));
+      intake_.pop_front();
+    }
+  }
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : in_flight_) ids.push_back(id);
+  for (uint64_t id : ids) finish(*in_flight_.at(id), error);
+  while (!pending_.empty()) {
+    std::unique_ptr<Request> r = std::move(pending_.front());
+    pending_.pop_front();
+    r->lane = -1;
+    r->slot = -1;
+    Request& ref = *r;
+    in_flight_[r->id] = std::move(r);
+    finish(ref, error);
+  }
+}
+
+void Session::record(const std::string& lane, const std::string& name, uint64_t start, uint64_t end,
+                     uint64_t request) {
+  std::lock_guard lock(mutex_);
+  stats_.timeline.push_back({lane, name, start, end, request});
+}
+
+}  // namespace npusim::runtime

@@ -1,0 +1,111 @@
+// A runner's session: the device lanes of its device list, the model placed
+// in device memory, host lanes, and the dispatcher thread that owns all of
+// them and drives simulated time.
+//
+// Time (docs/runtime.md): each request moves through host phases (input
+// checks, CPU segments, staging, the application's stages; placed on the
+// earliest free host lane for a duration from the HostCostModel) and device
+// phases (H2D, RUN, D2H on its lane's queues). The dispatcher advances the
+// simulated device to the next host-phase end or device interrupt, but only
+// while every worker is busy or the application waits on the runtime:
+// otherwise a request the application is about to submit could arrive "in
+// the past". That keeps the timeline reproducible when one thread drives it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "device_lane.hpp"
+#include "npusim/compiler/executor.hpp"
+#include "npusim/runtime/runner.hpp"
+#include "placed_program.hpp"
+
+namespace npusim::runtime {
+
+class Session {
+ public:
+  using Done = std::function<void(Result, std::exception_ptr)>;
+
+  Session(std::shared_ptr<const Model> model, RunnerOptions options);
+  ~Session();  // close(): finishes every request, then stops
+
+  const Model& model() const { return *model_; }
+  const RunnerOptions& options() const { return options_; }
+
+  // Checks the inputs (throws RuntimeError kInvalidInput) and queues the
+  // request; `wanted` output names (empty: all). Thread-safe.
+  void enqueue(std::vector<Tensor> inputs, std::vector<std::string> wanted, Done done);
+  // Blocks while `limit` or more requests wait for a worker (kTimeout).
+  void wait_for_room(size_t limit);
+  // Blocks until every request enqueued so far has finished.
+  void wait_idle();
+  // Marks an application thread as waiting on the runtime (see above).
+  void block_begin();
+  void block_end();
+  SessionStats stats();
+  void close();
+
+ private:
+  struct Request;
+  enum class Phase { kHost, kDevice };
+
+  void loop();
+  void loop_body();
+  bool may_advance() const;
+  void take_intake();
+  void admit();
+  void advance();
+  void on_device_events();
+  void on_host_phase_ends();
+  void start_host_phase(Request& r, uint64_t ready_ps);
+  uint64_t run_host_work(Request& r);
+  uint64_t run_cpu_segment(Request& r, size_t index);
+  uint64_t stage_npu_inputs(Request& r, size_t index);
+  uint64_t unstage_npu_outputs(Request& r);
+  void submit_device(Request& r);
+  void recover_from_fault(Request& failed, std::exception_ptr error);
+  void finish(Request& r, std::exception_ptr error);
+  void fail_all(const std::string& why);
+  uint64_t host_ns_to_ps(double ns) const { return static_cast<uint64_t>(ns * 1000.0); }
+  void record(const std::string& lane, const std::string& name, uint64_t start, uint64_t end,
+              uint64_t request);
+  void check_inputs(const std::vector<Tensor>& inputs) const;
+
+  std::shared_ptr<const Model> model_;
+  RunnerOptions options_;
+  HostCostModel host_;
+  std::shared_ptr<driver::Device> device_;
+  std::unique_ptr<PlacedProgram> placed_;
+  std::vector<std::unique_ptr<DeviceLane>> lanes_;
+  std::vector<uint64_t> host_lane_free_;  // ps at which each host lane is free
+  std::vector<double> cpu_segment_ns_;    // per program segment (CPU ones), from the cost model
+  std::vector<driver::Counters> counters_at_start_;
+
+  // Dispatcher-thread state.
+  std::map<uint64_t, std::unique_ptr<Request>> in_flight_;
+  std::deque<std::unique_ptr<Request>> pending_;
+
+  // Shared with application threads (guarded by mutex_).
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;      // dispatcher: new work / blocked application
+  std::condition_variable app_cv_;  // application: room in the queue, requests finished
+  std::deque<std::unique_ptr<Request>> intake_;
+  uint64_t next_id_ = 0, finished_ = 0, waiting_ = 0;
+  int blocked_ = 0;
+  bool closing_ = false, stopped_ = false;
+  std::exception_ptr fatal_;
+  SessionStats stats_;
+
+  std::thread thread_;
+};
+
+}  // namespace npusim::runtime

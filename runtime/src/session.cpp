@@ -38,7 +38,7 @@ struct Session::Request {
   size_t next = 0;          // next program segment
   bool started = false, to_device = false, outputs_on_device = false;
   Phase phase = Phase::kHost;
-  uint64_t phase_end = 0;
+  uint64_t phase_end = 0, device_start = 0;
   int lane = -1, slot = -1;
   size_t npu_segment = 0;
   LaneTickets tickets;
@@ -191,7 +191,10 @@ SessionStats Session::stats() {
   for (const auto& lane : lanes_)
     for (int pe = 0; pe < int(counters_at_start_.size()); ++pe) {
       if (!(lane->pe_mask() & (1u << pe))) continue;
-      const driver::Counters now = device_->counters(pe), at = counters_at_start_[pe];
+      const driver::Counters now = device_->counters(pe);
+      // A reset clears the counters: then they count from the reset.
+      const driver::Counters at =
+          now.cycles >= counters_at_start_[pe].cycles ? counters_at_start_[pe] : driver::Counters{};
       PeUtilisation u;
       u.pe = "npu0pe" + std::to_string(pe);
       u.cycles = now.cycles - at.cycles;
@@ -325,6 +328,7 @@ void Session::on_device_events() {
     r.timing.h2d_ps += t.h2d_end - t.h2d_start;
     r.timing.compute_ps += t.run_end - t.run_start;
     r.timing.d2h_ps += t.d2h_end - t.d2h_start;
+    r.timing.device_ps += now - r.device_start;
     const std::string tag = "request " + std::to_string(r.id);
     if (t.h2d_end > t.h2d_start) record(lane.name() + " h2d", tag, t.h2d_start, t.h2d_end, r.id);
     record(lane.name() + " run", tag, t.run_start, t.run_end, r.id);
@@ -458,6 +462,7 @@ uint64_t Session::unstage_npu_outputs(Request& r) {
 
 void Session::submit_device(Request& r) {
   r.phase = Phase::kDevice;
+  r.device_start = device_->now_ps();
   r.tickets = lanes_[r.lane]->submit(r.npu_segment, r.slot);
 }
 

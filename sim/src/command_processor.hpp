@@ -40,6 +40,8 @@ class CommandProcessor : public sc_core::sc_module {
 
   void doorbell(int q) { doorbell_[q].notify(sc_core::SC_ZERO_TIME); }
   void reset();  // aborts running tasks and forgets all queue state
+  // Fault injection (ERROR_INJECT): the next RUN command fails with `code`.
+  void inject_fault(isa::reg::ErrorCode code) { injected_ = code; }
 
  private:
   void queue_thread(int q);
@@ -57,6 +59,7 @@ class CommandProcessor : public sc_core::sc_module {
   std::array<sc_core::sc_event, isa::reg::kMaxQueues> doorbell_;
   sc_core::sc_event queue_progress_, reset_event_;
   std::array<Task*, isa::reg::kMaxQueues> running_{};
+  isa::reg::ErrorCode injected_ = isa::reg::ErrorCode::kNone;
   std::array<AbortSignal, isa::reg::kMaxQueues> queue_abort_;
   uint64_t generation_ = 0;
 };

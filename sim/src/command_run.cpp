@@ -59,6 +59,12 @@ ErrorCode CommandProcessor::run_program(int q, const isa::reg::Command& cmd, uin
     hooks_.error({ErrorCode::kBadProgram, info, 0, 0xFF, cmd.a}, q);
     return ErrorCode::kBadProgram;
   }
+  if (injected_ != ErrorCode::kNone) {  // an armed ERROR_INJECT fault
+    const ErrorCode code = injected_;
+    injected_ = ErrorCode::kNone;
+    hooks_.error({code, 0, std::countr_zero(queues[q].pe_mask), 0xFF, cmd.a}, q);
+    return code;
+  }
   Task task;
   task.queue = q;
   task.tag = cmd.tag;

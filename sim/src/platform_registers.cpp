@@ -145,6 +145,9 @@ void Platform::write_register(uint32_t offset, uint32_t value) {
     case reg::kIrqMask:
       irq_mask_ = value;
       return;
+    case reg::kErrorInject:
+      cp->inject_fault(static_cast<reg::ErrorCode>(value & 0xFF));
+      return;
     case reg::kIrqAck:
       irq_status_ &= ~value;
       if (value & kIrqError) error_ = TaskError{};  // acknowledging the error clears the latch

@@ -31,7 +31,8 @@ enum : uint32_t {
   kArrayRows = 0x048,
   kArrayCols = 0x04C,
   kDramMib = 0x050,
-  kTimeLo = 0x058,  // RO  device cycle counter (reading LO latches HI)
+  kErrorInject = 0x060,  // WO  arms a one-shot fault: the next RUN fails with code (bits 0-7)
+  kTimeLo = 0x058,       // RO  device cycle counter (reading LO latches HI)
   kTimeHi = 0x05C,
 };
 

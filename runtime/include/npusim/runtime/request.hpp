@@ -15,6 +15,9 @@ struct RequestTiming {
   uint64_t start_ps = 0, end_ps = 0;  // from admission to the result (simulated)
   uint64_t host_ps = 0;  // host lanes: conversions, CPU segments, driver, pre/post stages
   uint64_t h2d_ps = 0, compute_ps = 0, d2h_ps = 0;  // device commands
+  // From submitting the commands to seeing the last completion: the three
+  // above plus completion-record writes and waits for the lane's queues.
+  uint64_t device_ps = 0;
   uint64_t host_wait_ps = 0;                        // waiting for a free host lane
   std::string device;                               // the device string entry it ran on
   uint64_t latency_ps() const { return end_ps - start_ps; }

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "hw_options.hpp"
+#include "input_options.hpp"
 #include "npusim/compiler/compile.hpp"
 #include "npusim/compiler/graph_dot.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -20,26 +21,6 @@ namespace po = boost::program_options;
 
 namespace npusim::cli {
 namespace {
-
-// "name=1x3x320x320" -> (name, shape)
-std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
-  const auto eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw UsageError("--input-shape takes NAME=DIMS like images=1x3x640x640, got \"" + spec + "\"");
-  compiler::Shape shape;
-  std::stringstream dims(spec.substr(eq + 1));
-  for (std::string d; std::getline(dims, d, 'x');) {
-    try {
-      size_t used = 0;
-      const long long v = std::stoll(d, &used);
-      if (used != d.size() || v <= 0) throw std::invalid_argument(d);
-      shape.push_back(v);
-    } catch (const std::exception&) {
-      throw UsageError("--input-shape " + spec + ": \"" + d + "\" is not a positive dimension");
-    }
-  }
-  return {spec.substr(0, eq), shape};
-}
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;

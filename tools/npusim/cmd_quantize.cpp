@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "input_options.hpp"
 #include "npusim/compiler/lower_quantized.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
@@ -35,72 +36,11 @@ struct QuantizeArgs {
   int holdout = -1;  // -1: automatic
   uint32_t seed = 1;
   bool compare = false, quiet = false, no_bias_correction = false;
-  std::string resize, letterbox, scale = "1/255", mean = "0", std = "1", order = "rgb", layout;
-  float pad_value = 0;
+  ImageOptions image;
   int crops = 0;
 };
 
 // ---- option parsing ----------------------------------------------------------
-
-double parse_number(const std::string& s, const std::string& option) {
-  try {
-    const auto slash = s.find('/');
-    size_t used = 0;
-    if (slash == std::string::npos) {
-      const double v = std::stod(s, &used);
-      if (used == s.size()) return v;
-    } else {
-      const double a = std::stod(s.substr(0, slash), &used);
-      const double b = std::stod(s.substr(slash + 1));
-      if (used == slash && b != 0) return a / b;
-    }
-  } catch (const std::exception&) {
-  }
-  throw UsageError(option + " takes a number (or a fraction like 1/255), got \"" + s + "\"");
-}
-
-std::vector<float> parse_numbers(const std::string& s, const std::string& option) {
-  std::vector<float> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    out.push_back(static_cast<float>(parse_number(item, option)));
-  if (out.empty()) throw UsageError(option + " needs at least one number");
-  return out;
-}
-
-// "WxH" -> (W, H)
-std::pair<int64_t, int64_t> parse_size(const std::string& s, const std::string& option) {
-  const auto x = s.find('x');
-  try {
-    if (x != std::string::npos) {
-      const long long w = std::stoll(s.substr(0, x)), h = std::stoll(s.substr(x + 1));
-      if (w > 0 && h > 0) return {w, h};
-    }
-  } catch (const std::exception&) {
-  }
-  throw UsageError(option + " takes WIDTHxHEIGHT like 320x320, got \"" + s + "\"");
-}
-
-// "name=1x3x320x320" -> (name, shape)
-std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
-  const auto eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw UsageError("--input-shape takes NAME=DIMS like x=1x3x320x320, got \"" + spec + "\"");
-  compiler::Shape shape;
-  std::stringstream dims(spec.substr(eq + 1));
-  for (std::string d; std::getline(dims, d, 'x');) {
-    size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(d, &used);
-    } catch (const std::exception&) {
-    }
-    if (used != d.size() || v <= 0)
-      throw UsageError("--input-shape " + spec + ": \"" + d + "\" is not a positive dimension");
-    shape.push_back(v);
-  }
-  return {spec.substr(0, eq), shape};
-}
 
 std::map<std::string, compiler::DType> parse_input_types(const std::vector<std::string>& specs) {
   std::map<std::string, compiler::DType> out;
@@ -115,23 +55,7 @@ std::map<std::string, compiler::DType> parse_input_types(const std::vector<std::
 }
 
 compiler::ImagePreprocess preprocess_of(const QuantizeArgs& a) {
-  compiler::ImagePreprocess pp;
-  if (!a.resize.empty() && !a.letterbox.empty())
-    throw UsageError("give --resize or --letterbox, not both");
-  if (!a.resize.empty()) std::tie(pp.width, pp.height) = parse_size(a.resize, "--resize");
-  if (!a.letterbox.empty()) std::tie(pp.width, pp.height) = parse_size(a.letterbox, "--letterbox");
-  pp.letterbox = !a.letterbox.empty();
-  pp.pad_value = a.pad_value;
-  pp.scale = static_cast<float>(parse_number(a.scale, "--scale"));
-  pp.mean = parse_numbers(a.mean, "--mean");
-  pp.std = parse_numbers(a.std, "--std");
-  for (float s : pp.std)
-    if (s == 0) throw UsageError("--std values must not be 0");
-  if (a.order != "rgb" && a.order != "bgr") throw UsageError("--channel-order takes rgb or bgr");
-  pp.bgr = a.order == "bgr";
-  if (!a.layout.empty() && a.layout != "nchw" && a.layout != "nhwc")
-    throw UsageError("--layout takes nchw or nhwc");
-  pp.layout = a.layout;
+  compiler::ImagePreprocess pp = to_preprocess(a.image);
   if (a.crops < 0) throw UsageError("--crops takes a count >= 0");
   pp.crops = a.crops;
   pp.crop_seed = a.seed;
@@ -158,17 +82,9 @@ QuantizeArgs parse_args(const Args& args) {
       "static shape for a dynamic input, e.g. x=1x3x320x320");
   add("input-type", po::value(&a.input_types)->composing()->value_name("NAME=uint8|int8"),
       "the input takes integer codes (no QuantizeLinear on the host)");
-  add("resize", po::value(&a.resize)->value_name("WxH"), "images: stretch to this size");
-  add("letterbox", po::value(&a.letterbox)->value_name("WxH"),
-      "images: fit inside, keep the aspect, centre, pad");
-  add("pad-value", po::value(&a.pad_value)->value_name("PIXEL"), "letterbox padding (0)");
+  add_image_options(desc, a.image);
   add("crops", po::value(&a.crops)->value_name("N"),
       "images: also N random crops of each (input's aspect, 10-100 % size)");
-  add("scale", po::value(&a.scale)->value_name("S"), "images: pixel * S (1/255)");
-  add("mean", po::value(&a.mean)->value_name("M[,M,M]"), "subtracted after scaling (0)");
-  add("std", po::value(&a.std)->value_name("S[,S,S]"), "divides after the mean (1)");
-  add("channel-order", po::value(&a.order)->value_name("rgb|bgr"), "images: channel order (rgb)");
-  add("layout", po::value(&a.layout)->value_name("nchw|nhwc"), "images: input layout (guessed)");
   add("save-ranges", po::value(&a.save_ranges)->value_name("FILE"), "write the ranges (JSON)");
   add("load-ranges", po::value(&a.load_ranges)->value_name("FILE"),
       "use saved ranges instead of calibrating");

@@ -1,0 +1,198 @@
+// npusim run: one inference of a model (ONNX, compiled through the cache,
+// or .npub) on the simulated device through the runtime, with an output
+// summary, the simulated latency and where the time went.
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "commands.hpp"
+#include "hw_options.hpp"
+#include "input_options.hpp"
+#include "npusim/runtime/device_list.hpp"
+#include "npusim/runtime/runner.hpp"
+#include "npusim/sim/in_process_device.hpp"
+#include "parse_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace npusim::cli {
+namespace {
+
+using runtime::Tensor;
+using runtime::TensorDesc;
+
+struct RunArgs {
+  std::string model, devices, target, output_dir, output;
+  std::vector<std::string> inputs, input_shapes, outputs;
+  ImageOptions image;
+  HwOptions hw;
+  bool timing_only = false;
+  uint32_t seed = 1;
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Tensor random_tensor(const TensorDesc& d, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Tensor t(d.dtype, d.shape);
+  if (d.dtype == compiler::DType::kFloat32) {
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& v : t.as<float>()) v = u(rng);
+  } else {
+    for (uint8_t& b : t.raw()) b = static_cast<uint8_t>(rng());
+  }
+  return t;
+}
+
+// One input from "random", FILE.npy or an image file.
+Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a) {
+  if (spec == "random") return random_tensor(d, a.seed);
+  Tensor t;
+  if (ends_with(spec, ".npy"))
+    t = compiler::read_npy(spec);
+  else
+    t = compiler::load_image(spec, d.shape, to_preprocess(a.image)).at(0);
+  if (t.dtype() != d.dtype || t.shape() != d.shape)
+    throw UsageError(
+        spec + ": input \"" + d.name + "\" needs " + std::string(compiler::dtype_name(d.dtype)) +
+        " " + compiler::shape_string(d.shape) + ", the file gives " +
+        std::string(compiler::dtype_name(t.dtype())) + " " + compiler::shape_string(t.shape()));
+  return t;
+}
+
+std::vector<Tensor> gather_inputs(const runtime::Model& m, const RunArgs& a) {
+  std::map<std::string, std::string> named;
+  std::string unnamed = "random";
+  for (const auto& s : a.inputs) {
+    const auto eq = s.find('=');
+    if (eq != std::string::npos && eq > 0 && m.find_input(s.substr(0, eq)))
+      named[s.substr(0, eq)] = s.substr(eq + 1);
+    else if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(s))
+      throw UsageError("the model has no input named \"" + s.substr(0, eq) + "\"");
+    else
+      unnamed = s;
+  }
+  std::vector<Tensor> out;
+  for (const auto& d : m.inputs())
+    out.push_back(load_input(d, named.count(d.name) ? named[d.name] : unnamed, a));
+  return out;
+}
+
+std::string us(uint64_t ps) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << double(ps) / 1e6 << " us";
+  return s.str();
+}
+
+void print_summary(const runtime::Model& m, const std::vector<Tensor>& outs) {
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const Tensor& t = outs[i];
+    double lo = 0, hi = 0, sum = 0;
+    for (int64_t k = 0; k < t.size(); ++k) {
+      const double v = t.at(k);
+      lo = k ? std::min(lo, v) : v;
+      hi = k ? std::max(hi, v) : v;
+      sum += v;
+    }
+    std::cout << "  " << std::left << std::setw(28) << m.outputs()[i].name << std::right << " "
+              << compiler::dtype_name(t.dtype()) << " " << compiler::shape_string(t.shape())
+              << std::setprecision(4) << "  min " << lo << "  max " << hi << "  mean "
+              << (t.size() ? sum / double(t.size()) : 0.0) << "\n";
+  }
+}
+
+void print_time(const runtime::RequestTiming& t, const runtime::SessionStats& s) {
+  const uint64_t wait = t.device_ps - (t.h2d_ps + t.compute_ps + t.d2h_ps);
+  std::cout << "latency    " << us(t.latency_ps()) << " (simulated)\n"
+            << "  host     " << us(t.host_ps) << "  (input checks, CPU segments, staging, driver)\n"
+            << "  h2d      " << us(t.h2d_ps) << "\n"
+            << "  compute  " << us(t.compute_ps) << "\n"
+            << "  d2h      " << us(t.d2h_ps) << "\n"
+            << "  other    " << us(wait) << "  (completion records, queue hand-offs)\n";
+  for (const auto& pe : s.pes) {
+    if (!pe.cycles) continue;
+    const double npu = 100.0 * double(pe.task_cycles) / double(pe.cycles);
+    const double comp =
+        pe.task_cycles ? 100.0 * double(pe.tensor_cycles) / double(pe.task_cycles) : 0;
+    std::cout << std::fixed << std::setprecision(1) << pe.pe << "    NPU% " << npu << "  Comp% "
+              << comp << "  DMA bytes " << pe.dma_bytes << "\n";
+  }
+}
+
+RunArgs parse(const Args& args) {
+  RunArgs a;
+  po::options_description desc("run options");
+  auto add = desc.add_options();
+  add("model", po::value(&a.model)->required()->value_name("MODEL"), ".onnx (int8 QDQ) or .npub");
+  add("device,d", po::value(&a.devices)->value_name("D"),
+      "npu0pe0, npu0pe1, npu0pe0-1 (fused); default $NPUSIM_DEVICES or npu0pe0");
+  add("input,i", po::value(&a.inputs)->composing()->value_name("SPEC"),
+      "FILE.npy, an image, or random (default); NAME=SPEC per input");
+  add("output-dir", po::value(&a.output_dir)->value_name("DIR"), "write <output name>.npy files");
+  add("output,o", po::value(&a.output)->value_name("FILE.npy"), "single-output models: the file");
+  add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
+      "ONNX: dynamic input dims");
+  add("outputs", po::value(&a.outputs)->multitoken()->value_name("NAME..."),
+      "ONNX: cut the graph at these tensors");
+  add("timing-only", po::bool_switch(&a.timing_only), "skip the arithmetic (same time)");
+  add("seed", po::value(&a.seed)->value_name("N"), "random inputs' seed (1)");
+  add_image_options(desc, a.image);
+  add_hw_options(desc, a.hw);
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  parse_options(args, "npusim run MODEL [options]", desc, pos);
+  return a;
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  const RunArgs a = parse(args);
+  const isa::HwParams hw = resolve_hw(a.hw);
+  runtime::ModelOptions mo;
+  mo.hw = hw;
+  const auto devices = runtime::parse_device_list(a.devices);
+  mo.target = runtime::pe_mask_of(devices.front()) == 3 ? isa::Mode::kFused : isa::Mode::kSingle;
+  for (const auto& s : a.input_shapes) mo.input_shapes.insert(parse_input_shape(s));
+  mo.outputs = a.outputs;
+  const auto model = runtime::Model::load(a.model, mo);
+
+  runtime::RunnerOptions ro;
+  ro.transport = sim::in_process_device({hw, a.timing_only});
+  ro.devices = a.devices;
+  runtime::Runner runner(model, ro);
+  const std::vector<Tensor> outputs = runner.run(gather_inputs(*model, a));
+
+  std::cout << "model      " << a.model;
+  if (model->compiled_from_onnx())
+    std::cout << (model->cache_hit()
+                      ? "  (compiled: from the cache)"
+                      : "  (compiled in " + std::to_string(int(model->compile_ms())) + " ms)");
+  std::cout << "\ndevice     " << runner.last_timing().device << " (" << hw.name << ", "
+            << hw.array_rows << "x" << hw.array_cols << " array"
+            << (a.timing_only ? ", timing-only" : "") << ")\noutputs\n";
+  print_summary(*model, outputs);
+  print_time(runner.last_timing(), runner.stats());
+  if (!a.output.empty() && outputs.size() != 1)
+    throw UsageError("--output is for single-output models; this one has " +
+                     std::to_string(outputs.size()) + " outputs: use --output-dir");
+  if (!a.output.empty()) compiler::write_npy(a.output, outputs[0]);
+  if (!a.output_dir.empty()) {
+    std::filesystem::create_directories(a.output_dir);
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      std::string file = model->outputs()[i].name;
+      for (char& c : file)
+        if (c == '/' || c == ':') c = '_';
+      compiler::write_npy(a.output_dir + "/" + file + ".npy", outputs[i]);
+    }
+    std::cout << "wrote      " << outputs.size() << " output(s) to " << a.output_dir << "\n";
+  }
+  return 0;
+}
+
+}  // namespace npusim::cli

@@ -9,7 +9,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "npusim/compiler/executor.hpp"
+#include "npusim/compiler/npu_ops.hpp"
 
 namespace npusim::compiler {
 namespace {
@@ -267,6 +271,73 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
   return graph;
 }
 
+bool static_shape(const onnx::ValueInfoProto& info) {
+  if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return false;
+  for (const auto& d : info.type().tensor_type().shape().dim())
+    if (!d.has_dim_value() || d.dim_value() <= 0) return false;
+  return true;
+}
+
+// The version converter's adapters read shapes from value_info (Softmax and
+// LogSoftmax 12 -> 13 need their input's rank, and its dims when the axis is
+// not the last). ONNX's shape inference cannot follow shape arithmetic in old
+// opsets (PP-OCR cls, opset 9: Shape -> Cast -> Slice -> Concat -> Reshape ->
+// MatMul -> Add -> Softmax): with static inputs, the values it left unknown
+// get their shapes from one run of the reference executor on zeros.
+// Returns false if the inputs are dynamic (shapes may then stay unknown).
+bool infer_shapes_for_conversion(onnx::ModelProto& model, const std::string& origin) {
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                     onnx::ShapeInferenceOptions(false, 0, true));
+  auto* g = model.mutable_graph();
+  std::set<std::string> initializers;
+  for (const auto& init : g->initializer()) initializers.insert(init.name());
+  for (const auto& in : g->input())
+    if (!initializers.count(in.name()) && !static_shape(in)) return false;
+  std::map<std::string, onnx::ValueInfoProto*> known;
+  for (auto& vi : *g->mutable_value_info()) known[vi.name()] = &vi;
+  for (auto& out : *g->mutable_output()) known[out.name()] = &out;
+  bool missing = false;
+  for (const auto& n : g->node())
+    for (const auto& o : n.output())
+      if (!o.empty() && (!known.count(o) || !static_shape(*known[o]))) missing = true;
+  if (!missing) return true;
+  const Graph graph = graph_from_model(model, origin);
+  TensorMap zeros;
+  for (const auto& name : graph.inputs) {
+    const Value& v = graph.value(name);
+    zeros[name] = Tensor(v.dtype, v.shape);
+  }
+  ExecOptions exec;
+  exec.keep_intermediates = true;
+  exec.check_value_info = false;
+  TensorMap values;
+  try {
+    values = execute(graph, zeros, exec);
+  } catch (const std::exception&) {
+    return true;  // the converter reports what it cannot do
+  }
+  for (const auto& n : g->node())
+    for (const auto& o : n.output()) {
+      auto it = values.find(o);
+      if (o.empty() || it == values.end() ||
+          onnx_type_of(it->second.dtype()) == onnx::TensorProto::UNDEFINED)
+        continue;
+      onnx::ValueInfoProto* info = known.count(o) ? known[o] : nullptr;
+      if (info && static_shape(*info)) continue;
+      if (!info) {
+        info = g->add_value_info();
+        known[o] = info;
+      }
+      info->set_name(o);
+      auto* tt = info->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(onnx_type_of(it->second.dtype()));
+      auto* shape = tt->mutable_shape();
+      shape->clear_dim();
+      for (int64_t d : it->second.shape()) shape->add_dim()->set_dim_value(d);
+    }
+  return true;
+}
+
 onnx::ModelProto parse_model(const std::string& bytes, const std::string& origin) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph())
@@ -281,9 +352,21 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin,
   onnx::ModelProto model = parse_model(bytes, origin);
   try {
     if (options.run_checker) onnx::checker::check_model(model);
-    if (options.min_opset > 0 && default_opset(model) < options.min_opset)
-      model = onnx::version_conversion::ConvertVersion(model, static_cast<int>(options.min_opset));
     override_input_shapes(model, options, origin);
+    if (options.min_opset > 0 && default_opset(model) < options.min_opset) {
+      // Shapes first: the converter's adapters read them.
+      const bool shapes = infer_shapes_for_conversion(model, origin);
+      try {
+        model =
+            onnx::version_conversion::ConvertVersion(model, static_cast<int>(options.min_opset));
+      } catch (const std::exception& e) {
+        throw CompileError(origin + ": converting opset " + std::to_string(default_opset(model)) +
+                           " to " + std::to_string(options.min_opset) + ": " + e.what() +
+                           (shapes ? ""
+                                   : " (the inputs have dynamic dimensions: fixing them "
+                                     "with --input-shape lets every shape be known)"));
+      }
+    }
     if (options.infer_shapes) onnx::shape_inference::InferShapes(model);
   } catch (const CompileError&) {
     throw;
@@ -319,6 +402,16 @@ std::string export_onnx_bytes(const Graph& graph) {
   auto* opset = model.add_opset_import();
   opset->set_domain("");
   opset->set_version(graph.opset);
+  // Every other domain a node uses (the lowered graph's npusim ops) needs an
+  // opset_import entry too, or the checker refuses the model.
+  std::set<std::string> domains;
+  for (const auto& node : graph.nodes)
+    if (!node.domain.empty() && node.domain != "ai.onnx") domains.insert(node.domain);
+  for (const auto& domain : domains) {
+    auto* other = model.add_opset_import();
+    other->set_domain(domain);
+    other->set_version(domain == kNpuDomain ? kNpuOpsetVersion : 1);
+  }
   auto* g = model.mutable_graph();
   g->set_name(graph.name.empty() ? "npusim" : graph.name);
   // A graph built in code may not record its outputs' types yet: shape

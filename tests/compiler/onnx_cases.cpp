@@ -1,5 +1,6 @@
-// Scans the node conformance cases and loads their tensors. The only
-// compiler test file that includes the generated ONNX protobuf header.
+// Scans the node conformance cases and loads their tensors. With
+// onnx_io_test.cpp, the compiler test files that include the generated ONNX
+// protobuf header (it is slow to compile).
 #include "compiler/onnx_cases.hpp"
 
 #include <onnx/onnx_pb.h>

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "npusim/compiler/executor.hpp"
+#include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
 #include "test_models.hpp"
 
@@ -78,6 +79,20 @@ TEST(Prepare, Opset9ModelIsFoldedAndConverted) {
   const QuantPlan plan = plan_quantization(g);
   EXPECT_EQ(plan.biases.size(), 2u);
   EXPECT_EQ(plan.float_nodes.size(), 1u);  // Softmax
+}
+
+// import_onnx converts directly, without the folding: ONNX's shape inference
+// cannot follow Shape -> Slice (opset 9) -> Concat -> Reshape, and the
+// Softmax 12 -> 13 adapter needs its input's shape; import computes it.
+TEST(Prepare, ImportConvertsTheOpset9ModelDirectly) {
+  const Graph original = opset9_classifier();
+  ImportOptions o;
+  o.min_opset = 13;
+  const Graph g = import_onnx_bytes(export_onnx_bytes(original), "opset9", o);
+  EXPECT_EQ(g.opset, 13);
+  EXPECT_EQ(count(g, "Shape"), 1) << "nothing folded";
+  EXPECT_EQ(count(g, "Softmax"), 1);
+  expect_same_function(original, g);
 }
 
 TEST(Prepare, BatchNormAndScalarAffineFoldIntoTheConvolution) {

@@ -1,10 +1,6 @@
 // prepare_model / prepare_graph (quantizer.hpp): the "optimize" step before
-// calibration. Order matters: constants are folded before the opset
-// conversion, whose adapters need shapes the folding makes known (PP-OCR
-// cls: Softmax 12->13 needs its input's shape, computed by Shape -> Slice ->
-// Concat -> Reshape).
-#include <algorithm>
-
+// calibration: constant folding, opset conversion (import_onnx with
+// min_opset), affine folding.
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -50,23 +46,6 @@ Graph reimport(Graph g, const std::string& origin, int64_t min_opset = 0) {
   return import_onnx_bytes(export_onnx_bytes(g), origin, o);
 }
 
-// Converts to `opset`. The converter reads shapes from value_info, which
-// export_onnx writes for graph inputs and outputs only: every value with a
-// known shape is listed as an output for the conversion.
-Graph upgrade_opset(const Graph& g, int64_t opset, const std::string& origin) {
-  Graph shaped = reimport(g, origin);
-  const std::vector<std::string> outputs = shaped.outputs;
-  for (const auto& n : shaped.nodes)
-    for (const auto& o : n.outputs)
-      if (!o.empty() && shaped.value(o).rank_known && shaped.value(o).dtype != DType::kUndefined &&
-          std::find(shaped.outputs.begin(), shaped.outputs.end(), o) == shaped.outputs.end())
-        shaped.outputs.push_back(o);
-  Graph converted = reimport(shaped, origin, opset);
-  converted.outputs = outputs;
-  converted.prune();
-  return converted;
-}
-
 }  // namespace
 
 Graph prepare_graph(Graph g, const std::string& origin, const PrepareOptions& options,
@@ -87,7 +66,7 @@ Graph prepare_graph(Graph g, const std::string& origin, const PrepareOptions& op
   g.prune();
   if (g.opset < options.opset) {
     note("converted opset " + std::to_string(g.opset) + " to " + std::to_string(options.opset));
-    g = upgrade_opset(g, options.opset, origin);
+    g = reimport(g, origin, options.opset);
     quant::fold_constants(g);  // adapters may add constant subgraphs
   }
   if (options.fold_affine) {

@@ -32,11 +32,14 @@
 //         nearest neighbour from the exact rational source coordinate, as vec.resize
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace npusim::compiler {
 
 inline constexpr const char* kNpuDomain = "npusim";
+// The version an exported graph's opset_import gives the npusim domain.
+inline constexpr int64_t kNpuOpsetVersion = 1;
 
 // Quantisation of a tensor: real = scale * (q - zero_point).
 struct QuantParams {

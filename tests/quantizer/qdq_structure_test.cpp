@@ -179,5 +179,51 @@ TEST(QdqStructure, PlanNamesRolesAndLeavesNothingInFloat) {
   EXPECT_EQ(roles["lut"], 2);  // Sigmoid and Mul of the SiLU
 }
 
+// A channel of tiny weights with a large bias (PP-OCRv4 det has 8): its
+// weight scale is raised until bias code + 255 * sum |weight codes| fits the
+// int32 accumulator, so the NPU's integer QConv (lowered graph) computes
+// what the QDQ graph does. Raised only until the bias code fits, the
+// accumulator wrapped here.
+TEST(QdqStructure, BiasLeavesRoomInTheInt32Accumulator) {
+  testing::ModelBuilder b;
+  const std::string x = b.input("x", {1, 4, 6, 6});
+  std::vector<float> w(2 * 4 * 3 * 3);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = i < 36 ? 0.05f * float(int(i % 7) - 3) : -3.6e-6f;  // channel 1: tiny, one sign
+  const std::string wc = b.constant("w", Tensor::from(DType::kFloat32, {2, 4, 3, 3}, w));
+  const std::string bc =
+      b.constant("b", Tensor::from(DType::kFloat32, {2}, std::vector<float>{0.1f, -0.5f}));
+  b.output(b.op("Conv", {x, wc, bc}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+  const Graph g = b.build();
+  const QuantPlan plan = plan_quantization(g);
+  const Calibration c = calibrate(g, plan.activations, random_inputs(g, 4, 1));
+  QuantizedModel q =
+      quantize_graph(g, plan, compute_ranges(g, c, plan, parse_range_method("minmax")));
+  bool raised = false;
+  for (const auto& note : q.notes) raised = raised || note.find("accumulator") != std::string::npos;
+  EXPECT_TRUE(raised) << "channel 1's weight scale is raised";
+
+  const Node* conv = nodes_of(q.graph, "Conv").at(0);
+  const Tensor& wq = *q.graph.value(producer(q.graph, conv->inputs[1])->inputs[0]).constant;
+  const Tensor& bq = *q.graph.value(producer(q.graph, conv->inputs[2])->inputs[0]).constant;
+  for (int64_t o = 0; o < 2; ++o) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < 36; ++k) sum += std::abs(int64_t(wq.as<int8_t>()[o * 36 + k]));
+    EXPECT_LE(std::abs(int64_t(bq.as<int32_t>()[o])) + 255 * sum, int64_t(INT32_MAX))
+        << "channel " << o;
+  }
+  // The integer QConv agrees with the float QDQ definition.
+  Graph lowered = q.graph;
+  lower_quantized(lowered);
+  ASSERT_TRUE(nodes_of(lowered, "Conv").empty());
+  const std::string codes = producer(q.graph, g.outputs[0])->inputs[0];
+  for (const auto& in : random_inputs(g, 3, 7)) {
+    const Tensor a = execute(q.graph, in, {true}).at(codes);
+    const Tensor l = execute(lowered, in, {true}).at(codes);
+    for (int64_t i = 0; i < a.size(); ++i)
+      ASSERT_LE(std::abs(a.as<int8_t>()[i] - l.as<int8_t>()[i]), 1) << "element " << i;
+  }
+}
+
 }  // namespace
 }  // namespace npusim::compiler

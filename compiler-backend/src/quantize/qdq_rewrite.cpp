@@ -168,8 +168,9 @@ class Rewriter {
     std::vector<float> scales = quant::weight_scales(weights, w.axis);
     Tensor q;
     std::vector<double> shift;
-    // Twice at most: a bias too large for int32 at x_scale * w_scale raises
-    // the (near-zero) channel's weight scale, which changes the correction.
+    // Twice at most: a bias too large for the int32 accumulator at x_scale *
+    // w_scale raises the (near-zero) channel's weight scale, which changes
+    // the correction.
     for (int pass = 0; pass < 2; ++pass) {
       q = quant::quantize_weights(weights, w.axis, scales);
       if (means != options_.channel_means.end())
@@ -178,7 +179,7 @@ class Rewriter {
       std::vector<float> floor(channels, 0.0f);
       for (const BiasUse* b : biases)
         if (const auto bias = corrected_bias(*b, shift)) {
-          const auto f = quant::bias_scale_floor(*bias, params_.at(b->x).scale, channels);
+          const auto f = quant::bias_scale_floor(*bias, params_.at(b->x).scale, weights, w.axis);
           for (size_t c = 0; c < channels; ++c) floor[c] = std::max(floor[c], f[c]);
         }
       const auto raised = quant::weight_scales(weights, w.axis, floor);
@@ -197,7 +198,7 @@ class Rewriter {
     for (size_t c = 0; c < after.size(); ++c) n += after[c] != before[c];
     out_.notes.push_back(w_name + ": " + std::to_string(n) +
                          " channel(s) of near-zero weights get a larger scale so their bias "
-                         "fits int32");
+                         "fits the int32 accumulator");
   }
 
   void quantize_bias(const BiasUse& b, const Tensor& bias, const std::vector<float>& w_scales) {

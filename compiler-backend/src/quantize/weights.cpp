@@ -45,12 +45,22 @@ Tensor quantize_weights(const Tensor& w, int64_t axis, const std::vector<float>&
   return q;
 }
 
-std::vector<float> bias_scale_floor(const Tensor& b, float x_scale, size_t channels) {
+std::vector<float> bias_scale_floor(const Tensor& b, float x_scale, const Tensor& w, int64_t axis) {
+  const ChannelOf ch(w.shape(), axis);
+  const size_t channels = static_cast<size_t>(ch.channels);
+  std::vector<double> abs_sum(channels, 0.0);
+  const auto v = w.as<float>();
+  for (int64_t i = 0; i < w.size(); ++i) abs_sum[ch(i)] += std::fabs(double(v[i]));
+  // Each weight code rounds up by at most 1/2, the bias code by 1/2.
+  const double per_channel = double(w.size()) / double(channels);
+  const double room = kBiasLimit - 255.0 * (per_channel / 2 + 1);
   std::vector<float> floor(channels, 0.0f);
+  if (room <= 0) return floor;
   for (int64_t i = 0; i < b.size(); ++i) {
     const size_t c = channels == 1 ? 0 : static_cast<size_t>(i);
-    const double need = std::fabs(b.at(i)) / (double(x_scale) * kBiasLimit);
-    if (c < channels) floor[c] = std::max(floor[c], static_cast<float>(need * (1 + 1e-6)));
+    if (c >= channels) continue;
+    const double need = (std::fabs(b.at(i)) / double(x_scale) + 255.0 * abs_sum[c]) / room;
+    floor[c] = std::max(floor[c], static_cast<float>(need * (1 + 1e-6)));
   }
   return floor;
 }

@@ -16,8 +16,13 @@ std::vector<float> weight_scales(const Tensor& w, int64_t axis,
                                  const std::vector<float>& floor = {});
 // round(w / scale[c]) in [-127, 127], int8.
 Tensor quantize_weights(const Tensor& w, int64_t axis, const std::vector<float>& scales);
-// The smallest weight scale per channel that keeps round(b / (x_scale * s)) in int32.
-std::vector<float> bias_scale_floor(const Tensor& b, float x_scale, size_t channels);
+// The smallest weight scale s per channel (of `w` along `axis`, -1: one)
+// with which the layer's int32 accumulator cannot overflow: the bias code
+// plus the largest sum of products, |round(b / (x_scale * s))| +
+// 255 * sum |round(w / s)| <= 2^31 - 1 (|x - x_zp| <= 255 for 8-bit
+// activations). A bias that alone fits but leaves no room wraps the
+// NPU's accumulator (PP-OCRv4 det: -2147481598 plus a sum of -2562).
+std::vector<float> bias_scale_floor(const Tensor& b, float x_scale, const Tensor& w, int64_t axis);
 // round(b / (x_scale * w_scale[c])) as int32 [N] (N = b's size); `bias_scales`
 // receives x_scale * w_scale[c].
 Tensor quantize_bias(const Tensor& b, float x_scale, const std::vector<float>& w_scales,

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test (ctest, one process per
+# Installs dependencies (with the ONNX Runtime oracle), fetches the developer
+# models and images, builds, and runs every test (ctest, one process per
 # test). With --sanitize, also builds and runs the tests under ASan + UBSan,
 # and the host-side threading tests under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --with-oracle   # also ONNX Runtime from npm (~290 MB, cached)
+# The developer models and sample images the oracle tests (tests/oracle) need;
+# cached, so reruns need no network.
+scripts/fetch-models.sh --no-yolo
+scripts/fetch-images.sh
 scripts/build.sh build
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 300)
 if [ "${1:-}" = "--sanitize" ]; then

@@ -1,18 +1,37 @@
 #!/usr/bin/env bash
-# The main job (until the compiler lands): install, build, show the device,
-# and run hand-written programs on the simulated NPU with a readable report.
+# The main job: a real face detector through the whole flow on the simulated
+# NPU. BlazeFace (FP32 ONNX, from npm) -> npusim quantize (calibrated on the
+# skimage photos) -> npusim compile -> runtime on the simulated Warboy-class
+# NPU -> decode the faces on the host -> out/demo/astronaut_faces.png and a
+# report (out/demo/report.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build > build.log 2>&1 || { tail -50 build.log; exit 1; }
+scripts/fetch-models.sh --no-yolo
+scripts/fetch-images.sh
+cache="${NPUSIM_CACHE:-$HOME/.cache/npusim}"
 npusim=build/tools/npusim
-echo "== npusim info"
-$npusim info
-for program in tests/programs/matmul_requant.s tests/programs/tiled_matmul_double_buffered.s; do
-  echo
-  echo "== npusim exec $program"
-  $npusim exec "$program"
-done
+out=out/demo
+mkdir -p "$out"
+
+echo "== 1. quantise: FP32 -> int8 QDQ, calibrated on the sample photos (and 8 crops of each)"
+$npusim quantize "$cache/models/blazeface.onnx" -o "$out/blazeface.int8.onnx" \
+  --calib "$cache/images" --crops 8 --scale 2/255 --mean 1 --quiet | head -16
+
 echo
-echo "== the same tiled program on a 16x16 weight-stationary array (--set array=16x16)"
-$npusim exec tests/programs/tiled_matmul_double_buffered.s --set array=16x16
+echo "== 2. compile for one PE of the simulated NPU"
+$npusim compile "$out/blazeface.int8.onnx" -o "$out/blazeface.npub" | grep -v '^  \(Q\|NPU \)'
+
+echo
+echo "== 3. run on the simulated NPU (runtime, sync runner), decode faces on the host"
+build/tools/npusim-facedetect --model "$out/blazeface.npub" \
+  --fp32 "$cache/models/blazeface.onnx" --image "$cache/images/astronaut.png" \
+  -o "$out/astronaut_faces.png" --report "$out/report.txt"
+
+echo
+echo "== 4. the same model on the fused pair of PEs (compiled on the fly through the cache)"
+$npusim run "$out/blazeface.int8.onnx" -d npu0pe0-1 -i "$cache/images/astronaut.png" \
+  --scale 2/255 --mean 1 | sed -n '/^latency/,$p'
+echo
+echo "Open $out/astronaut_faces.png: the green box and key points sit on the astronaut's face."

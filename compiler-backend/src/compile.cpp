@@ -181,14 +181,15 @@ CompileResult compile(Graph g, const CompileOptions& options) {
   for (const auto& in : g.inputs) p.inputs.push_back(graph_tensor(g, in));
   for (const auto& out : g.outputs) p.outputs.push_back(graph_tensor(g, out));
   int npu_count = 0, cpu_count = 0;
+  codegen::IoLayout io;
   for (const Segment& s : segs) {
     if (!s.npu) {
       p.segments.push_back(cpu_segment(g, s, "cpu" + std::to_string(cpu_count++)));
       continue;
     }
-    auto built =
-        codegen::build_npu_segment(g, s.nodes, s.inputs, s.outputs,
-                                   "npu" + std::to_string(npu_count++), options.hw, options.target);
+    auto built = codegen::build_npu_segment(g, s.nodes, s.inputs, s.outputs,
+                                            "npu" + std::to_string(npu_count++), options.hw,
+                                            options.target, io);
     r.sram_peak = std::max(r.sram_peak, built.sram_peak);
     r.dram_weights += built.segment.weights.size();
     r.dram_activations += built.segment.scratch_bytes + built.segment.io_bytes;

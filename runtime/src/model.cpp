@@ -42,9 +42,21 @@ uint64_t fnv1a(const std::string& bytes, uint64_t h = 0xcbf29ce484222325ull) {
   return h;
 }
 
+// The compiler's identity: the running executable's size and time, so a
+// rebuilt compiler never reuses programs an older one wrote.
+std::string compiler_identity() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "unknown";
+  const auto size = fs::file_size(exe, ec);
+  const auto time = fs::last_write_time(exe, ec).time_since_epoch().count();
+  return exe.string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+}
+
 std::string cache_key(const std::string& model_bytes, const ModelOptions& o) {
   std::ostringstream s;
-  s << "npusim-compile-v1\n" << isa::to_text(o.hw) << "\ntarget=" << isa::mode_name(o.target);
+  s << "npusim-compile-v1 " << compiler_identity() << "\n"
+    << isa::to_text(o.hw) << "\ntarget=" << isa::mode_name(o.target);
   for (const auto& [name, shape] : o.input_shapes)
     s << "\nshape " << name << "=" << compiler::shape_string(shape);
   for (const auto& out : o.outputs) s << "\noutput " << out;

@@ -136,20 +136,21 @@ std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& 
 SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
                                const std::vector<std::string>& inputs,
                                const std::vector<std::string>& outputs, const std::string& name,
-                               const isa::HwParams& hw, isa::Mode mode) {
+                               const isa::HwParams& hw, isa::Mode mode, IoLayout& io) {
   SegmentBuild out;
   out.segment.name = name;
   out.segment.inputs = inputs;
   out.segment.outputs = outputs;
   std::map<std::string, DramPlace> place;
-  uint64_t io = 0;
   for (const auto& list : {inputs, outputs})
     for (const auto& v : list) {
-      place[v] = {isa::kBaseIo, io};
-      out.tensors.push_back(io_tensor(g, v, io));
-      io = align64(io + tensor_bytes(g.value(v)));
+      auto [it, added] = io.offsets.emplace(v, io.end);
+      place[v] = {isa::kBaseIo, it->second};
+      if (!added) continue;
+      out.tensors.push_back(io_tensor(g, v, it->second));
+      io.end = align64(io.end + tensor_bytes(g.value(v)));
     }
-  out.segment.io_bytes = std::max<uint64_t>(io, 64);
+  out.segment.io_bytes = std::max<uint64_t>(io.end, 64);
 
   // Last use of each intermediate, to free its scratch space.
   std::map<std::string, size_t> last_use;

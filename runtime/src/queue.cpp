@@ -15,7 +15,6 @@ struct Submitter::Shared {
     Result result;
     std::exception_ptr error;
   };
-  std::shared_ptr<Session> session;
   size_t input_limit = 16;
   std::mutex mutex;
   std::condition_variable cv;
@@ -28,11 +27,11 @@ std::pair<Submitter, Receiver> create_queue(std::shared_ptr<const Model> model,
                                             RunnerOptions options) {
   auto shared = std::make_shared<Submitter::Shared>();
   shared->input_limit = std::max<size_t>(1, options.input_queue_size);
-  shared->session = std::make_shared<Session>(std::move(model), std::move(options));
+  auto session = std::make_shared<Session>(std::move(model), std::move(options));
   Submitter s;
   Receiver r;
-  s.shared_ = shared;
-  r.shared_ = shared;
+  s.session_ = r.session_ = session;  // only application threads own the session
+  s.shared_ = r.shared_ = shared;
   return {std::move(s), std::move(r)};
 }
 
@@ -42,18 +41,20 @@ void Submitter::submit(std::vector<Tensor> inputs, std::any context) {
     std::lock_guard lock(q.mutex);
     if (q.closed) throw RuntimeError(RuntimeErrorKind::kClosed, "the queue's submitter is closed");
   }
-  q.session->wait_for_room(q.input_limit);
+  session_->wait_for_room(q.input_limit);
+  // The callback holds the result queue, never the session: a session must
+  // not be destroyed on its own dispatcher thread.
   std::weak_ptr<Shared> weak = shared_;  // results of a queue nobody holds any more are dropped
-  q.session->enqueue(std::move(inputs), {},
-                     [weak, context = std::move(context)](Result r, std::exception_ptr e) {
-                       const auto queue = weak.lock();
-                       if (!queue) return;
-                       {
-                         std::lock_guard lock(queue->mutex);
-                         queue->results.push_back({context, std::move(r), e});
-                       }
-                       queue->cv.notify_all();
-                     });
+  session_->enqueue(std::move(inputs), {},
+                    [weak, context = std::move(context)](Result r, std::exception_ptr e) {
+                      const auto queue = weak.lock();
+                      if (!queue) return;
+                      {
+                        std::lock_guard lock(queue->mutex);
+                        queue->results.push_back({context, std::move(r), e});
+                      }
+                      queue->cv.notify_all();
+                    });
   std::lock_guard lock(q.mutex);
   ++q.submitted;
 }
@@ -67,21 +68,21 @@ void Submitter::close() {
 }
 
 const Model& Submitter::model() const {
-  return shared_->session->model();
+  return session_->model();
 }
 
 std::optional<std::pair<std::any, Result>> Receiver::recv() {
-  return recv(shared_->session->options().timeout);
+  return recv(session_->options().timeout);
 }
 
 std::optional<std::pair<std::any, Result>> Receiver::recv(std::chrono::milliseconds timeout) {
   Submitter::Shared& q = *shared_;
-  q.session->block_begin();
+  session_->block_begin();
   std::unique_lock lock(q.mutex);
   const bool ready = q.cv.wait_for(
       lock, timeout, [&] { return !q.results.empty() || (q.closed && q.received == q.submitted); });
   lock.unlock();
-  q.session->block_end();
+  session_->block_end();
   lock.lock();
   if (!ready)
     throw RuntimeError(RuntimeErrorKind::kTimeout,
@@ -104,7 +105,7 @@ std::optional<std::pair<std::any, Result>> Receiver::recv(std::chrono::milliseco
 }
 
 SessionStats Receiver::stats() const {
-  return shared_->session->stats();
+  return session_->stats();
 }
 
 }  // namespace npusim::runtime

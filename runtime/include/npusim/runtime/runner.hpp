@@ -119,6 +119,7 @@ class Submitter {
 
  private:
   friend std::pair<Submitter, Receiver> create_queue(std::shared_ptr<const Model>, RunnerOptions);
+  std::shared_ptr<Session> session_;  // only application threads own the session
   std::shared_ptr<Shared> shared_;
 };
 
@@ -134,6 +135,7 @@ class Receiver {
 
  private:
   friend std::pair<Submitter, Receiver> create_queue(std::shared_ptr<const Model>, RunnerOptions);
+  std::shared_ptr<Session> session_;
   std::shared_ptr<Submitter::Shared> shared_;
 };
 

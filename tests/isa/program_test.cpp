@@ -290,10 +290,19 @@ TEST(CheckHardware, MismatchNamesKeyAndBothValues) {
   EXPECT_NO_THROW(check_hardware(p, p.hw));
 }
 
-TEST(CheckHardware, EveryParameterIsCompared) {
+// Every device parameter is compared; the host-side ones (host lanes and the
+// driver's overhead) only shape the runtime's timeline and are not.
+TEST(CheckHardware, EveryDeviceParameterIsCompared) {
   const HwParams device = preset("warboy");
   for (const auto& [key, value] : describe(device)) {
     if (key == "preset") continue;  // a label, not hardware
+    if (key == "host_cores" || key == "host_op") {
+      Program p;
+      p.hw = device;
+      set_param(p.hw, key, key == "host_cores" ? "3" : "7us");
+      EXPECT_NO_THROW(check_hardware(p, device)) << key;
+      continue;
+    }
     Program p;
     for (const auto& other :
          {std::string("1"), std::string("3"), std::string("os"), std::string("32x32"),

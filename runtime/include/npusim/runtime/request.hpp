@@ -18,8 +18,8 @@ struct RequestTiming {
   // From submitting the commands to seeing the last completion: the three
   // above plus completion-record writes and waits for the lane's queues.
   uint64_t device_ps = 0;
-  uint64_t host_wait_ps = 0;                        // waiting for a free host lane
-  std::string device;                               // the device string entry it ran on
+  uint64_t host_wait_ps = 0;  // waiting for a free host lane
+  std::string device;         // the device string entry it ran on
   uint64_t latency_ps() const { return end_ps - start_ps; }
 };
 

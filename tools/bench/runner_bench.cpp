@@ -146,6 +146,7 @@ void experiment(const Args& a, std::shared_ptr<const runtime::Model> m, const st
 
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
+  std::cout << std::fixed;
   try {
     const Args a = parse(argc, argv);
     runtime::ModelOptions mo;

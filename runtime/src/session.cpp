@@ -428,7 +428,9 @@ uint64_t Session::run_cpu_segment(Request& r, size_t index) {
   compiler::TensorMap outputs = compiler::execute(model_->cpu_graph(index), inputs);
   const uint64_t measured = wall_ps_since(t0);
   for (auto& [name, value] : outputs) r.env[name] = std::move(value);
-  return host_.measured ? measured : host_ns_to_ps(cpu_segment_ns_[index]);
+  const uint64_t ps = host_.measured ? measured : host_ns_to_ps(cpu_segment_ns_[index]);
+  r.timing.cpu_ps += ps;
+  return ps;
 }
 
 uint64_t Session::stage_npu_inputs(Request& r, size_t index) {

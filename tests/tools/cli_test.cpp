@@ -113,4 +113,53 @@ TEST(Cli, ExecOnTheSecondPeGivesTheSameCycles) {
   EXPECT_NE(r.output.find("pe1 "), std::string::npos) << r.output;
 }
 
+// npusim run and npusim bench on an assembled program (one NPU segment).
+class CliRuntime : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const Result r = npusim("asm " + program("matmul_requant.s") + " -o " + npub);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  void TearDown() override { std::filesystem::remove(npub); }
+  std::string npub = temp_path("matmul.npub");
+};
+
+TEST_F(CliRuntime, RunPrintsOutputsLatencyAndWritesNpy) {
+  const std::string dir = temp_path("run_out");
+  const Result r = npusim("run " + npub + " -d npu0pe1 --output-dir " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"device     npu0pe1", "latency", "compute", "h2d", "NPU%"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  EXPECT_FALSE(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(CliRuntime, RunRefusesABadDeviceNamingIt) {
+  const Result r = npusim("run " + npub + " -d npu3pe0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("bad device \"npu3pe0\""), std::string::npos) << r.output;
+}
+
+TEST_F(CliRuntime, BenchWritesJsonWithLatencyPercentilesAndUtilisation) {
+  const std::string json = temp_path("bench.json"), trace = temp_path("trace.json");
+  const Result r = npusim("bench " + npub + " -n 40 -w 4 -o " + json + " -T " + trace);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"QPS", "p99.9", "NPU%", "Comp%", "I/O%"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  std::ifstream in(json);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* s : {"\"qps\"", "\"p50\"", "\"p99.9\"", "\"queries\": 40", "\"fnv1a64\"",
+                        "\"npusim_version\"", "\"sram_per_pe\": \"16MiB\"", "\"mode\": \"single\""})
+    EXPECT_NE(text.find(s), std::string::npos) << s << "\n" << text;
+  EXPECT_TRUE(std::filesystem::file_size(trace) > 100);
+  std::filesystem::remove(json);
+  std::filesystem::remove(trace);
+}
+
+TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
+  const Result r = npusim("bench " + npub + " -b 4");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("only batch 1"), std::string::npos) << r.output;
+}
+
 }  // namespace

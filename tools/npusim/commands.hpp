@@ -16,6 +16,7 @@ int cmd_exec(const Args& args);
 int cmd_compile(const Args& args);
 int cmd_quantize(const Args& args);
 int cmd_run(const Args& args);
+int cmd_bench(const Args& args);
 
 // A usage error: printed with the subcommand's help, exit code 2.
 class UsageError : public std::runtime_error {

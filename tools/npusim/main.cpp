@@ -21,6 +21,7 @@ commands:
   compile   compile a quantised (QDQ) ONNX model into a .npub program
   quantize  quantise an FP32 ONNX model to int8 (QDQ), with an accuracy report
   run       run a model (ONNX or .npub) through the runtime on the simulated NPU
+  bench     throughput and latency of a model (furiosa-bench style flags)
 
 Run "npusim COMMAND --help" for a command's options.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
       {"info", npusim::cli::cmd_info},       {"asm", npusim::cli::cmd_asm},
       {"disasm", npusim::cli::cmd_disasm},   {"exec", npusim::cli::cmd_exec},
       {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize},
-      {"run", npusim::cli::cmd_run}};
+      {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

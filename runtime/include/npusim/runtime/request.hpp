@@ -14,6 +14,7 @@ namespace npusim::runtime {
 struct RequestTiming {
   uint64_t start_ps = 0, end_ps = 0;  // from admission to the result (simulated)
   uint64_t host_ps = 0;  // host lanes: conversions, CPU segments, driver, pre/post stages
+  uint64_t cpu_ps = 0;   // of which CPU segments (ops the NPU does not run)
   uint64_t h2d_ps = 0, compute_ps = 0, d2h_ps = 0;  // device commands
   // From submitting the commands to seeing the last completion: the three
   // above plus completion-record writes and waits for the lane's queues.

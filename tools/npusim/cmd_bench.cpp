@@ -1,0 +1,228 @@
+// npusim bench: throughput and latency of a model on the simulated NPU, with
+// the flags users know from furiosa-bench and trtexec. All figures are
+// simulated time; PE utilisation comes from the device's counters.
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "hw_options.hpp"
+#include "input_options.hpp"
+#include "npusim/runtime/device_list.hpp"
+#include "npusim/runtime/runner.hpp"
+#include "npusim/runtime/trace.hpp"
+#include "npusim/sim/in_process_device.hpp"
+#include "parse_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace npusim::cli {
+namespace {
+
+struct BenchArgs {
+  std::string model, devices, workload = "T", json, trace;
+  std::vector<std::string> input_shapes;
+  uint64_t queries = 0;
+  double duration = 0;
+  int batch = 1, workers = 8, io_threads = 0;
+  bool arithmetic = false;
+  HwOptions hw;
+};
+
+struct Figures {
+  double qps = 0, span_ms = 0;
+  std::map<std::string, double> latency_us;  // min, max, mean, p50, ...
+  double host_us = 0, cpu_us = 0, h2d_us = 0, compute_us = 0, d2h_us = 0, device_us = 0;
+  std::vector<std::string> warnings;
+};
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
+  Figures f;
+  std::vector<double> lat;
+  for (const auto& t : s.timings) {
+    lat.push_back(double(t.latency_ps()) / 1e6);
+    f.host_us += double(t.host_ps) / 1e6;
+    f.cpu_us += double(t.cpu_ps) / 1e6;
+    f.h2d_us += double(t.h2d_ps) / 1e6;
+    f.compute_us += double(t.compute_ps) / 1e6;
+    f.d2h_us += double(t.d2h_ps) / 1e6;
+    f.device_us += double(t.device_ps) / 1e6;
+  }
+  const double n = std::max<double>(1, double(lat.size()));
+  for (double* v : {&f.host_us, &f.cpu_us, &f.h2d_us, &f.compute_us, &f.d2h_us, &f.device_us})
+    *v /= n;
+  std::sort(lat.begin(), lat.end());
+  double sum = 0;
+  for (double v : lat) sum += v;
+  f.latency_us = {{"min", lat.empty() ? 0 : lat.front()},
+                  {"max", lat.empty() ? 0 : lat.back()},
+                  {"mean", sum / n},
+                  {"p50", percentile(lat, 50)},
+                  {"p95", percentile(lat, 95)},
+                  {"p99", percentile(lat, 99)},
+                  {"p99.9", percentile(lat, 99.9)}};
+  f.span_ms = double(s.span_ps()) / 1e9;
+  f.qps = s.span_ps() ? double(s.timings.size()) / (double(s.span_ps()) / 1e12) : 0;
+  if (f.h2d_us + f.d2h_us > f.compute_us)
+    f.warnings.push_back("transfer-bound: H2D + D2H take longer than compute");
+  if (f.host_us / host_cores > f.device_us / devices)
+    f.warnings.push_back("host-bound: host work per request / host cores exceeds device time");
+  if (f.cpu_us > f.compute_us)
+    f.warnings.push_back("CPU-fallback-bound: the CPU segments take longer than NPU compute");
+  return f;
+}
+
+struct PeFigures {
+  std::string pe;
+  double npu = 0, comp = 0, io = 0;
+};
+
+std::vector<PeFigures> pe_figures(const runtime::SessionStats& s) {
+  std::vector<PeFigures> out;
+  for (const auto& pe : s.pes) {
+    PeFigures p{pe.pe};
+    p.npu = pe.cycles ? 100.0 * double(pe.task_cycles) / double(pe.cycles) : 0;
+    p.comp = pe.task_cycles ? 100.0 * double(pe.tensor_cycles) / double(pe.task_cycles) : 0;
+    p.io = pe.task_cycles ? 100.0 - p.comp : 0;
+    out.push_back(p);
+  }
+  return out;
+}
+
+void print(const BenchArgs& a, const runtime::Model& m, const Figures& f,
+           const std::vector<PeFigures>& pes, size_t queries) {
+  std::cout << std::fixed << std::setprecision(1) << "model      " << a.model << "\n"
+            << "workload   " << (a.workload == "L" ? "latency (one at a time)" : "throughput")
+            << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
+            << " worker(s), devices " << (a.devices.empty() ? "(default)" : a.devices)
+            << (a.arithmetic ? "" : ", timing-only") << "\n"
+            << "QPS        " << f.qps << "  (" << f.span_ms << " ms simulated)\n"
+            << "latency us";
+  for (const char* k : {"min", "max", "mean", "p50", "p95", "p99", "p99.9"})
+    std::cout << "  " << k << " " << f.latency_us.at(k);
+  std::cout << "\nper query  host " << f.host_us << " us (CPU segments " << f.cpu_us << ")  H2D "
+            << f.h2d_us << "  compute " << f.compute_us << "  D2H " << f.d2h_us << " us\n";
+  for (const auto& p : pes)
+    std::cout << p.pe << "    NPU% " << p.npu << "  Comp% " << p.comp << "  I/O% " << p.io << "\n";
+  for (const auto& w : f.warnings) std::cout << "warning    " << w << "\n";
+  (void)m;
+}
+
+uint64_t fnv1a_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c; in.get(c);) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Model& m,
+                const Figures& f, const std::vector<PeFigures>& pes, size_t queries) {
+  nlohmann::json j;
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a_file(a.model)));
+  j["model"] = {{"path", a.model}, {"fnv1a64", hash}};
+  j["npusim_version"] = "0.1.0";
+  for (const auto& [k, v] : isa::describe(hw)) j["hardware"][k] = v;
+  j["mode"] = isa::mode_name(m.program().mode);
+  j["devices"] = a.devices;
+  j["workload"] = a.workload;
+  j["queries"] = queries;
+  j["batch_size"] = a.batch;
+  j["workers"] = a.workload == "L" ? 1 : a.workers;
+  j["timing_only"] = !a.arithmetic;
+  j["total_run_time_ms"] = f.span_ms;
+  j["qps"] = f.qps;
+  j["latency_us"] = f.latency_us;
+  j["per_query_us"] = {{"host", f.host_us}, {"cpu_segments", f.cpu_us},
+                       {"h2d", f.h2d_us},   {"compute", f.compute_us},
+                       {"d2h", f.d2h_us},   {"device", f.device_us}};
+  for (const auto& p : pes) j["pes"][p.pe] = {{"npu", p.npu}, {"comp", p.comp}, {"io", p.io}};
+  j["warnings"] = f.warnings;
+  std::ofstream(a.json) << j.dump(2) << "\n";
+}
+
+BenchArgs parse(const Args& args) {
+  BenchArgs a;
+  po::options_description desc("bench options");
+  auto add = desc.add_options();
+  add("model", po::value(&a.model)->required()->value_name("MODEL"), ".onnx (int8 QDQ) or .npub");
+  add("queries,n", po::value(&a.queries)->value_name("N"), "queries to run (default 100)");
+  add("duration", po::value(&a.duration)->value_name("S"),
+      "keep submitting for S seconds of wall time instead of -n");
+  add("batch,b", po::value(&a.batch)->value_name("B"), "batch size (1)");
+  add("workers,w", po::value(&a.workers)->value_name("W"),
+      "requests in flight for -workload T (8)");
+  add("io-threads,t", po::value(&a.io_threads)->value_name("T"), "host cores (host_cores)");
+  add("devices,d", po::value(&a.devices)->value_name("D"), "npu0pe0, npu0pe0-1, npu0pe0,npu0pe1");
+  add("workload", po::value(&a.workload)->value_name("L|T"), "L: latency, T: throughput (T)");
+  add("output,o", po::value(&a.json)->value_name("FILE.json"), "write the figures as JSON");
+  add("trace,T", po::value(&a.trace)->value_name("FILE.json"), "write a Chrome/Perfetto trace");
+  add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
+      "ONNX: dynamic input dims");
+  add("arithmetic", po::bool_switch(&a.arithmetic), "compute outputs too (default timing-only)");
+  add_hw_options(desc, a.hw);
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  parse_options(args, "npusim bench MODEL [options]", desc, pos);
+  if (a.workload != "L" && a.workload != "T") throw UsageError("--workload takes L or T");
+  if (a.batch != 1) throw UsageError("-b/--batch: only batch 1 is supported so far");
+  if (a.workers < 1) throw UsageError("-w/--workers must be at least 1");
+  if (a.queries == 0 && a.duration <= 0) a.queries = 100;
+  return a;
+}
+
+}  // namespace
+
+int cmd_bench(const Args& args) {
+  const BenchArgs a = parse(args);
+  isa::HwParams hw = resolve_hw(a.hw);
+  if (a.io_threads > 0) hw.host_cores = a.io_threads;
+  runtime::ModelOptions mo;
+  mo.hw = hw;
+  const auto devices = runtime::parse_device_list(a.devices);
+  mo.target = runtime::pe_mask_of(devices.front()) == 3 ? isa::Mode::kFused : isa::Mode::kSingle;
+  for (const auto& s : a.input_shapes) mo.input_shapes.insert(parse_input_shape(s));
+  const auto model = runtime::Model::load(a.model, mo);
+
+  runtime::RunnerOptions ro;
+  ro.transport = sim::in_process_device({hw, !a.arithmetic});
+  ro.devices = a.devices;
+  ro.worker_num = a.workload == "L" ? 1 : a.workers;
+  ro.host = runtime::HostCostModel::from(hw);
+  ro.timeout = std::chrono::minutes(10);
+  runtime::AsyncRunner runner(model, ro);
+  std::vector<runtime::Tensor> inputs;
+  for (const auto& d : model->inputs()) inputs.emplace_back(d.dtype, d.shape);
+  std::vector<runtime::Future> pending;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto more = [&] {
+    if (a.queries) return pending.size() < a.queries;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() <
+           a.duration;
+  };
+  while (more()) pending.push_back(runner.run_async(inputs));
+  for (auto& f : pending) f.get();
+  const runtime::SessionStats s = runner.stats();
+
+  const Figures f = figures(s, hw.host_cores, int(devices.size()));
+  const auto pes = pe_figures(s);
+  print(a, *model, f, pes, pending.size());
+  if (!a.json.empty()) write_json(a, hw, *model, f, pes, pending.size());
+  if (!a.trace.empty()) std::ofstream(a.trace) << runtime::chrome_trace(s);
+  return 0;
+}
+
+}  // namespace npusim::cli

@@ -14,7 +14,7 @@ PACKAGES=(
   libboost-program-options-dev libspdlog-dev libfmt-dev libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
-  python3-onnx python3-numpy
+  python3-onnx python3-numpy nodejs npm
 )
 
 missing=()

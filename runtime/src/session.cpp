@@ -72,6 +72,7 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
                                     : "one PE (--target single): use npu0pe0 or npu0pe1") +
                              ", not " + name);
   device_ = shared_device(options_.transport);
+  const uint64_t dram_before = device_->dram_in_use();
   try {
     placed_ = std::make_unique<PlacedProgram>(*device_, program);
     const int slots = (options_.worker_num + int(names.size()) - 1) / int(names.size());
@@ -84,6 +85,7 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
         e.kind() == driver::ErrorKind::kBusy ? RuntimeErrorKind::kBusy : RuntimeErrorKind::kDevice,
         e.what());
   }
+  stats_.dram_bytes = device_->dram_in_use() - dram_before;
   cpu_segment_ns_.assign(program.segments.size(), 0);
   for (size_t i = 0; i < program.segments.size(); ++i)
     if (std::holds_alternative<isa::CpuSegment>(program.segments[i]))

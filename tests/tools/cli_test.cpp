@@ -156,6 +156,15 @@ TEST_F(CliRuntime, BenchWritesJsonWithLatencyPercentilesAndUtilisation) {
   std::filesystem::remove(trace);
 }
 
+TEST_F(CliRuntime, ProfileReportsLoadAndInferenceStages) {
+  const Result r = npusim("profile " + npub + " -r 3");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"first load", "warm load", "inference", "(simulated, min of 3)",
+                        "device DRAM", "host peak"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  EXPECT_EQ(r.output.find("compile "), std::string::npos) << "a .npub needs no compile stage";
+}
+
 TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
   const Result r = npusim("bench " + npub + " -b 4");
   EXPECT_EQ(r.exit_code, 2);

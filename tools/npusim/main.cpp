@@ -22,6 +22,7 @@ commands:
   quantize  quantise an FP32 ONNX model to int8 (QDQ), with an accuracy report
   run       run a model (ONNX or .npub) through the runtime on the simulated NPU
   bench     throughput and latency of a model (furiosa-bench style flags)
+  profile   compile, first load, warm load and inference: time and memory
 
 Run "npusim COMMAND --help" for a command's options.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
       {"info", npusim::cli::cmd_info},       {"asm", npusim::cli::cmd_asm},
       {"disasm", npusim::cli::cmd_disasm},   {"exec", npusim::cli::cmd_exec},
       {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize},
-      {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench}};
+      {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench},
+      {"profile", npusim::cli::cmd_profile}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

@@ -30,6 +30,8 @@ struct SessionStats {
   std::vector<RequestTiming> timings;            // per finished request, in finishing order
   std::vector<TimelineEvent> timeline;
   std::vector<PeUtilisation> pes;  // counter deltas over the session
+  // Device DRAM the session holds: weights, code, tables, scratch, I/O slots, rings.
+  uint64_t dram_bytes = 0;
   uint64_t span_ps() const { return last_end_ps - first_start_ps; }
 };
 

@@ -21,10 +21,13 @@ if [ "${1:-}" = "--sanitize" ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$(nproc)" --timeout 600 -E '^Oracle')
 fi
 if [ "${1:-}" = "--sanitize" ]; then
-  # SystemC's coroutines confuse TSan, so TSan covers the host-side threading only.
+  # TSan covers the host-side threading: the simulation-thread handoff, and the
+  # runtime's dispatcher, application threads, futures and queue on the real
+  # device (RuntimeTest.*, with the 10,000-request stress test).
   mkdir -p build-tsan
   cmake -G Ninja -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUSIM_TSAN=ON -DNPUSIM_WERROR=OFF \
     > build-tsan/configure.log 2>&1 || { cat build-tsan/configure.log; exit 1; }
-  ninja -C build-tsan sim_tests
+  ninja -C build-tsan sim_tests runtime_tests
   TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/sim_tests --gtest_filter='SimulationThread.*'
+  TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/runtime_tests --gtest_filter='RuntimeTest.*'
 fi

@@ -1,20 +1,13 @@
 #include "device_lane.hpp"
 
+#include "copy_command.hpp"
+
 namespace npusim::runtime {
 
 namespace reg = isa::reg;
 
 namespace {
 constexpr std::chrono::milliseconds kNoWait{0};
-
-reg::Command copy_command(reg::CommandOp op, uint64_t iova, uint64_t dram, uint64_t bytes) {
-  reg::Command c{};
-  c.op = static_cast<uint32_t>(op);
-  c.a = iova;
-  c.b = dram;
-  c.len = bytes;
-  return c;
-}
 }  // namespace
 
 DeviceLane::DeviceLane(driver::Device& device, const std::string& name,

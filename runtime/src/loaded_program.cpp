@@ -3,28 +3,11 @@
 #include <algorithm>
 
 #include "npusim/isa/verifier.hpp"
+#include "placed_program.hpp"
 
 namespace npusim::runtime {
 
 namespace reg = isa::reg;
-
-namespace {
-// The named tensors' descriptions (the program's tensor table lists every
-// tensor between segments).
-std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p,
-                                             const std::vector<std::string>& names) {
-  std::vector<isa::TensorInfo> out;
-  for (const auto& name : names) {
-    auto it = std::find_if(p.tensors.begin(), p.tensors.end(),
-                           [&](const isa::TensorInfo& t) { return t.name == name; });
-    if (it == p.tensors.end())
-      throw isa::ProgramError("NPU segment tensor \"" + name +
-                              "\" is missing from the tensor table");
-    out.push_back(*it);
-  }
-  return out;
-}
-}  // namespace
 
 LoadedProgram::LoadedProgram(driver::Device& device, const isa::Program& program,
                              const isa::HwParams& hw, bool verify)

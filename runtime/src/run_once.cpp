@@ -1,5 +1,7 @@
 #include "npusim/runtime/run_once.hpp"
 
+#include "copy_command.hpp"
+
 #include <stdexcept>
 
 namespace npusim::runtime {
@@ -7,15 +9,6 @@ namespace npusim::runtime {
 namespace reg = isa::reg;
 
 namespace {
-
-reg::Command copy_command(reg::CommandOp op, uint64_t iova, uint64_t dram, uint64_t bytes) {
-  reg::Command c{};
-  c.op = static_cast<uint32_t>(op);
-  c.a = iova;
-  c.b = dram;
-  c.len = bytes;
-  return c;
-}
 
 // Submits the commands, waits for all, and returns the span they covered.
 CommandTiming submit_all(driver::Context& ctx, const std::vector<reg::Command>& commands,

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
+#include "model_options.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/runtime/trace.hpp"
@@ -190,11 +191,8 @@ int cmd_bench(const Args& args) {
   const BenchArgs a = parse(args);
   isa::HwParams hw = resolve_hw(a.hw);
   if (a.io_threads > 0) hw.host_cores = a.io_threads;
-  runtime::ModelOptions mo;
-  mo.hw = hw;
+  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
   const auto devices = runtime::parse_device_list(a.devices);
-  mo.target = runtime::pe_mask_of(devices.front()) == 3 ? isa::Mode::kFused : isa::Mode::kSingle;
-  for (const auto& s : a.input_shapes) mo.input_shapes.insert(parse_input_shape(s));
   const auto model = runtime::Model::load(a.model, mo);
 
   runtime::RunnerOptions ro;

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
+#include "model_options.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/sim/in_process_device.hpp"
@@ -154,11 +155,7 @@ RunArgs parse(const Args& args) {
 int cmd_run(const Args& args) {
   const RunArgs a = parse(args);
   const isa::HwParams hw = resolve_hw(a.hw);
-  runtime::ModelOptions mo;
-  mo.hw = hw;
-  const auto devices = runtime::parse_device_list(a.devices);
-  mo.target = runtime::pe_mask_of(devices.front()) == 3 ? isa::Mode::kFused : isa::Mode::kSingle;
-  for (const auto& s : a.input_shapes) mo.input_shapes.insert(parse_input_shape(s));
+  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
   mo.outputs = a.outputs;
   const auto model = runtime::Model::load(a.model, mo);
 

@@ -1,0 +1,15 @@
+// How run, bench and profile load a model: the hardware, the target that
+// suits the device string (fused for npu0pe0-1) and --input-shape overrides.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "npusim/runtime/model.hpp"
+
+namespace npusim::cli {
+
+runtime::ModelOptions model_options(const isa::HwParams& hw, const std::string& devices,
+                                    const std::vector<std::string>& input_shapes);
+
+}  // namespace npusim::cli

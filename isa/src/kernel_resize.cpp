@@ -146,3 +146,12 @@ void exec_resize(const Instruction& in, Bytes sram) {
 }
 
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::kernels {
+
+int64_t resize_nearest_source(int64_t o, int64_t in, int64_t out, int64_t mode,
+                              int64_t coord_mode) {
+  return detail::nearest_index(detail::source_coord(o, in, out, coord_mode), mode, in);
+}
+
+}  // namespace npusim::isa::kernels

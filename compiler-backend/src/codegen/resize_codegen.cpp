@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "families.hpp"
+#include "npusim/isa/kernels.hpp"
 #include "npusim/isa/program.hpp"
 
 namespace npusim::compiler::codegen {
@@ -20,27 +21,6 @@ struct Geometry {
   int64_t n, c, h, w, oh, ow, mode, coord;
   std::vector<int64_t> src_row;  // input row of each output row
 };
-
-int64_t floor_div(int64_t a, int64_t b) {  // b > 0
-  return a / b - (a % b != 0 && a < 0);
-}
-
-// The input row vec.resize reads for output row o (docs/isa-compute.md, vec.resize).
-int64_t source_row(int64_t o, int64_t in, int64_t out, int64_t mode, int64_t coord) {
-  int64_t num = 0, den = 1;
-  if (coord == 0) {
-    num = o * in, den = out;
-  } else if (coord == 2 || (coord == 3 && out == 1)) {
-    if (out > 1) num = o * (in - 1), den = out - 1;
-  } else {
-    num = (2 * o + 1) * in - out, den = 2 * out;
-  }
-  const int64_t i = mode == 0   ? floor_div(num, den)
-                    : mode == 1 ? -floor_div(den - 2 * num, 2 * den)
-                    : mode == 2 ? floor_div(2 * num + den, 2 * den)
-                                : -floor_div(-num, den);
-  return std::clamp<int64_t>(i, 0, in - 1);
-}
 
 std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why) {
   const Shape& in = g.value(q.inputs[0]).shape;
@@ -61,7 +41,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why
       return std::nullopt;
     }
   for (int64_t o = 0; o < geo.oh; ++o)
-    geo.src_row.push_back(source_row(o, geo.h, geo.oh, geo.mode, geo.coord));
+    geo.src_row.push_back(
+        isa::kernels::resize_nearest_source(o, geo.h, geo.oh, geo.mode, geo.coord));
   return geo;
 }
 

@@ -6,6 +6,7 @@
 
 #include "kernel.hpp"
 #include "npusim/isa/int8.hpp"
+#include "npusim/isa/kernels.hpp"
 
 namespace npusim::compiler::ops {
 namespace {
@@ -254,28 +255,6 @@ std::vector<Tensor> qsplit(const OpContext& c) {
   return out;
 }
 
-// Nearest source index of output o (sizes in -> out) per ONNX
-// coordinate_transformation_mode (0 asymmetric, 1 half_pixel, 2 align_corners,
-// 3 pytorch_half_pixel) and nearest_mode (0 floor, 1 round_prefer_floor,
-// 2 round_prefer_ceil, 3 ceil), from the exact rational coordinate.
-int64_t nearest_source(int64_t o, int64_t in, int64_t out, int64_t mode, int64_t coord) {
-  int64_t num = 0, den = 1;
-  if (coord == 0) {
-    num = o * in, den = out;
-  } else if (coord == 2 || (coord == 3 && out == 1)) {
-    if (out > 1) num = o * (in - 1), den = out - 1;
-  } else {
-    num = (2 * o + 1) * in - out, den = 2 * out;
-  }
-  auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); };
-  int64_t i = 0;
-  if (mode == 0) i = floor_div(num, den);
-  if (mode == 1) i = -floor_div(den - 2 * num, 2 * den);  // ceil(x - 1/2)
-  if (mode == 2) i = floor_div(2 * num + den, 2 * den);   // floor(x + 1/2)
-  if (mode == 3) i = -floor_div(-num, den);
-  return std::clamp<int64_t>(i, 0, in - 1);
-}
-
 std::vector<Tensor> qresize(const OpContext& c) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
@@ -289,8 +268,8 @@ std::vector<Tensor> qresize(const OpContext& c) {
   for (int64_t plane = 0; plane < n * ch; ++plane)
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
-        const int64_t iy = nearest_source(oy, h, oh, mode, coord);
-        const int64_t ix = nearest_source(ox, w, ow, mode, coord);
+        const int64_t iy = isa::kernels::resize_nearest_source(oy, h, oh, mode, coord);
+        const int64_t ix = isa::kernels::resize_nearest_source(ox, w, ow, mode, coord);
         const int32_t v = element(x, (plane * h + iy) * w + ix);
         set_element(y, (plane * oh + oy) * ow + ox, table.empty() ? v : lookup(table, v));
       }

@@ -18,6 +18,14 @@ using Bytes = std::span<uint8_t>;
 int64_t conv_out_size(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kernel,
                       int64_t stride, int64_t dilation);
 
+// vec.resize's nearest source index along one axis: output index o of `out`
+// reads input index (of `in`) per ONNX coordinate_transformation_mode
+// `coord_mode` (0 asymmetric, 1 half_pixel, 2 align_corners, 3
+// pytorch_half_pixel) and nearest_mode `mode` (0 floor, 1 round_prefer_floor,
+// 2 round_prefer_ceil, 3 ceil), rounding the exact rational coordinate. The
+// compiler's tiling and the golden QResize use the same rule.
+int64_t resize_nearest_source(int64_t o, int64_t in, int64_t out, int64_t mode, int64_t coord_mode);
+
 // Executes one compute-engine instruction (mat.* or vec.*) on `sram`.
 // Addresses in the instruction are offsets into `sram`; the caller has
 // already checked that every access lies inside it (see access ranges below).

@@ -68,14 +68,14 @@ std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes) {
     notes[n.describe()] = why;
     return std::nullopt;
   };
-  const auto x = dequantized(g, n.inputs.at(0));
-  const auto y = quantized_by(g, n.outputs.at(0));
-  if (!x || !y) return reject("not between per-tensor DequantizeLinear and QuantizeLinear");
+  std::string why;
+  auto m = unary_qdq_rewrite(g, n, "QPool", why);
+  if (!m) return reject(why);
+  const Quant &x = m->x, &y = m->y;
   const Value& xv = g.value(n.inputs[0]);
   const Value& yv = g.value(n.outputs[0]);
   if (!xv.rank_known || xv.shape.size() != 4 || !yv.rank_known || yv.shape.size() != 4)
     return reject("only 4-D (NCHW) tensors of known shape run on the NPU");
-  std::string why;
   std::optional<Window> w;
   if (n.op == "GlobalAveragePool")
     w = Window{{xv.shape[2], xv.shape[3]}, {1, 1}, {0, 0, 0, 0}};
@@ -83,28 +83,22 @@ std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes) {
     w = read_window(n, xv.shape, yv.shape, why);
   if (!w) return reject(why);
   if (w->kernel[0] > 255 || w->kernel[1] > 255) return reject("window above 255 pixels");
-  Rewrite r;
-  r.node = npu_node("QPool", n);
-  r.node.inputs = {x->q};
-  r.node.outputs = {y->y};
-  r.anchor = n.outputs[0];
-  r.absorbed = {y->q->outputs[0]};
+  Rewrite& r = m->rewrite;
   r.node.attrs["kernel_shape"] = w->kernel;
   r.node.attrs["strides"] = w->strides;
   r.node.attrs["pads"] = w->pads;
-  r.node.attrs["x_zp"] = int64_t(x->quant.zero_points[0]);
-  set_output_attrs(r.node, y->quant);
+  r.node.attrs["x_zp"] = int64_t(x.zero_points[0]);
   if (n.op == "MaxPool") {
     r.node.attrs["mode"] = int64_t(0);
-    if (!same_quant(x->quant, y->quant)) r.node.attrs["table"] = requant_table(x->quant, y->quant);
+    if (!same_quant(x, y)) r.node.attrs["table"] = requant_table(x, y);
     return r;
   }
-  if (x->quant.is_signed != y->quant.is_signed)
+  if (x.is_signed != y.is_signed)
     return reject("average pooling keeps the input's 8-bit type; the output has the other one");
   r.node.attrs["mode"] = int64_t(1);
   r.node.attrs["count_pad"] = int64_t(n.i("count_include_pad", 0));
   try {
-    const auto m = isa::quantize_multiplier(double(x->quant.scales[0]) / y->quant.scales[0]);
+    const auto m = isa::quantize_multiplier(double(x.scales[0]) / y.scales[0]);
     r.node.attrs["mult"] = int64_t(m.mult);
     r.node.attrs["shift"] = int64_t(m.shift);
   } catch (const std::invalid_argument& e) {

@@ -41,14 +41,14 @@ std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes)
     notes[n.describe()] = why;
     return std::nullopt;
   };
-  const auto x = dequantized(g, n.inputs.at(0));
-  const auto y = quantized_by(g, n.outputs.at(0));
-  if (!x || !y) return reject("not between per-tensor DequantizeLinear and QuantizeLinear");
+  std::string why;
+  auto m = unary_qdq_rewrite(g, n, "QResize", why);
+  if (!m) return reject(why);
   const Value& xv = g.value(n.inputs[0]);
   const Value& yv = g.value(n.outputs[0]);
   if (!xv.rank_known || !yv.rank_known) return reject("shapes unknown");
-  if (const std::string why = unsupported(g, n, xv.shape, yv.shape); !why.empty())
-    return reject(why);
+  why = unsupported(g, n, xv.shape, yv.shape);
+  if (!why.empty()) return reject(why);
   static const std::map<std::string, int64_t> coords = {
       {"asymmetric", 0}, {"half_pixel", 1}, {"align_corners", 2}, {"pytorch_half_pixel", 3}};
   static const std::map<std::string, int64_t> roundings = {
@@ -57,17 +57,11 @@ std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes)
   const std::string rounding = n.s("nearest_mode", "round_prefer_floor");
   if (code_of(coords, coord) < 0) return reject("coordinate mode " + coord + " is not supported");
   if (code_of(roundings, rounding) < 0) return reject("nearest_mode " + rounding + " unsupported");
-  Rewrite r;
-  r.node = npu_node("QResize", n);
-  r.node.inputs = {x->q};
-  r.node.outputs = {y->y};
-  r.anchor = n.outputs[0];
-  r.absorbed = {y->q->outputs[0]};
+  Rewrite& r = m->rewrite;
   r.node.attrs["out_hw"] = std::vector<int64_t>{yv.shape[2], yv.shape[3]};
   r.node.attrs["mode"] = code_of(roundings, rounding);
   r.node.attrs["coord_mode"] = code_of(coords, coord);
-  set_output_attrs(r.node, y->quant);
-  if (!same_quant(x->quant, y->quant)) r.node.attrs["table"] = requant_table(x->quant, y->quant);
+  if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
   return r;
 }
 

@@ -124,4 +124,22 @@ Node npu_node(const std::string& op, const Node& original) {
   return n;
 }
 
+std::optional<UnaryQdq> unary_qdq_rewrite(const Graph& g, const Node& n, const std::string& op,
+                                          std::string& why) {
+  const auto x = dequantized(g, n.inputs.at(0));
+  const auto y = quantized_by(g, n.outputs.at(0));
+  if (!x || !y) {
+    why = "not between per-tensor DequantizeLinear and QuantizeLinear";
+    return std::nullopt;
+  }
+  UnaryQdq m{{}, x->quant, y->quant};
+  m.rewrite.node = npu_node(op, n);
+  m.rewrite.node.inputs = {x->q};
+  m.rewrite.node.outputs = {y->y};
+  m.rewrite.anchor = n.outputs[0];
+  m.rewrite.absorbed = {y->q->outputs[0]};
+  set_output_attrs(m.rewrite.node, y->quant);
+  return m;
+}
+
 }  // namespace npusim::compiler::lowering

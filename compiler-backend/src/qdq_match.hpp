@@ -80,6 +80,17 @@ struct Rewrite {
 // A node of domain npusim named after `original` (or its first output).
 Node npu_node(const std::string& op, const Node& original);
 
+// A one-input op n (pooling, resizing) between a per-tensor DequantizeLinear
+// and the QuantizeLinear that alone reads its output: the rewrite into the
+// npusim op `op` (codes in, codes out, output quantisation set), with x's and
+// y's quantisation. Nothing, with `why`, when n does not sit between them.
+struct UnaryQdq {
+  Rewrite rewrite;
+  Quant x, y;
+};
+std::optional<UnaryQdq> unary_qdq_rewrite(const Graph& g, const Node& n, const std::string& op,
+                                          std::string& why);
+
 // The conv family's pieces, shared by Gemm/MatMul lowered as 1x1 convolutions.
 struct ConvMatch {
   const Node* conv;  // strides, dilations, pads, group (absent: 1, 1, 0, 1)

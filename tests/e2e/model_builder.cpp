@@ -139,4 +139,31 @@ NpuCheck run_npu_segment(driver::Device& device, const isa::HwParams& hw, const 
   return check;
 }
 
+// x[1,8,16,16] -> Q/DQ -> Conv3x3(16, pad 1, bias) -> Relu -> Q/DQ
+//              -> Conv1x1(8, stride 2) -> Q/DQ -> y
+Graph two_conv_model() {
+  std::mt19937 rng(5);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 16, 16});
+  const std::string x = qdq(g, "x", 0.05f, 3);
+  const std::string w1 = weights(g, "w1", 16, 8, 3, rng);
+  std::vector<float> bias(16);
+  for (int o = 0; o < 16; ++o) bias[o] = 0.01f * float(o - 8);
+  constant(g, "b1", Tensor::from(DType::kFloat32, {16}, bias));
+  Node c1 = node("Conv", {x, w1, "b1"}, {"c1"});
+  c1.attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  g.nodes.push_back(c1);
+  g.nodes.push_back(node("Relu", {"c1"}, {"r1"}));
+  const std::string r1 = qdq(g, "r1", 0.02f, -128);
+  const std::string w2 = weights(g, "w2", 8, 16, 1, rng);
+  Node c2 = node("Conv", {r1, w2}, {"c2"});
+  c2.attrs["strides"] = std::vector<int64_t>{2, 2};
+  g.nodes.push_back(c2);
+  const std::string y = qdq(g, "c2", 0.01f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {1, 8, 8, 8});
+  return round_trip(g, "two_conv_model");
+}
+
 }  // namespace npusim::testing

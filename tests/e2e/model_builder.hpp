@@ -45,6 +45,10 @@ std::string quantized_constant(Graph& g, const std::string& name, const Shape& s
 // Round trip through ONNX: the checker and shape inference see the model.
 Graph round_trip(const Graph& g, const std::string& name);
 
+// x[1,8,16,16] -> Q/DQ -> Conv3x3(16, pad 1, bias) -> Relu -> Q/DQ
+//              -> Conv1x1(8, stride 2) -> Q/DQ -> y: a small model for end-to-end tests.
+Graph two_conv_model();
+
 // A tensor's bytes in device layout: NCHW -> NHWC for rank 4, as is otherwise.
 std::vector<uint8_t> device_layout(const Tensor& t);
 // Uniform floats in [-range, range).

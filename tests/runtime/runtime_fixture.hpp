@@ -13,8 +13,6 @@
 
 namespace npusim::testing {
 
-Graph two_conv_model();
-
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override { configure(isa::HwParams{}); }

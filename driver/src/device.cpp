@@ -101,6 +101,17 @@ Counters Device::counters(int pe) {
           read64(reg::kPeDmaBytesLo), read64(reg::kPeDmaBusyLo),    read64(reg::kPeSramBytesLo)};
 }
 
+Counters Counters::operator-(const Counters& e) const {
+  Counters d;
+  d.cycles = cycles - e.cycles;
+  d.task_cycles = task_cycles - e.task_cycles;
+  d.tensor_cycles = tensor_cycles - e.tensor_cycles;
+  d.dma_bytes = dma_bytes - e.dma_bytes;
+  d.dma_busy_cycles = dma_busy_cycles - e.dma_busy_cycles;
+  d.sram_bytes = sram_bytes - e.sram_bytes;
+  return d;
+}
+
 uint32_t Device::claim(const std::string& pe_name, int queues, std::vector<int>& hw_queues) {
   const std::string prefix = name_ + "pe";
   if (pe_name.rfind(prefix, 0) != 0)

@@ -198,12 +198,8 @@ SessionStats Session::stats() {
       const driver::Counters at =
           now.cycles >= counters_at_start_[pe].cycles ? counters_at_start_[pe] : driver::Counters{};
       PeUtilisation u;
+      static_cast<driver::Counters&>(u) = now - at;
       u.pe = "npu0pe" + std::to_string(pe);
-      u.cycles = now.cycles - at.cycles;
-      u.task_cycles = now.task_cycles - at.task_cycles;
-      u.tensor_cycles = now.tensor_cycles - at.tensor_cycles;
-      u.dma_busy_cycles = now.dma_busy_cycles - at.dma_busy_cycles;
-      u.dma_bytes = now.dma_bytes - at.dma_bytes;
       s.pes.push_back(u);
     }
   return s;

@@ -52,7 +52,7 @@ TEST_F(RuntimeTest, TraceShowsDmaOfOneRequestDuringComputeOfAnother) {
   EXPECT_GT(overlaps, 0);
   // RUN intervals on one PE never overlap, so their sum is the busy time.
   ASSERT_EQ(s.pes.size(), 1u);
-  const double npu_from_counters = 100.0 * double(s.pes[0].task_cycles) / double(s.pes[0].cycles);
+  const double npu_from_counters = s.pes[0].npu_percent();
   const double npu_from_trace = 100.0 * run_time / (last - first);
   EXPECT_NEAR(npu_from_counters, npu_from_trace, 1.0);
 }

@@ -120,8 +120,7 @@ int run(const Args& a) {
     << double(t.d2h_ps) / 1e6 << "\n";
   for (const auto& pe : runner.stats().pes)
     if (pe.cycles)
-      r << pe.pe << "    NPU% " << 100.0 * double(pe.task_cycles) / double(pe.cycles) << "  Comp% "
-        << 100.0 * double(pe.tensor_cycles) / double(std::max<uint64_t>(1, pe.task_cycles)) << "\n";
+      r << pe.pe << "    NPU% " << pe.npu_percent() << "  Comp% " << pe.comp_percent() << "\n";
   vision::write_png(photo, a.output);
   r << "wrote      " << a.output << "\n";
   std::cout << r.str();

@@ -91,7 +91,7 @@ void print(const Outcome& o, int frames) {
   double util = 0;
   int pes = 0;
   for (const auto& pe : o.stats.pes)
-    if (pe.cycles) util += 100.0 * double(pe.task_cycles) / double(pe.cycles), ++pes;
+    if (pe.cycles) util += pe.npu_percent(), ++pes;
   uint64_t lat = 0;
   for (const auto& t : o.stats.timings) lat += t.latency_ps();
   std::cout << std::fixed << std::setprecision(1) << std::left << std::setw(12) << o.name

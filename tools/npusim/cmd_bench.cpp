@@ -83,25 +83,8 @@ Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
   return f;
 }
 
-struct PeFigures {
-  std::string pe;
-  double npu = 0, comp = 0, io = 0;
-};
-
-std::vector<PeFigures> pe_figures(const runtime::SessionStats& s) {
-  std::vector<PeFigures> out;
-  for (const auto& pe : s.pes) {
-    PeFigures p{pe.pe};
-    p.npu = pe.cycles ? 100.0 * double(pe.task_cycles) / double(pe.cycles) : 0;
-    p.comp = pe.task_cycles ? 100.0 * double(pe.tensor_cycles) / double(pe.task_cycles) : 0;
-    p.io = pe.task_cycles ? 100.0 - p.comp : 0;
-    out.push_back(p);
-  }
-  return out;
-}
-
 void print(const BenchArgs& a, const runtime::Model& m, const Figures& f,
-           const std::vector<PeFigures>& pes, size_t queries) {
+           const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
   std::cout << std::fixed << std::setprecision(1) << "model      " << a.model << "\n"
             << "workload   " << (a.workload == "L" ? "latency (one at a time)" : "throughput")
             << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
@@ -114,7 +97,8 @@ void print(const BenchArgs& a, const runtime::Model& m, const Figures& f,
   std::cout << "\nper query  host " << f.host_us << " us (CPU segments " << f.cpu_us << ")  H2D "
             << f.h2d_us << "  compute " << f.compute_us << "  D2H " << f.d2h_us << " us\n";
   for (const auto& p : pes)
-    std::cout << p.pe << "    NPU% " << p.npu << "  Comp% " << p.comp << "  I/O% " << p.io << "\n";
+    std::cout << p.pe << "    NPU% " << p.npu_percent() << "  Comp% " << p.comp_percent()
+              << "  I/O% " << p.io_percent() << "\n";
   for (const auto& w : f.warnings) std::cout << "warning    " << w << "\n";
   (void)m;
 }
@@ -130,7 +114,7 @@ uint64_t fnv1a_file(const std::string& path) {
 }
 
 void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Model& m,
-                const Figures& f, const std::vector<PeFigures>& pes, size_t queries) {
+                const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
   nlohmann::json j;
   char hash[17];
   std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a_file(a.model)));
@@ -150,7 +134,8 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
   j["per_query_us"] = {{"host", f.host_us}, {"cpu_segments", f.cpu_us},
                        {"h2d", f.h2d_us},   {"compute", f.compute_us},
                        {"d2h", f.d2h_us},   {"device", f.device_us}};
-  for (const auto& p : pes) j["pes"][p.pe] = {{"npu", p.npu}, {"comp", p.comp}, {"io", p.io}};
+  for (const auto& p : pes)
+    j["pes"][p.pe] = {{"npu", p.npu_percent()}, {"comp", p.comp_percent()}, {"io", p.io_percent()}};
   j["warnings"] = f.warnings;
   std::ofstream(a.json) << j.dump(2) << "\n";
 }
@@ -216,7 +201,7 @@ int cmd_bench(const Args& args) {
   const runtime::SessionStats s = runner.stats();
 
   const Figures f = figures(s, hw.host_cores, int(devices.size()));
-  const auto pes = pe_figures(s);
+  const auto& pes = s.pes;
   print(a, *model, f, pes, pending.size());
   if (!a.json.empty()) write_json(a, hw, *model, f, pes, pending.size());
   if (!a.trace.empty()) std::ofstream(a.trace) << runtime::chrome_trace(s);

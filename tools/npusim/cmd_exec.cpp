@@ -68,13 +68,11 @@ void print_counters(driver::Device& device, uint32_t pe_mask) {
   for (int pe = 0; pe < 32; ++pe) {
     if (!(pe_mask & (1u << pe))) continue;
     const driver::Counters c = device.counters(pe);
-    const double npu = c.cycles ? 100.0 * c.task_cycles / c.cycles : 0;
-    const double comp = c.task_cycles ? 100.0 * c.tensor_cycles / c.task_cycles : 0;
     std::cout << "pe" << pe << "       cycles " << c.cycles << "  task " << c.task_cycles
               << "  tensor " << c.tensor_cycles << "  dma_bytes " << c.dma_bytes << "  dma_busy "
               << c.dma_busy_cycles << "\n"
-              << "           NPU% " << std::fixed << std::setprecision(1) << npu << "  Comp% "
-              << comp << "  I/O% " << (c.task_cycles ? 100.0 - comp : 0.0) << "\n";
+              << "           NPU% " << std::fixed << std::setprecision(1) << c.npu_percent()
+              << "  Comp% " << c.comp_percent() << "  I/O% " << c.io_percent() << "\n";
   }
 }
 

@@ -117,11 +117,8 @@ void print_time(const runtime::RequestTiming& t, const runtime::SessionStats& s)
             << "  other    " << us(wait) << "  (completion records, queue hand-offs)\n";
   for (const auto& pe : s.pes) {
     if (!pe.cycles) continue;
-    const double npu = 100.0 * double(pe.task_cycles) / double(pe.cycles);
-    const double comp =
-        pe.task_cycles ? 100.0 * double(pe.tensor_cycles) / double(pe.task_cycles) : 0;
-    std::cout << std::fixed << std::setprecision(1) << pe.pe << "    NPU% " << npu << "  Comp% "
-              << comp << "  DMA bytes " << pe.dma_bytes << "\n";
+    std::cout << std::fixed << std::setprecision(1) << pe.pe << "    NPU% " << pe.npu_percent()
+              << "  Comp% " << pe.comp_percent() << "  DMA bytes " << pe.dma_bytes << "\n";
   }
 }
 

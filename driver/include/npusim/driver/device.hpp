@@ -31,6 +31,18 @@ struct DeviceInfo {
 struct Counters {
   uint64_t cycles = 0, task_cycles = 0, tensor_cycles = 0, dma_bytes = 0, dma_busy_cycles = 0,
            sram_bytes = 0;
+  // Utilisation as real devices report it (0 when the denominator is 0):
+  // NPU% the PE ran a program; Comp% of that, its matrix/vector unit was busy;
+  // I/O% the rest of the running time (waiting on DMA).
+  double npu_percent() const { return percent(task_cycles, cycles); }
+  double comp_percent() const { return percent(tensor_cycles, task_cycles); }
+  double io_percent() const { return task_cycles ? 100.0 - comp_percent() : 0.0; }
+  Counters operator-(const Counters& earlier) const;
+
+ private:
+  static double percent(uint64_t part, uint64_t whole) {
+    return whole ? 100.0 * double(part) / double(whole) : 0.0;
+  }
 };
 
 // The device's latched error, decoded.

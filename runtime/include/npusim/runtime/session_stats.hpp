@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "npusim/driver/device.hpp"
 #include "npusim/runtime/request.hpp"
 
 namespace npusim::runtime {
@@ -19,9 +20,9 @@ struct TimelineEvent {
   uint64_t request = 0;
 };
 
-struct PeUtilisation {
+// A PE's counters over the session (npu_percent() etc. give NPU%, Comp%, I/O%).
+struct PeUtilisation : driver::Counters {
   std::string pe;  // npu0pe0
-  uint64_t cycles = 0, task_cycles = 0, tensor_cycles = 0, dma_busy_cycles = 0, dma_bytes = 0;
 };
 
 struct SessionStats {

@@ -8,23 +8,14 @@ namespace npusim::runtime {
 
 namespace {
 
-// Runs one request and waits for it, as an application thread blocked on the runtime.
-Result run_blocking(Session& session, std::vector<Tensor> inputs, std::vector<std::string> wanted) {
+// Queues one request; its Future is fulfilled on the dispatcher thread.
+Future submit(const std::shared_ptr<Session>& session, std::vector<Tensor> inputs,
+              std::vector<std::string> wanted) {
   auto state = std::make_shared<Future::State>();
-  session.enqueue(std::move(inputs), std::move(wanted),
-                  [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
-  session.block_begin();
-  std::unique_lock lock(state->mutex);
-  const bool done =
-      state->cv.wait_for(lock, session.options().timeout, [&] { return state->done; });
-  lock.unlock();
-  session.block_end();
-  if (!done)
-    throw RuntimeError(RuntimeErrorKind::kTimeout,
-                       "timed out after " + std::to_string(session.options().timeout.count()) +
-                           " ms waiting for a result");
-  if (state->error) std::rethrow_exception(state->error);
-  return std::move(state->result);
+  state->session = session;
+  session->enqueue(std::move(inputs), std::move(wanted),
+                   [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
+  return Future(state, session->options().timeout);
 }
 
 }  // namespace
@@ -39,7 +30,7 @@ const Model& Runner::model() const {
 }
 
 std::vector<Tensor> Runner::run(const std::vector<Tensor>& inputs) {
-  Result r = run_blocking(*session_, inputs, {});
+  Result r = submit(session_, inputs, {}).get();
   last_ = r.timing;
   return std::move(r.outputs);
 }
@@ -68,7 +59,7 @@ std::vector<std::pair<std::string, Tensor>> Runner::run_with(
     if (!given[i])
       throw RuntimeError(RuntimeErrorKind::kInvalidInput,
                          "input \"" + m.inputs()[i].name + "\" is missing");
-  Result r = run_blocking(*session_, std::move(ordered), output_names);
+  Result r = submit(session_, std::move(ordered), output_names).get();
   last_ = r.timing;
   std::vector<std::pair<std::string, Tensor>> named;
   for (size_t i = 0; i < r.outputs.size(); ++i)
@@ -93,11 +84,7 @@ const Model& AsyncRunner::model() const {
 }
 
 Future AsyncRunner::run_async(std::vector<Tensor> inputs) {
-  auto state = std::make_shared<Future::State>();
-  state->session = session_;
-  session_->enqueue(std::move(inputs), {},
-                    [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
-  return Future(state, session_->options().timeout);
+  return submit(session_, std::move(inputs), {});
 }
 
 void AsyncRunner::run_async(std::vector<Tensor> inputs,

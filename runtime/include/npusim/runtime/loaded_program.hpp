@@ -4,12 +4,15 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "npusim/driver/device.hpp"
 #include "npusim/isa/program.hpp"
 
 namespace npusim::runtime {
+
+class PlacedProgram;
 
 class LoadedProgram {
  public:
@@ -37,13 +40,15 @@ class LoadedProgram {
   isa::reg::Command run_command(uint64_t host_base = 0) const;
 
  private:
-  uint64_t place(const void* data, uint64_t bytes);
+  uint64_t allocate(uint64_t bytes);
+  void release_all();
 
   driver::Device& device_;
   isa::Program program_;
+  std::unique_ptr<PlacedProgram> placed_;  // weights, code, program table
   const isa::NpuSegment* segment_ = nullptr;
-  std::vector<uint64_t> allocations_;
-  uint64_t table_ = 0, weights_ = 0, scratch_ = 0, io_ = 0;
+  std::vector<uint64_t> allocations_;  // scratch and I/O
+  uint64_t scratch_ = 0, io_ = 0;
   std::vector<isa::TensorInfo> inputs_, outputs_;
 };
 

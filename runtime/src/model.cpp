@@ -88,6 +88,19 @@ isa::Program compile_onnx(const std::string& bytes, const std::string& path,
   }
 }
 
+void write_cache_entry(const isa::Program& program, const std::string& dir,
+                       const std::string& entry) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string tmp = entry + ".tmp" + std::to_string(::getpid());
+  try {
+    isa::save_program(program, tmp);
+    fs::rename(tmp, entry);
+  } catch (const std::exception& e) {
+    spdlog::warn("runtime: cannot write the compile cache {}: {}", entry, e.what());
+  }
+}
+
 }  // namespace
 
 std::string TensorDesc::describe() const {
@@ -98,14 +111,27 @@ std::string TensorDesc::describe() const {
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOptions& options) {
-  if (!is_onnx_path(path)) {
+  const std::string bytes = read_file(path);
+  std::shared_ptr<Model> model;
+  if (is_onnx_path(path)) {
+    model = load_onnx(bytes, path, options);
+  } else {
     try {
-      return from_program(isa::load_program(path), path, options.hw);
+      model = build(isa::deserialize({bytes.begin(), bytes.end()}, path), path, options.hw);
     } catch (const isa::ProgramError& e) {
       throw RuntimeError(RuntimeErrorKind::kModel, e.what());
     }
   }
-  const std::string bytes = read_file(path);
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a(bytes)));
+  model->source_hash_ = hash;
+  return model;
+}
+
+// Compiles through the cache: a fresh entry is written atomically, a damaged
+// one is compiled again.
+std::shared_ptr<Model> Model::load_onnx(const std::string& bytes, const std::string& path,
+                                        const ModelOptions& options) {
   const std::string dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
   const bool use_cache = !dir.empty() && dir != "none";
   const std::string cached = use_cache ? dir + "/" + cache_key(bytes, options) + ".npub" : "";
@@ -115,7 +141,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
       model->compiled_ = model->cache_hit_ = true;
       spdlog::info("runtime: {} from the compile cache ({})", path, cached);
       return model;
-    } catch (const std::exception& e) {  // a damaged cache entry: compile again
+    } catch (const std::exception& e) {
       spdlog::warn("runtime: ignoring cache entry {}: {}", cached, e.what());
     }
   }
@@ -123,17 +149,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   isa::Program program = compile_onnx(bytes, path, options);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (use_cache) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const std::string tmp = cached + ".tmp" + std::to_string(::getpid());
-    try {
-      isa::save_program(program, tmp);
-      fs::rename(tmp, cached);
-    } catch (const std::exception& e) {
-      spdlog::warn("runtime: cannot write the compile cache {}: {}", cached, e.what());
-    }
-  }
+  if (use_cache) write_cache_entry(program, dir, cached);
   std::shared_ptr<Model> model = build(std::move(program), path, options.hw);
   model->compiled_ = true;
   model->compile_ms_ = ms;

@@ -83,8 +83,8 @@ Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
   return f;
 }
 
-void print(const BenchArgs& a, const runtime::Model& m, const Figures& f,
-           const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
+void print(const BenchArgs& a, const Figures& f, const std::vector<runtime::PeUtilisation>& pes,
+           size_t queries) {
   std::cout << std::fixed << std::setprecision(1) << "model      " << a.model << "\n"
             << "workload   " << (a.workload == "L" ? "latency (one at a time)" : "throughput")
             << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
@@ -100,25 +100,12 @@ void print(const BenchArgs& a, const runtime::Model& m, const Figures& f,
     std::cout << p.pe << "    NPU% " << p.npu_percent() << "  Comp% " << p.comp_percent()
               << "  I/O% " << p.io_percent() << "\n";
   for (const auto& w : f.warnings) std::cout << "warning    " << w << "\n";
-  (void)m;
-}
-
-uint64_t fnv1a_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (char c; in.get(c);) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
-  }
-  return h;
 }
 
 void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Model& m,
                 const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
   nlohmann::json j;
-  char hash[17];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a_file(a.model)));
-  j["model"] = {{"path", a.model}, {"fnv1a64", hash}};
+  j["model"] = {{"path", a.model}, {"fnv1a64", m.source_hash()}};
   j["npusim_version"] = "0.1.0";
   for (const auto& [k, v] : isa::describe(hw)) j["hardware"][k] = v;
   j["mode"] = isa::mode_name(m.program().mode);
@@ -202,7 +189,7 @@ int cmd_bench(const Args& args) {
 
   const Figures f = figures(s, hw.host_cores, int(devices.size()));
   const auto& pes = s.pes;
-  print(a, *model, f, pes, pending.size());
+  print(a, f, pes, pending.size());
   if (!a.json.empty()) write_json(a, hw, *model, f, pes, pending.size());
   if (!a.trace.empty()) std::ofstream(a.trace) << runtime::chrome_trace(s);
   return 0;

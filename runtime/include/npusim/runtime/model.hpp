@@ -63,6 +63,9 @@ class Model {
   bool compiled_from_onnx() const { return compiled_; }
   bool cache_hit() const { return cache_hit_; }
   double compile_ms() const { return compile_ms_; }
+  // FNV-1a (64-bit, hex) of the file the model was loaded from; "" for
+  // in-memory programs. Reports use it to name exactly what ran.
+  const std::string& source_hash() const { return source_hash_; }
 
   // The ONNX graph of CPU segment `index` (into program().segments).
   const compiler::Graph& cpu_graph(size_t index) const;
@@ -73,10 +76,12 @@ class Model {
   Model() = default;
   static std::shared_ptr<Model> build(isa::Program program, const std::string& origin,
                                       const isa::HwParams& hw);
+  static std::shared_ptr<Model> load_onnx(const std::string& bytes, const std::string& path,
+                                          const ModelOptions& options);
   void describe_io();
   void import_cpu_segments();
 
-  std::string origin_;
+  std::string origin_, source_hash_;
   isa::Program program_;
   std::vector<TensorDesc> inputs_, outputs_;
   std::map<size_t, std::unique_ptr<compiler::Graph>> cpu_graphs_;

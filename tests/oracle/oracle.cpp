@@ -18,26 +18,6 @@
 namespace npusim::testing {
 namespace fs = std::filesystem;
 
-std::string cache_dir() {
-  if (const char* c = std::getenv("NPUSIM_CACHE"); c && *c) return c;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + "/.cache/npusim";
-}
-
-std::string cached_model_path(const std::string& name) {
-  return cache_dir() + "/models/" + name;
-}
-
-std::string cached_image_path(const std::string& name) {
-  return cache_dir() + "/images/" + name;
-}
-
-::testing::AssertionResult file_present(const std::string& path, const std::string& script) {
-  if (fs::exists(path)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << path << " is missing: run " << script << " (scripts/test.sh runs it)";
-}
-
 namespace {
 
 std::string find_node() {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/model_cache.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/graph.hpp"
 
@@ -23,13 +24,6 @@ using compiler::Graph;
 using compiler::Tensor;
 using compiler::TensorMap;
 
-// ${NPUSIM_CACHE:-$HOME/.cache/npusim}
-std::string cache_dir();
-std::string cached_model_path(const std::string& name);  // cache/models/NAME
-std::string cached_image_path(const std::string& name);  // cache/images/NAME
-
-// Success if `path` exists, else a failure naming it and `script`.
-::testing::AssertionResult file_present(const std::string& path, const std::string& script);
 // Success if node and onnxruntime-node can be found (not loaded), else a
 // failure naming what is missing and scripts/install-oracle.sh.
 ::testing::AssertionResult oracle_present();

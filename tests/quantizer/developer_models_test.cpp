@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "common/model_cache.hpp"
 #include "npusim/compiler/lower_quantized.hpp"
 #include "npusim/compiler/quantizer.hpp"
 #include "test_models.hpp"
@@ -37,7 +38,7 @@ void expect_runs_and_lowers(const Graph& g, const QuantizedModel& q, const Image
 }
 
 TEST(DeveloperModels, BlazeFaceQuantisesRunsAndLowers) {
-  const std::string path = testing::cached_model("blazeface.onnx");
+  const std::string path = testing::cached_file("models", "blazeface.onnx");
   if (path.empty()) GTEST_SKIP() << "blazeface.onnx not cached (scripts/fetch-models.sh)";
   std::vector<std::string> notes;
   const Graph g = prepare_model(path, {}, &notes);
@@ -51,7 +52,7 @@ TEST(DeveloperModels, BlazeFaceQuantisesRunsAndLowers) {
 }
 
 TEST(DeveloperModels, PpOcrClsConvertsFromOpset9) {
-  const std::string path = testing::cached_model("ppocr_cls.onnx");
+  const std::string path = testing::cached_file("models", "ppocr_cls.onnx");
   if (path.empty()) GTEST_SKIP() << "ppocr_cls.onnx not cached (scripts/fetch-models.sh)";
   PrepareOptions o;
   o.input_shapes["x"] = {1, 3, 48, 192};

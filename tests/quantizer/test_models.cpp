@@ -141,12 +141,4 @@ std::vector<compiler::TensorMap> random_inputs(const compiler::Graph& g, size_t 
   return out;
 }
 
-std::string cached_model(const std::string& name) {
-  const char* cache = std::getenv("NPUSIM_CACHE");
-  const char* home = std::getenv("HOME");
-  const std::string dir = cache ? cache : (home ? std::string(home) + "/.cache/npusim" : "");
-  const std::string path = dir + "/models/" + name;
-  return !dir.empty() && std::filesystem::exists(path) ? path : "";
-}
-
 }  // namespace npusim::testing

@@ -1,5 +1,5 @@
 // Small FP32 models built in code for the quantiser's tests (no files, no
-// network), and helpers to find the developer models when cached.
+// network).
 #pragma once
 
 #include <cstdint>
@@ -45,8 +45,5 @@ compiler::Graph small_cnn();
 
 // Uniform [0, 1) inputs for every graph input.
 std::vector<compiler::TensorMap> random_inputs(const compiler::Graph& g, size_t n, uint32_t seed);
-
-// ~/.cache/npusim/models/NAME (or $NPUSIM_CACHE/models/NAME), "" when absent.
-std::string cached_model(const std::string& name);
 
 }  // namespace npusim::testing

@@ -6,9 +6,7 @@
 // the decoded face lands on the face.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
+#include "common/model_cache.hpp"
 #include "npusim/compiler/lower_quantized.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
@@ -18,12 +16,10 @@
 namespace npusim::testing {
 namespace {
 
+// The cached file's path; a missing file fails the test, naming the script.
 std::string cached(const std::string& kind, const std::string& name, const std::string& script) {
-  const char* c = std::getenv("NPUSIM_CACHE");
-  const char* h = std::getenv("HOME");
-  const std::string dir = c && *c ? c : std::string(h ? h : "") + "/.cache/npusim";
-  const std::string path = dir + "/" + kind + "/" + name;
-  if (!std::filesystem::exists(path)) ADD_FAILURE() << path << " is missing: run " << script;
+  const std::string path = cache_dir() + "/" + kind + "/" + name;
+  EXPECT_TRUE(file_present(path, script));
   return path;
 }
 

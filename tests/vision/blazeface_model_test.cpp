@@ -6,11 +6,11 @@
 
 #include <cstdio>
 
+#include "common/model_cache.hpp"
 #include "npusim/compiler/calibration.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/vision/blazeface.hpp"
-#include "test_files.hpp"
 
 namespace npusim::vision {
 namespace {

@@ -6,11 +6,11 @@
 
 #include <cmath>
 
+#include "common/model_cache.hpp"
 #include "npusim/compiler/calibration.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/vision/yolov8.hpp"
-#include "test_files.hpp"
 
 namespace npusim::vision {
 namespace {

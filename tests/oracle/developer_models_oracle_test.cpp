@@ -124,14 +124,9 @@ void check_against_ort(const ModelCase& mc) {
   compiler::PrepareOptions po;
   po.input_shapes = mc.input_shapes;
   const Graph g = compiler::prepare_model(model, po);
-  const compiler::QuantPlan plan = compiler::plan_quantization(g);
   const auto calib = image_inputs(g, mc.calib_images, mc.pp, mc.calib_crops, 1);
-  const compiler::Calibration c = compiler::calibrate_plan(g, plan, calib);
-  const auto ranges =
-      compiler::compute_ranges(g, c, plan, compiler::parse_range_method("percentile"));
-  compiler::QuantizeOptions qo;
-  qo.channel_means = c.channel_means;
-  const compiler::QuantizedModel q = compiler::quantize_graph(g, plan, ranges, qo);
+  const compiler::QuantizedModel q =
+      compiler::quantize(g, calib, compiler::parse_range_method("percentile"));
   Graph lowered = q.graph;
   compiler::lower_quantized(lowered);
   const double t_quantise = seconds_since(t0);

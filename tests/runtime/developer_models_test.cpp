@@ -40,13 +40,7 @@ compiler::QuantizedModel quantize(const DeveloperModel& m, const Graph& g) {
     for (Tensor& t : compiler::load_image(cached("images", img, "scripts/fetch-images.sh"),
                                           g.value(g.inputs[0]).shape, pp))
       calib.push_back({{g.inputs[0], std::move(t)}});
-  const compiler::QuantPlan plan = compiler::plan_quantization(g);
-  const compiler::Calibration c = compiler::calibrate_plan(g, plan, calib);
-  const auto ranges =
-      compiler::compute_ranges(g, c, plan, compiler::parse_range_method("percentile"));
-  compiler::QuantizeOptions qo;
-  qo.channel_means = c.channel_means;
-  return compiler::quantize_graph(g, plan, ranges, qo);
+  return compiler::quantize(g, calib, compiler::parse_range_method("percentile"));
 }
 
 class DeveloperModelTest : public RuntimeTest {

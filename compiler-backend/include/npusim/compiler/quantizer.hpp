@@ -154,6 +154,12 @@ ActivationQuant activation_quant(const std::string& tensor, Range r, bool symmet
 QuantizedModel quantize_graph(const Graph& g, const QuantPlan& plan, const RangeTable& ranges,
                               const QuantizeOptions& options = {});
 
+// The whole pipeline as `npusim quantize` runs it on calibration data: plan,
+// calibrate on `calib`, clipping ranges by `method`, and bias correction from
+// the channel means unless `bias_correction` is false.
+QuantizedModel quantize(const Graph& g, const std::vector<TensorMap>& calib,
+                        const RangeMethod& method, bool bias_correction = true);
+
 // Graph inputs for the quantised model: float inputs unchanged, integer
 // inputs quantised with their parameters.
 TensorMap quantized_inputs(const QuantizedModel& q, const TensorMap& float_inputs);

@@ -79,6 +79,7 @@ Context::Queue& Context::queue_at(int q) {
 void Context::poll(Queue& queue) {
   const uint32_t q = reg::kQueueBase + queue.hw * reg::kQueueStride;
   const uint32_t tail = device_.read_register(q + reg::kQCplTail) + queue.seq_base;
+  if (queue.consumed == tail) return;  // nothing new: no MMIO write either
   while (queue.consumed != tail) {
     const reg::Completion& c = queue.completions[(queue.consumed - queue.seq_base) % kRingEntries];
     queue.finished[c.tag] = c;

@@ -92,6 +92,7 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
       cpu_segment_ns_[i] = cpu_segment_cost_ns(model_->cpu_graph(i), host_);
   for (int pe = 0; pe < device_->info().num_pes; ++pe)
     counters_at_start_.push_back(device_->counters(pe));
+  now_ = device_->now_ps();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -258,7 +259,7 @@ void Session::take_intake() {
 }
 
 void Session::admit() {
-  const uint64_t now = device_->now_ps();
+  const uint64_t now = now_;
   while (in_flight_.size() < size_t(options_.worker_num) && !pending_.empty()) {
     std::unique_ptr<Request> r = std::move(pending_.front());
     pending_.pop_front();
@@ -281,7 +282,7 @@ void Session::admit() {
 }
 
 void Session::advance() {
-  const uint64_t now = device_->now_ps();
+  const uint64_t now = now_;
   uint64_t next_host = kNever;
   bool device_busy = false;
   for (const auto& [id, r] : in_flight_) {
@@ -291,10 +292,12 @@ void Session::advance() {
   if (next_host <= now) return;
   if (!device_busy) {
     device_->run_until(next_host, options_.timeout);
+    now_ = device_->now_ps();
     return;
   }
   const uint64_t deadline = next_host != kNever ? next_host : now + kStallPs;
   const bool interrupt = device_->run_until(deadline, options_.timeout);
+  now_ = device_->now_ps();
   if (!interrupt && next_host == kNever)
     throw RuntimeError(RuntimeErrorKind::kDevice,
                        "the device completed nothing for 10 s of simulated time");
@@ -304,7 +307,7 @@ void Session::on_device_events() {
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : in_flight_)
     if (r->phase == Phase::kDevice) ids.push_back(id);
-  const uint64_t now = device_->now_ps();
+  const uint64_t now = now_;
   for (uint64_t id : ids) {
     auto it = in_flight_.find(id);
     if (it == in_flight_.end()) continue;
@@ -337,7 +340,7 @@ void Session::on_device_events() {
 }
 
 void Session::on_host_phase_ends() {
-  const uint64_t now = device_->now_ps();
+  const uint64_t now = now_;
   std::vector<std::pair<uint64_t, uint64_t>> due;  // (end, id): in time order
   for (const auto& [id, r] : in_flight_)
     if (r->phase == Phase::kHost && r->phase_end <= now) due.emplace_back(r->phase_end, id);
@@ -462,7 +465,7 @@ uint64_t Session::unstage_npu_outputs(Request& r) {
 
 void Session::submit_device(Request& r) {
   r.phase = Phase::kDevice;
-  r.device_start = device_->now_ps();
+  r.device_start = now_;
   r.tickets = lanes_[r.lane]->submit(r.npu_segment, r.slot);
 }
 
@@ -487,7 +490,7 @@ void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
 }
 
 void Session::finish(Request& r, std::exception_ptr error) {
-  r.timing.end_ps = std::max(r.phase_end, device_->now_ps());
+  r.timing.end_ps = std::max(r.phase_end, now_);
   if (r.slot >= 0) lanes_[r.lane]->release_slot(r.slot);
   Result result{std::move(r.outputs), r.timing};
   {

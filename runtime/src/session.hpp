@@ -87,7 +87,10 @@ class Session {
   std::unique_ptr<PlacedProgram> placed_;
   std::vector<std::unique_ptr<DeviceLane>> lanes_;
   std::vector<uint64_t> host_lane_free_;  // ps at which each host lane is free
-  std::vector<double> cpu_segment_ns_;    // per program segment (CPU ones), from the cost model
+  // Simulated time as of the last advance: only run_until moves it, so the
+  // dispatcher reads it once there instead of asking the device each time.
+  uint64_t now_ = 0;
+  std::vector<double> cpu_segment_ns_;  // per program segment (CPU ones), from the cost model
   std::vector<driver::Counters> counters_at_start_;
 
   // Dispatcher-thread state.

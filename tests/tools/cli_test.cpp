@@ -134,6 +134,13 @@ TEST_F(CliRuntime, RunPrintsOutputsLatencyAndWritesNpy) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(CliRuntime, RunNamesTheInputsWhenOneIsUnknown) {
+  const Result r = npusim("run " + npub + " -i images=photo.png");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("no input named \"images\" (inputs: "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("latency"), std::string::npos) << "refused before running";
+}
+
 TEST_F(CliRuntime, RunRefusesABadDeviceNamingIt) {
   const Result r = npusim("run " + npub + " -d npu3pe0");
   EXPECT_NE(r.exit_code, 0);

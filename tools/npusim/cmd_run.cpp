@@ -66,6 +66,12 @@ Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a
   return t;
 }
 
+std::string input_names(const runtime::Model& m) {
+  std::string names;
+  for (const auto& d : m.inputs()) names += (names.empty() ? "" : ", ") + d.name;
+  return names;
+}
+
 std::vector<Tensor> gather_inputs(const runtime::Model& m, const RunArgs& a) {
   std::map<std::string, std::string> named;
   std::string unnamed = "random";
@@ -74,7 +80,8 @@ std::vector<Tensor> gather_inputs(const runtime::Model& m, const RunArgs& a) {
     if (eq != std::string::npos && eq > 0 && m.find_input(s.substr(0, eq)))
       named[s.substr(0, eq)] = s.substr(eq + 1);
     else if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(s))
-      throw UsageError("the model has no input named \"" + s.substr(0, eq) + "\"");
+      throw UsageError("the model has no input named \"" + s.substr(0, eq) +
+                       "\" (inputs: " + input_names(m) + ")");
     else
       unnamed = s;
   }
@@ -160,6 +167,9 @@ int cmd_run(const Args& args) {
   ro.transport = sim::in_process_device({hw, a.timing_only});
   ro.devices = a.devices;
   runtime::Runner runner(model, ro);
+  if (!a.output.empty() && model->outputs().size() != 1)
+    throw UsageError("--output is for single-output models; this one has " +
+                     std::to_string(model->outputs().size()) + " outputs: use --output-dir");
   const std::vector<Tensor> outputs = runner.run(gather_inputs(*model, a));
 
   std::cout << "model      " << a.model;
@@ -172,9 +182,6 @@ int cmd_run(const Args& args) {
             << (a.timing_only ? ", timing-only" : "") << ")\noutputs\n";
   print_summary(*model, outputs);
   print_time(runner.last_timing(), runner.stats());
-  if (!a.output.empty() && outputs.size() != 1)
-    throw UsageError("--output is for single-output models; this one has " +
-                     std::to_string(outputs.size()) + " outputs: use --output-dir");
   if (!a.output.empty()) compiler::write_npy(a.output, outputs[0]);
   if (!a.output_dir.empty()) {
     std::filesystem::create_directories(a.output_dir);

@@ -44,6 +44,15 @@ const Value& Graph::value(const std::string& name) const {
   return it->second;
 }
 
+void Graph::set_constant(const std::string& name, Tensor t) {
+  Value& v = values[name];
+  v.name = name;
+  v.dtype = t.dtype();
+  v.shape = t.shape();
+  v.rank_known = true;
+  v.constant = std::move(t);
+}
+
 bool Graph::is_constant(const std::string& name) const {
   auto it = values.find(name);
   return it != values.end() && it->second.constant.has_value();

@@ -13,15 +13,6 @@
 namespace npusim::compiler {
 namespace {
 
-void constant(Graph& g, const std::string& name, Tensor t) {
-  Value& v = g.values[name];
-  v.name = name;
-  v.dtype = t.dtype();
-  v.shape = t.shape();
-  v.rank_known = true;
-  v.constant = std::move(t);
-}
-
 Node node(const std::string& op, std::vector<std::string> in, std::string out) {
   Node n;
   n.name = out + "_" + op;
@@ -42,19 +33,19 @@ Graph qdq_conv() {
   g.values["y"] = {"y", DType::kFloat32, {1, 3, 4, 4}, true, std::nullopt, ""};
   const auto f = [](float v) { return Tensor::from(DType::kFloat32, {}, std::vector<float>{v}); };
   const auto i8 = [](int8_t v) { return Tensor::from(DType::kInt8, {}, std::vector<int8_t>{v}); };
-  constant(g, "x_s", f(0.02f));
-  constant(g, "x_z", i8(3));
-  constant(
-      g, "w_q",
-      Tensor::from(DType::kInt8, {3, 2, 1, 1}, std::vector<int8_t>{127, -40, 5, 90, -127, 64}));
-  constant(g, "w_s", Tensor::from(DType::kFloat32, {3}, std::vector<float>{0.01f, 0.02f, 0.005f}));
-  constant(g, "w_z", Tensor::from(DType::kInt8, {3}, std::vector<int8_t>{0, 0, 0}));
-  constant(g, "b_q", Tensor::from(DType::kInt32, {3}, std::vector<int32_t>{100, -250, 40}));
-  constant(g, "b_s",
-           Tensor::from(DType::kFloat32, {3}, std::vector<float>{0.0002f, 0.0004f, 0.0001f}));
-  constant(g, "b_z", Tensor::from(DType::kInt32, {3}, std::vector<int32_t>{0, 0, 0}));
-  constant(g, "y_s", f(0.01f));
-  constant(g, "y_z", i8(-128));
+  g.set_constant("x_s", f(0.02f));
+  g.set_constant("x_z", i8(3));
+  g.set_constant("w_q", Tensor::from(DType::kInt8, {3, 2, 1, 1},
+                                     std::vector<int8_t>{127, -40, 5, 90, -127, 64}));
+  g.set_constant("w_s",
+                 Tensor::from(DType::kFloat32, {3}, std::vector<float>{0.01f, 0.02f, 0.005f}));
+  g.set_constant("w_z", Tensor::from(DType::kInt8, {3}, std::vector<int8_t>{0, 0, 0}));
+  g.set_constant("b_q", Tensor::from(DType::kInt32, {3}, std::vector<int32_t>{100, -250, 40}));
+  g.set_constant("b_s",
+                 Tensor::from(DType::kFloat32, {3}, std::vector<float>{0.0002f, 0.0004f, 0.0001f}));
+  g.set_constant("b_z", Tensor::from(DType::kInt32, {3}, std::vector<int32_t>{0, 0, 0}));
+  g.set_constant("y_s", f(0.01f));
+  g.set_constant("y_z", i8(-128));
   g.nodes.push_back(node("QuantizeLinear", {"x", "x_s", "x_z"}, "x_q"));
   g.nodes.push_back(node("DequantizeLinear", {"x_q", "x_s", "x_z"}, "x_dq"));
   Node w = node("DequantizeLinear", {"w_q", "w_s", "w_z"}, "w");

@@ -14,12 +14,7 @@ Tensor scalar_i8(int8_t v) {
 }
 
 void constant(Graph& g, const std::string& name, Tensor t) {
-  compiler::Value& v = g.values[name];
-  v.name = name;
-  v.dtype = t.dtype();
-  v.shape = t.shape();
-  v.rank_known = true;
-  v.constant = std::move(t);
+  g.set_constant(name, std::move(t));
 }
 
 Node node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {

@@ -29,12 +29,7 @@ std::string ModelBuilder::input(const std::string& name, compiler::Shape shape) 
 }
 
 std::string ModelBuilder::constant(const std::string& name, Tensor t) {
-  compiler::Value& v = g_.values[name];
-  v.name = name;
-  v.dtype = t.dtype();
-  v.shape = t.shape();
-  v.rank_known = true;
-  v.constant = std::move(t);
+  g_.set_constant(name, std::move(t));
   return name;
 }
 

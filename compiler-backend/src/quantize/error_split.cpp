@@ -42,7 +42,7 @@ Graph weights_only_model(const Graph& fp32, const Graph& qdq) {
       auto dq = dqs.find(q->second->inputs[i]);
       if (dq == dqs.end()) continue;
       const std::string name = quant::unique_name(w, n.inputs[i] + "_fake_quantized");
-      quant::add_constant(w, name, evaluate(qdq, *dq->second));
+      w.set_constant(name, evaluate(qdq, *dq->second));
       n.inputs[i] = name;
     }
   }

@@ -106,12 +106,12 @@ void apply(Graph& g, Node& conv, const Affine& f) {
       bias[c] = static_cast<float>(g.value(conv.inputs[2]).constant->at(c));
   for (int64_t c = 0; c < oc; ++c) bias[c] = static_cast<float>(f.a[c] * bias[c] + f.b[c]);
   const std::string wn = unique_name(g, conv.inputs[1] + "_folded");
-  add_constant(g, wn, std::move(w));
+  g.set_constant(wn, std::move(w));
   const std::string bn = unique_name(
       g, (conv.inputs.size() > 2 && !conv.inputs[2].empty() ? conv.inputs[2]
                                                             : conv.outputs[0] + "_bias") +
              "_folded");
-  add_constant(g, bn, Tensor::from(DType::kFloat32, {oc}, bias));
+  g.set_constant(bn, Tensor::from(DType::kFloat32, {oc}, bias));
   conv.inputs.resize(3);
   conv.inputs[1] = wn;
   conv.inputs[2] = bn;

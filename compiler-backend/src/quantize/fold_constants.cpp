@@ -39,15 +39,6 @@ std::vector<Tensor> evaluate(const Graph& g, const Node& n) {
 
 }  // namespace
 
-void add_constant(Graph& g, const std::string& name, Tensor t) {
-  Value& v = g.values[name];
-  v.name = name;
-  v.dtype = t.dtype();
-  v.shape = t.shape();
-  v.rank_known = true;
-  v.constant = std::move(t);
-}
-
 int fold_constants(Graph& g) {
   int folded = 0;
   std::vector<Node> kept;
@@ -61,7 +52,7 @@ int fold_constants(Graph& g) {
     std::vector<Tensor> out = evaluate(g, n);
     for (size_t k = 0; k < n.outputs.size(); ++k)
       if (!n.outputs[k].empty() && out[k].dtype() != DType::kUndefined)
-        add_constant(g, n.outputs[k], std::move(out[k]));
+        g.set_constant(n.outputs[k], std::move(out[k]));
     ++folded;
   }
   g.nodes = std::move(kept);

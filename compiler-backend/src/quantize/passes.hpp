@@ -22,8 +22,6 @@ std::map<std::string, int> fold_affine(Graph& g);
 void rename_value(Graph& g, const std::string& from, const std::string& to);
 // A value name not yet in `g`: `base`, else base_2, base_3, ...
 std::string unique_name(const Graph& g, const std::string& base);
-// Adds a constant value to `g`.
-void add_constant(Graph& g, const std::string& name, Tensor t);
 
 // Refuses graph inputs that are not float32 or whose shape is not static.
 void check_inputs(const Graph& g);

@@ -92,7 +92,7 @@ class Rewriter {
 
   std::string add_constant(const std::string& base, Tensor t) {
     const std::string name = quant::unique_name(g(), base);
-    quant::add_constant(g(), name, std::move(t));
+    g().set_constant(name, std::move(t));
     return name;
   }
 

@@ -56,6 +56,8 @@ struct Graph {
   const Value& value(const std::string& name) const;
   bool has_value(const std::string& name) const { return values.count(name) > 0; }
   bool is_constant(const std::string& name) const;
+  // Makes `name` a constant value holding `t` (dtype and shape from it).
+  void set_constant(const std::string& name, Tensor t);
   // Index of the node producing `value`, or -1 (graph input / constant).
   int producer(const std::string& value) const;
   std::vector<int> consumers(const std::string& value) const;

@@ -14,8 +14,13 @@ PACKAGES=(
   libboost-program-options-dev libspdlog-dev libfmt-dev libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
-  python3-onnx python3-numpy nodejs npm
+  python3-onnx python3-numpy
 )
+# Node.js and npm run ONNX Runtime (the test oracle). Install them only when the
+# commands are missing: a machine may carry NodeSource's nodejs, which bundles
+# npm and conflicts with Debian's npm package.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -15,6 +15,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
   python3-onnx python3-numpy
+  chromium  # headless: tests/report renders the HTML profile report
 )
 # Node.js and npm run ONNX Runtime (the test oracle). Install them only when the
 # commands are missing: a machine may carry NodeSource's nodejs, which bundles

@@ -68,6 +68,7 @@ ErrorCode CommandProcessor::run_program(int q, const isa::reg::Command& cmd, uin
   Task task;
   task.queue = q;
   task.tag = cmd.tag;
+  task.program = cmd.a;
   task.num_slots = static_cast<int>(table.num_slots);
   for (int i = 0; i < 4; ++i) task.base[i] = cmd.base[i];
   uint32_t mask = queues[q].pe_mask & ((1u << ctx_.hw.num_pes) - 1);

@@ -11,6 +11,7 @@
 #include "dma_port.hpp"
 #include "pe_counters.hpp"
 #include "task.hpp"
+#include "trace_unit.hpp"
 
 namespace npusim::sim {
 
@@ -24,6 +25,7 @@ class Pe : public sc_core::sc_module {
 
   // Other PEs of the chip (fused mode: SRAM and semaphores of the partner).
   void set_peers(std::vector<Pe*> peers) { peers_ = std::move(peers); }
+  void set_trace(TraceUnit* trace) { trace_ = trace; }
   // Called by an `irq` instruction with its code.
   void set_user_irq(std::function<void(uint32_t)> f) { user_irq_ = std::move(f); }
 
@@ -49,12 +51,15 @@ class Pe : public sc_core::sc_module {
   bool semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err);
   bool dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err);
   bool compute(Task& t, int slot, const isa::Instruction& in, TaskError& err);
+  void trace(const Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index,
+             const sc_core::sc_time& start);
   uint8_t* sram_at(const Task& t, uint64_t addr, uint64_t len);
 
   int index_;
   const DeviceContext& ctx_;
   std::vector<Pe*> peers_;
   std::function<void(uint32_t)> user_irq_;
+  TraceUnit* trace_ = nullptr;
   std::array<sc_core::sc_event, isa::kNumEngines> start_;
   Task* task_ = nullptr;
   int slot_ = 0;

@@ -50,13 +50,22 @@ bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, u
   } else if (in.op == Opcode::kSemSignal) {
     ok = semaphore_signal(t, slot, static_cast<int>(in.u(Field::kSem)),
                           static_cast<int>(in.u(Field::kTarget)), err);
-  } else if (is_dma(in.op)) {
-    ok = dma(t, e, in, err);
-  } else if (is_compute(in.op)) {
-    ok = compute(t, slot, in, err);
+  } else if (is_dma(in.op) || is_compute(in.op)) {
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    ok = is_dma(in.op) ? dma(t, e, in, err) : compute(t, slot, in, err);
+    if (ok) trace(t, slot, e, in, index, start);
   }
   if (!ok && err.code != ErrorCode::kNone) t.fail(err);
   return ok && !t.abort.raised;
+}
+
+void Pe::trace(const Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index,
+               const sc_core::sc_time& start) {
+  if (!trace_ || !trace_->enabled()) return;
+  trace_->record({ctx_.to_cycles(start), ctx_.to_cycles(sc_core::sc_time_stamp()),
+                  static_cast<uint32_t>(t.program), index, static_cast<uint8_t>(index_),
+                  static_cast<uint8_t>(e), static_cast<uint8_t>(slot), static_cast<uint8_t>(in.op),
+                  t.tag});
 }
 
 bool Pe::semaphore_wait(Task& t, int sem) {

@@ -16,6 +16,7 @@ Platform::Platform(sc_core::sc_module_name name)
     pes.back()->load_dma.host.bind(host_link.host_memory);
     pes.back()->store_dma.dram.bind(dram.socket);
     pes.back()->store_dma.host.bind(host_link.host_memory);
+    pes.back()->set_trace(&trace);
     pes.back()->set_user_irq([this](uint32_t code) {
       user_irq_code_ = code;
       raise_irq(kIrqUser);
@@ -43,6 +44,7 @@ void Platform::reset() {
   cp->reset();
   for (auto& pe : pes) pe->reset();
   host_link.reset();
+  trace.reset();
   irq_status_ = 0;
   irq_mask_ = 0;
   user_irq_code_ = 0;

@@ -11,6 +11,7 @@
 #include "dram.hpp"
 #include "host_link.hpp"
 #include "pe.hpp"
+#include "trace_unit.hpp"
 
 namespace npusim::sim {
 
@@ -20,6 +21,7 @@ class Platform : public sc_core::sc_module {
 
   DeviceContext ctx;
   Dram dram;
+  TraceUnit trace{dram};
   HostLink host_link;
   std::vector<std::unique_ptr<Pe>> pes;
   std::unique_ptr<CommandProcessor> cp;

@@ -59,6 +59,7 @@ uint32_t Platform::read_register(uint32_t offset) {
   }
   bool ok = false;
   uint32_t value = 0;
+  if (trace.read(offset, value)) return value;
   if (offset >= reg::kQueueBase && offset < reg::kQueueBase + reg::kMaxQueues * reg::kQueueStride)
     value = read_queue_register((offset - reg::kQueueBase) / reg::kQueueStride,
                                 (offset - reg::kQueueBase) % reg::kQueueStride, ok);
@@ -153,6 +154,7 @@ void Platform::write_register(uint32_t offset, uint32_t value) {
       if (value & kIrqError) error_ = TaskError{};  // acknowledging the error clears the latch
       return;
   }
+  if (trace.write(offset, value)) return;
   if (offset >= reg::kQueueBase && offset < reg::kQueueBase + reg::kMaxQueues * reg::kQueueStride &&
       write_queue_register((offset - reg::kQueueBase) / reg::kQueueStride,
                            (offset - reg::kQueueBase) % reg::kQueueStride, value))

@@ -24,6 +24,7 @@ struct TaskError {
 struct Task {
   int queue = 0;
   uint32_t tag = 0;
+  uint64_t program = 0;  // DRAM address of the program table (for trace records)
   int num_slots = 1;
   std::array<int, 2> pes{0, 0};    // slot -> PE index
   std::array<uint64_t, 4> base{};  // base registers from the RUN command

@@ -34,6 +34,11 @@ enum : uint32_t {
   kErrorInject = 0x060,  // WO  arms a one-shot fault: the next RUN fails with code (bits 0-7)
   kTimeLo = 0x058,       // RO  device cycle counter (reading LO latches HI)
   kTimeHi = 0x05C,
+  kTraceLo = 0x070,  // RW  DRAM address of the trace ring (TraceRecord entries)
+  kTraceHi = 0x074,
+  kTraceSize = 0x078,    // RW  ring entries (power of two); writing it zeroes TRACE_COUNT
+  kTraceCount = 0x07C,   // RO  records written since TRACE_SIZE was written (slot = count % size)
+  kTraceEnable = 0x080,  // RW  bit 0: record every DMA and compute instruction
 };
 
 // Per-queue registers: base kQueueBase + q * kQueueStride.
@@ -108,6 +113,18 @@ struct ProgramTable {
   StreamRef streams[2][3];
 };
 inline constexpr uint32_t kProgramTableMagic = 0x50524F47;  // "PROG"
+
+// Trace record the device writes into the trace ring for each DMA or compute
+// instruction it retires (32 bytes; docs/registers.md, "Trace").
+struct TraceRecord {
+  uint64_t start_cycle;  // the instruction started (after its engine was free)
+  uint64_t end_cycle;    // ... and retired
+  uint32_t program;      // low 32 bits of the RUN command's program-table address
+  uint32_t index;        // instruction index in its stream
+  uint8_t pe, engine, slot, opcode;
+  uint32_t tag;  // the RUN command's tag
+};
+static_assert(sizeof(TraceRecord) == 32);
 
 // Completion record the device writes into the host completion ring (32 bytes).
 struct Completion {

@@ -90,7 +90,8 @@ std::vector<Segment> partition(const Graph& g, const Placements& why) {
 }
 
 // A CPU segment as an ONNX subgraph with the constants it uses.
-isa::CpuSegment cpu_segment(const Graph& g, const Segment& s, const std::string& name) {
+isa::CpuSegment cpu_segment(const Graph& g, const Segment& s, const std::string& name,
+                            const Placements& why) {
   Graph sub;
   sub.name = name;
   sub.opset = g.opset;
@@ -108,6 +109,10 @@ isa::CpuSegment cpu_segment(const Graph& g, const Segment& s, const std::string&
   c.onnx.assign(bytes.begin(), bytes.end());
   c.inputs = s.inputs;
   c.outputs = s.outputs;
+  for (int n : s.nodes) {
+    const Node& node = g.nodes[n];
+    c.layers.push_back({node.name.empty() ? node.outputs.front() : node.name, node.op, why[n], {}});
+  }
   return c;
 }
 
@@ -184,7 +189,7 @@ CompileResult compile(Graph g, const CompileOptions& options) {
   codegen::IoLayout io;
   for (const Segment& s : segs) {
     if (!s.npu) {
-      p.segments.push_back(cpu_segment(g, s, "cpu" + std::to_string(cpu_count++)));
+      p.segments.push_back(cpu_segment(g, s, "cpu" + std::to_string(cpu_count++), why));
       continue;
     }
     auto built = codegen::build_npu_segment(g, s.nodes, s.inputs, s.outputs,

@@ -207,6 +207,7 @@ class Reader {
     const auto w = blob(member(n, "weights"), s.name, "weights");
     s.weights.assign(w.begin(), w.end());
     for (const Node& st : elements(member(n, "streams"))) stream(st, s);
+    s.layers = layers(n, true);
     return s;
   }
 
@@ -236,7 +237,32 @@ class Reader {
     s.outputs = names(member(n, "outputs"));
     const auto onnx = blob(member(n, "onnx"), s.name, "onnx");
     s.onnx.assign(onnx.begin(), onnx.end());
+    s.layers = layers(n, false);
     return s;
+  }
+
+  // The optional layer table (format 1.1).
+  std::vector<LayerInfo> layers(const Node& segment, bool npu) const {
+    std::vector<LayerInfo> out;
+    if (!segment.j.contains("layers")) return out;
+    for (const Node& l : elements(member(segment, "layers"))) {
+      LayerInfo info;
+      info.name = text(member(l, "name"));
+      info.op = text(member(l, "op"));
+      if (l.j.contains("reason")) info.reason = text(member(l, "reason"));
+      if (npu) {
+        const auto slots = elements(member(l, "first"));
+        if (slots.size() != 2) malformed(member(l, "first"), "expected 2 slots of 3 engines");
+        for (int slot = 0; slot < 2; ++slot) {
+          const auto engines = elements(slots[slot]);
+          if (engines.size() != kNumEngines) malformed(slots[slot], "expected 3 engines");
+          for (int e = 0; e < kNumEngines; ++e)
+            info.first[slot][e] = static_cast<uint32_t>(integer(engines[e], 0, UINT32_MAX));
+        }
+      }
+      out.push_back(info);
+    }
+    return out;
   }
 
   // The bytes of a blob reference {offset, size, crc32}, checked.

@@ -47,6 +47,17 @@ json tensors_json(const std::vector<TensorInfo>& ts) {
   return a;
 }
 
+json layers_json(const std::vector<LayerInfo>& layers, bool npu) {
+  json a = json::array();
+  for (const LayerInfo& l : layers) {
+    json j = {{"name", l.name}, {"op", l.op}};
+    if (npu) j["first"] = l.first;
+    if (!l.reason.empty()) j["reason"] = l.reason;
+    a.push_back(j);
+  }
+  return a;
+}
+
 json npu_segment_json(const NpuSegment& s, BlobArea& blobs) {
   json streams = json::array();
   for (int slot = 0; slot < 2; ++slot) {
@@ -67,7 +78,8 @@ json npu_segment_json(const NpuSegment& s, BlobArea& blobs) {
           {"scratch_bytes", s.scratch_bytes},
           {"io_bytes", s.io_bytes},
           {"weights", blobs.add(s.weights.data(), s.weights.size())},
-          {"streams", streams}};
+          {"streams", streams},
+          {"layers", layers_json(s.layers, true)}};
 }
 
 json cpu_segment_json(const CpuSegment& s, BlobArea& blobs) {
@@ -75,7 +87,8 @@ json cpu_segment_json(const CpuSegment& s, BlobArea& blobs) {
           {"name", s.name},
           {"inputs", s.inputs},
           {"outputs", s.outputs},
-          {"onnx", blobs.add(s.onnx.data(), s.onnx.size())}};
+          {"onnx", blobs.add(s.onnx.data(), s.onnx.size())},
+          {"layers", layers_json(s.layers, false)}};
 }
 
 json header_json(const Program& p, BlobArea& blobs) {

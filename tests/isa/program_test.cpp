@@ -52,11 +52,14 @@ Program sample() {
   npu.streams[0][1] = encode(
       std::vector<Instruction>{make(Opcode::kVecFill, {{F::kLen, 4}}), make(Opcode::kEnd, {})});
   npu.streams[1][2] = encode(std::vector<Instruction>{make(Opcode::kEnd, {})});
+  npu.layers = {{"conv1", "QConv", "", {{{0, 0, 0}, {0, 0, 0}}}},
+                {"relu \"1\"", "QLut", "", {{{0, 1, 0}, {0, 0, 1}}}}};
   CpuSegment cpu;
   cpu.name = "softmax";
   cpu.inputs = {"features"};
   cpu.outputs = {"probs"};
   cpu.onnx = {0x08, 0x07, 0x12, 0x04, 't', 'e', 's', 't'};
+  cpu.layers = {{"softmax", "Softmax", "op Softmax has no NPU code generation yet", {}}};
   p.segments = {npu, cpu};
   return p;
 }
@@ -71,6 +74,16 @@ void expect_same_tensors(const std::vector<TensorInfo>& a, const std::vector<Ten
     EXPECT_EQ(a[i].scale, b[i].scale);
     EXPECT_EQ(a[i].zero_point, b[i].zero_point);
     EXPECT_EQ(a[i].io_offset, b[i].io_offset);
+  }
+}
+
+void expect_same_layers(const std::vector<LayerInfo>& a, const std::vector<LayerInfo>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(a[i].op, b[i].op);
+    EXPECT_EQ(a[i].reason, b[i].reason);
+    EXPECT_EQ(a[i].first, b[i].first);
   }
 }
 
@@ -93,6 +106,7 @@ void expect_same(const Program& a, const Program& b) {
       EXPECT_EQ(na->io_bytes, nb.io_bytes);
       EXPECT_EQ(na->inputs, nb.inputs);
       EXPECT_EQ(na->outputs, nb.outputs);
+      expect_same_layers(na->layers, nb.layers);
     } else {
       const auto& ca = std::get<CpuSegment>(a.segments[i]);
       const auto& cb = std::get<CpuSegment>(b.segments[i]);
@@ -100,6 +114,7 @@ void expect_same(const Program& a, const Program& b) {
       EXPECT_EQ(ca.onnx, cb.onnx);
       EXPECT_EQ(ca.inputs, cb.inputs);
       EXPECT_EQ(ca.outputs, cb.outputs);
+      expect_same_layers(ca.layers, cb.layers);
     }
   }
 }
@@ -192,6 +207,7 @@ TEST(NpubErrors, BadMagic) {
 TEST(NpubErrors, FutureMajorVersionIsRefused) {
   auto bytes = serialize(sample());
   bytes[4] = 2;
+  bytes[6] = 0;  // version 2.0
   const std::string e = error_of([&] { deserialize(bytes, "m.npub"); });
   EXPECT_EQ(e, "m.npub: unsupported format version 2.0 (this reader supports 1.x)");
 }
@@ -272,6 +288,30 @@ TEST(NpubErrors, MalformedHeaderNamesTheField) {
 
   e = error_of([&] { deserialize(with_header(bytes, "{\"mode\": "), "j.npub"); });
   EXPECT_EQ(e.rfind("j.npub: malformed header JSON", 0), 0u) << e;
+}
+
+TEST(Npub, Version10FilesWithoutLayerTablesStillLoad) {
+  const auto bytes = serialize(sample());
+  auto h = header_of(bytes);
+  for (auto& seg : h["segments"]) seg.erase("layers");
+  auto older = with_header(bytes, h.dump());
+  older[6] = 0;  // minor version 1.0
+  const Program p = deserialize(older);
+  EXPECT_TRUE(std::get<NpuSegment>(p.segments[0]).layers.empty());
+  EXPECT_TRUE(std::get<CpuSegment>(p.segments[1]).layers.empty());
+}
+
+TEST(NpubErrors, MalformedLayerTableNamesTheField) {
+  const auto bytes = serialize(sample());
+  auto h = header_of(bytes);
+  h["segments"][0]["layers"][1]["first"][1] = {0, 1};
+  std::string e = error_of([&] { deserialize(with_header(bytes, h.dump()), "l.npub"); });
+  EXPECT_EQ(e,
+            "l.npub: malformed header: field 'segments[0].layers[1].first[1]': expected 3 engines");
+  h = header_of(bytes);
+  h["segments"][1]["layers"][0].erase("op");
+  e = error_of([&] { deserialize(with_header(bytes, h.dump()), "l.npub"); });
+  EXPECT_EQ(e, "l.npub: malformed header: missing field 'segments[1].layers[0].op'");
 }
 
 TEST(NpubErrors, BlobPastTheEndIsTruncation) {

@@ -125,6 +125,17 @@ const Family* family_of(const Node& n) {
   return it == families().end() ? nullptr : &it->second;
 }
 
+// The layer's entry in the segment's layer table: where its code starts.
+isa::LayerInfo layer_info(const Node& n, const Streams& s) {
+  isa::LayerInfo info;
+  info.name = n.name.empty() ? n.outputs.front() : n.name;
+  info.op = n.op;
+  for (int slot = 0; slot < 2; ++slot)
+    for (int e = 0; e < isa::kNumEngines; ++e)
+      info.first[slot][e] = static_cast<uint32_t>(s.code[slot][e].size());
+  return info;
+}
+
 }  // namespace
 
 std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
@@ -176,6 +187,7 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
     const LayerCode code = family->plan(LayerEnv{g, n, place, out.segment.weights, hw});
     out.sram_peak = std::max(out.sram_peak, code.sram);
     const int64_t split = (code.units + slots - 1) / slots;
+    out.segment.layers.push_back(layer_info(n, s));
     for (int slot = 0; slot < slots; ++slot) {
       if (i > 0) {  // the previous layer's output must be in DRAM before this layer reads it
         s.wait(slot, Engine::kLoad, kLayerStored);

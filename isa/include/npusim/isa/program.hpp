@@ -17,7 +17,7 @@
 namespace npusim::isa {
 
 inline constexpr uint16_t kNpubMajor = 1;
-inline constexpr uint16_t kNpubMinor = 0;
+inline constexpr uint16_t kNpubMinor = 1;  // 1.1: segment layer tables
 
 enum class Mode { kSingle, kFused };  // single: relocatable to either PE
 std::string_view mode_name(Mode m);
@@ -36,6 +36,16 @@ struct TensorInfo {
   uint64_t bytes() const;
 };
 
+// One layer (graph node) of a segment, for profilers. NPU segments: the
+// index of the layer's first instruction in each (slot, engine) stream; its
+// code runs up to the next layer's first instruction. CPU segments: why the
+// node is not on the NPU.
+struct LayerInfo {
+  std::string name, op;
+  std::string reason;
+  std::array<std::array<uint32_t, kNumEngines>, 2> first{};
+};
+
 struct NpuSegment {
   std::string name;
   // streams[slot][engine]: encoded code; slot 1 is used in fused mode only.
@@ -44,12 +54,14 @@ struct NpuSegment {
   uint64_t scratch_bytes = 0;                // DRAM at base kBaseScratch
   uint64_t io_bytes = 0;                     // DRAM at base kBaseIo (inputs and outputs)
   std::vector<std::string> inputs, outputs;  // tensor names
+  std::vector<LayerInfo> layers;             // in code order (optional)
 };
 
 struct CpuSegment {
   std::string name;
   std::vector<uint8_t> onnx;  // serialized ONNX ModelProto
   std::vector<std::string> inputs, outputs;
+  std::vector<LayerInfo> layers;  // the subgraph's nodes and reasons (optional)
 };
 
 using Segment = std::variant<NpuSegment, CpuSegment>;

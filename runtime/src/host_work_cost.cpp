@@ -30,14 +30,17 @@ int64_t macs(const compiler::Graph& g, const compiler::Node& n) {
 
 }  // namespace
 
+double cpu_node_cost_ns(const compiler::Graph& g, const compiler::Node& n,
+                        const HostCostModel& cost) {
+  int64_t written = 0;
+  for (const auto& o : n.outputs) written += elements(g, o);
+  return cost.node_ns + double(written) * cost.ns_per_element +
+         double(macs(g, n)) * cost.ns_per_mac;
+}
+
 double cpu_segment_cost_ns(const compiler::Graph& g, const HostCostModel& cost) {
   double ns = 0;
-  for (const compiler::Node& n : g.nodes) {
-    int64_t written = 0;
-    for (const auto& o : n.outputs) written += elements(g, o);
-    ns +=
-        cost.node_ns + double(written) * cost.ns_per_element + double(macs(g, n)) * cost.ns_per_mac;
-  }
+  for (const compiler::Node& n : g.nodes) ns += cpu_node_cost_ns(g, n, cost);
   return ns;
 }
 

@@ -8,6 +8,9 @@
 
 namespace npusim::runtime {
 
+// One node's share.
+double cpu_node_cost_ns(const compiler::Graph& g, const compiler::Node& n,
+                        const HostCostModel& cost);
 double cpu_segment_cost_ns(const compiler::Graph& g, const HostCostModel& cost);
 
 }  // namespace npusim::runtime

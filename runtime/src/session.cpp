@@ -79,6 +79,7 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
     for (const auto& name : names)
       lanes_.push_back(std::make_unique<DeviceLane>(*device_, name, *placed_, slots));
   } catch (const driver::DriverError& e) {
+    tracer_.reset();
     lanes_.clear();
     placed_.reset();
     throw RuntimeError(
@@ -86,6 +87,8 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
         e.what());
   }
   stats_.dram_bytes = device_->dram_in_use() - dram_before;
+  // The trace ring is the profiler's, not the model's: not in dram_bytes.
+  if (options_.device_trace) tracer_ = std::make_unique<LayerTracer>(*device_, program, *placed_);
   cpu_segment_ns_.assign(program.segments.size(), 0);
   for (size_t i = 0; i < program.segments.size(); ++i)
     if (std::holds_alternative<isa::CpuSegment>(program.segments[i]))
@@ -142,6 +145,7 @@ void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wante
     if (fatal_) std::rethrow_exception(fatal_);
     if (closing_) throw RuntimeError(RuntimeErrorKind::kClosed, "the runner is closed");
     r->id = next_id_++;
+    r->timing.request = r->id;
     ++waiting_;
     intake_.push_back(std::move(r));
   }
@@ -334,6 +338,12 @@ void Session::on_device_events() {
     if (t.h2d_end > t.h2d_start) record(lane.name() + " h2d", tag, t.h2d_start, t.h2d_end, r.id);
     record(lane.name() + " run", tag, t.run_start, t.run_end, r.id);
     record(lane.name() + " d2h", tag, t.d2h_start, t.d2h_end, r.id);
+    if (tracer_) {
+      auto events = tracer_->collect(r.id, r.npu_segment, lane.pe_mask(), t.run_start, t.run_end);
+      std::lock_guard lock(mutex_);
+      stats_.layer_events.insert(stats_.layer_events.end(), events.begin(), events.end());
+      stats_.trace_records_lost = tracer_->lost();
+    }
     r.outputs_on_device = true;
     start_host_phase(r, now);
   }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "device_lane.hpp"
+#include "layer_tracer.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "placed_program.hpp"
@@ -86,6 +87,7 @@ class Session {
   std::shared_ptr<driver::Device> device_;
   std::unique_ptr<PlacedProgram> placed_;
   std::vector<std::unique_ptr<DeviceLane>> lanes_;
+  std::unique_ptr<LayerTracer> tracer_;   // with RunnerOptions::device_trace
   std::vector<uint64_t> host_lane_free_;  // ps at which each host lane is free
   // Simulated time as of the last advance: only run_until moves it, so the
   // dispatcher reads it once there instead of asking the device each time.

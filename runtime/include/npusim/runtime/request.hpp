@@ -12,6 +12,7 @@
 namespace npusim::runtime {
 
 struct RequestTiming {
+  uint64_t request = 0;               // the request's number in its runner, from 0
   uint64_t start_ps = 0, end_ps = 0;  // from admission to the result (simulated)
   uint64_t host_ps = 0;  // host lanes: conversions, CPU segments, driver, pre/post stages
   uint64_t cpu_ps = 0;   // of which CPU segments (ops the NPU does not run)

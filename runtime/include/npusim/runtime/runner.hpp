@@ -43,6 +43,10 @@ struct RunnerOptions {
   std::chrono::milliseconds timeout{60'000};  // wall clock, for every wait
   // Queue only: submit() blocks while this many requests wait for a worker.
   size_t input_queue_size = 16;
+  // Records every device instruction through the device's trace ring and
+  // adds per-layer events to stats().layer_events (profilers; no effect on
+  // simulated time).
+  bool device_trace = false;
 };
 
 // A pending result.

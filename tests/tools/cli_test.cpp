@@ -167,7 +167,7 @@ TEST_F(CliRuntime, ProfileReportsLoadAndInferenceStages) {
   const Result r = npusim("profile " + npub + " -r 3");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   for (const char* s : {"first load", "warm load", "inference", "(simulated, min of 3)",
-                        "device DRAM", "host peak"})
+                        "device DRAM", "device SRAM 0 - ", " MiB - "})
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   EXPECT_EQ(r.output.find("compile "), std::string::npos) << "a .npub needs no compile stage";
 }

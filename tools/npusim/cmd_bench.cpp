@@ -17,6 +17,7 @@
 #include "npusim/runtime/trace.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
+#include "version.hpp"
 
 namespace po = boost::program_options;
 
@@ -106,7 +107,7 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
                 const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
   nlohmann::json j;
   j["model"] = {{"path", a.model}, {"fnv1a64", m.source_hash()}};
-  j["npusim_version"] = "0.1.0";
+  j["npusim_version"] = kVersion;
   for (const auto& [k, v] : isa::describe(hw)) j["hardware"][k] = v;
   j["mode"] = isa::mode_name(m.program().mode);
   j["devices"] = a.devices;
@@ -173,6 +174,7 @@ int cmd_bench(const Args& args) {
   ro.worker_num = a.workload == "L" ? 1 : a.workers;
   ro.host = runtime::HostCostModel::from(hw);
   ro.timeout = std::chrono::minutes(10);
+  ro.device_trace = !a.trace.empty();  // engine lanes with layer names in the trace
   runtime::AsyncRunner runner(model, ro);
   std::vector<runtime::Tensor> inputs;
   for (const auto& d : model->inputs()) inputs.emplace_back(d.dtype, d.shape);

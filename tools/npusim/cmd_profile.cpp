@@ -1,20 +1,26 @@
 // npusim profile: the stages AI Hub reports for a model on a device (compile,
 // first load, warm load, inference as the minimum over N runs of one input),
-// each with its time and memory: host process memory (peak and increase)
-// for compile and load, device DRAM for load and inference.
+// each with its time and memory, then the per-layer table of the fastest
+// inference from the device's instruction trace. Writes it as CSV, the whole
+// profile as JSON, a Chrome/Perfetto trace and a single-file HTML report.
 #include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "hw_options.hpp"
-#include "input_options.hpp"
 #include "model_options.hpp"
-#include "npusim/runtime/device_list.hpp"
+#include "npusim/report/profile_html.hpp"
+#include "npusim/runtime/layer_profile.hpp"
 #include "npusim/runtime/runner.hpp"
+#include "npusim/runtime/trace.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
+#include "profile_memory.hpp"
+#include "program_files.hpp"
+#include "version.hpp"
 
 namespace po = boost::program_options;
 
@@ -23,24 +29,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The host process's resident memory now and at its peak, in MiB (/proc).
-struct HostMemory {
-  double rss = 0, peak = 0;
-};
-
-HostMemory host_memory() {
-  std::ifstream status("/proc/self/status");
-  HostMemory m;
-  for (std::string line; std::getline(status, line);) {
-    const auto kib = [&] { return std::stod(line.substr(line.find(':') + 1)) / 1024.0; };
-    if (line.rfind("VmRSS:", 0) == 0) m.rss = kib();
-    if (line.rfind("VmHWM:", 0) == 0) m.peak = kib();
-  }
-  return m;
-}
-
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string mib(double bytes_or_mib, bool bytes = true) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << (bytes ? bytes_or_mib / 1048576.0 : bytes_or_mib)
+    << " MiB";
+  return s.str();
 }
 
 struct Stage {
@@ -49,21 +46,18 @@ struct Stage {
   std::string time_kind, memory;
 };
 
-std::string mib(double v) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << v << " MiB";
-  return s.str();
-}
-
+// Host memory over a stage, as a range: from what the stage added to the
+// resident set up to the process's peak.
 std::string host_range(const HostMemory& before, const HostMemory& after) {
-  return "host peak " + mib(after.peak) + ", increase " +
-         mib(std::max(0.0, after.rss - before.rss));
+  return "host " + mib(std::max(0.0, after.rss - before.rss), false) + " - " +
+         mib(after.peak, false);
 }
 
 struct ProfileArgs {
-  std::string model, devices;
+  std::string model, devices, json, csv, html, trace;
   std::vector<std::string> input_shapes;
   int runs = 10;
+  bool quiet_layers = false;
   HwOptions hw;
 };
 
@@ -77,12 +71,133 @@ ProfileArgs parse(const Args& args) {
       "inference runs; the minimum is reported (10)");
   add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
       "ONNX: dynamic input dims");
+  add("output,o", po::value(&a.json)->value_name("FILE.json"), "write the profile as JSON");
+  add("csv", po::value(&a.csv)->value_name("FILE.csv"), "write the per-layer table as CSV");
+  add("html", po::value(&a.html)->value_name("FILE.html"),
+      "write a single-file HTML report (summary, per-layer chart, timeline)");
+  add("trace,T", po::value(&a.trace)->value_name("FILE.json"),
+      "write a Chrome/Perfetto trace (host lanes, queues, each PE's engines by layer)");
+  add("no-layers", po::bool_switch(&a.quiet_layers), "do not print the per-layer table");
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
   pos.add("model", 1);
   parse_options(args, "npusim profile MODEL [options]", desc, pos);
   if (a.runs < 1) throw UsageError("--runs must be at least 1");
   return a;
+}
+
+// What the inference stage measured.
+struct Inference {
+  runtime::RequestTiming best;
+  runtime::SessionStats stats;
+  std::vector<runtime::LayerRow> layers;
+};
+
+Inference infer(runtime::Runner& runner, const runtime::Model& model, int runs,
+                const runtime::HostCostModel& host) {
+  std::vector<runtime::Tensor> inputs;
+  for (const auto& d : model.inputs()) inputs.emplace_back(d.dtype, d.shape);
+  Inference inf;
+  for (int i = 0; i < runs; ++i) {
+    runner.run(inputs);
+    const runtime::RequestTiming& t = runner.last_timing();
+    if (i == 0 || t.latency_ps() < inf.best.latency_ps()) inf.best = t;
+  }
+  inf.stats = runner.stats();
+  inf.layers = runtime::layer_table(model, inf.stats, inf.best.request, host);
+  return inf;
+}
+
+nlohmann::json layers_json(const std::vector<runtime::LayerRow>& rows) {
+  nlohmann::json a = nlohmann::json::array();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    a.push_back({{"index", i},
+                 {"segment", r.segment},
+                 {"name", r.name},
+                 {"op", r.op},
+                 {"unit", r.unit},
+                 {"reason", r.reason},
+                 {"cycles", r.cycles},
+                 {"time_us", r.time_us},
+                 {"macs", r.macs},
+                 {"utilisation", r.utilisation},
+                 {"dma_bytes", r.dma_bytes},
+                 {"start_us", double(r.start_ps) / 1e6},
+                 {"end_us", double(r.end_ps) / 1e6}});
+  }
+  return a;
+}
+
+nlohmann::json profile_json(const ProfileArgs& a, const isa::HwParams& hw,
+                            const runtime::Model& model, const std::vector<Stage>& stages,
+                            const Inference& inf) {
+  nlohmann::json j;
+  j["model"] = a.model;
+  j["model_hash"] = model.source_hash();
+  j["npusim_version"] = kVersion;
+  j["device"] = inf.best.device;
+  j["target"] = isa::mode_name(model.program().mode);
+  for (const auto& [k, v] : isa::describe(hw)) j["hw"][k] = v;
+  for (const auto& s : stages)
+    j["stages"].push_back(
+        {{"name", s.name}, {"ms", s.ms}, {"time_kind", s.time_kind}, {"memory", s.memory}});
+  const auto us = [](uint64_t ps) { return double(ps) / 1e6; };
+  const runtime::RequestTiming& t = inf.best;
+  j["summary"] = {{"latency_us", us(t.latency_ps())}, {"host_us", us(t.host_ps)},
+                  {"h2d_us", us(t.h2d_ps)},           {"compute_us", us(t.compute_ps)},
+                  {"d2h_us", us(t.d2h_ps)},           {"request", t.request}};
+  if (!inf.stats.pes.empty()) {
+    const auto& pe = inf.stats.pes.front();
+    j["summary"]["npu_percent"] = pe.npu_percent();
+    j["summary"]["comp_percent"] = pe.comp_percent();
+    j["summary"]["io_percent"] = pe.io_percent();
+  }
+  for (const auto& pe : inf.stats.pes)
+    j["pes"][pe.pe] = {
+        {"npu", pe.npu_percent()}, {"comp", pe.comp_percent()}, {"io", pe.io_percent()}};
+  j["layers"] = layers_json(inf.layers);
+  j["trace"] = nlohmann::json::parse(runtime::chrome_trace(inf.stats));
+  return j;
+}
+
+void print_stages(const ProfileArgs& a, const isa::HwParams& hw, const std::vector<Stage>& stages,
+                  const Inference& inf) {
+  std::cout << "model      " << a.model << " on " << inf.best.device << " (" << hw.name << ")\n";
+  for (const auto& s : stages)
+    std::cout << "  " << std::left << std::setw(12) << s.name << std::right << std::fixed
+              << std::setprecision(3) << std::setw(10) << s.ms << " ms  (" << s.time_kind << ")  "
+              << s.memory << "\n";
+  const auto us = [](uint64_t ps) { return double(ps) / 1e6; };
+  const auto& t = inf.best;
+  std::cout << std::setprecision(1) << "latency    " << us(t.latency_ps()) << " us: host "
+            << us(t.host_ps) << ", H2D " << us(t.h2d_ps) << ", compute " << us(t.compute_ps)
+            << ", D2H " << us(t.d2h_ps) << "\n";
+  for (const auto& p : inf.stats.pes)
+    std::cout << p.pe << "    NPU% " << p.npu_percent() << "  Comp% " << p.comp_percent()
+              << "  I/O% " << p.io_percent() << "  (over the " << a.runs << " runs)\n";
+  if (inf.stats.trace_records_lost)
+    std::cout << "warning    the device trace lost records; per-layer figures are incomplete\n";
+}
+
+// Layer names are often long paths whose end says the most.
+std::string tail(const std::string& s, size_t width) {
+  return s.size() <= width ? s : ".." + s.substr(s.size() - (width - 2));
+}
+
+void print_layers(const std::vector<runtime::LayerRow>& rows, uint64_t request) {
+  std::cout << "\nlayers of request " << request << " (the fastest run)\n"
+            << "    #  unit  op              name                          cycles   time us"
+               "        MACs  util%   DMA KiB  reason\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    std::cout << std::setw(5) << i << "  " << std::left << std::setw(4) << r.unit << "  "
+              << std::setw(14) << r.op.substr(0, 14) << "  " << std::setw(28) << tail(r.name, 28)
+              << std::right << std::setw(8) << r.cycles << std::fixed << std::setprecision(2)
+              << std::setw(10) << r.time_us << std::setw(12) << r.macs << std::setprecision(1)
+              << std::setw(7) << 100.0 * r.utilisation << std::setw(10)
+              << double(r.dma_bytes) / 1024.0 << "  " << r.reason << "\n";
+  }
 }
 
 }  // namespace
@@ -94,6 +209,7 @@ int cmd_profile(const Args& args) {
   runtime::RunnerOptions ro;
   ro.transport = sim::in_process_device({hw, false});
   ro.devices = a.devices;
+  ro.host = runtime::HostCostModel::from(hw);
   std::vector<Stage> stages;
 
   HostMemory before = host_memory();
@@ -106,39 +222,36 @@ int cmd_profile(const Args& args) {
 
   before = host_memory();
   t0 = Clock::now();
-  uint64_t dram = 0;
   {
     runtime::Runner first(model, ro);
-    dram = first.stats().dram_bytes;
-    stages.push_back(
-        {"first load", ms_since(t0), "wall",
-         host_range(before, host_memory()) + "; device DRAM " + mib(dram / 1048576.0)});
+    stages.push_back({"first load", ms_since(t0), "wall",
+                      host_range(before, host_memory()) + "; device DRAM " +
+                          mib(double(first.stats().dram_bytes))});
   }
   before = host_memory();
   t0 = Clock::now();
   auto warm_model = runtime::Model::load(a.model, mo);  // the compile cache, if ONNX
+  ro.device_trace = true;                               // per-layer cycles; costs no simulated time
   runtime::Runner runner(warm_model, ro);
+  const uint64_t dram = runner.stats().dram_bytes;
   stages.push_back({"warm load", ms_since(t0), "wall",
-                    host_range(before, host_memory()) + "; device DRAM " +
-                        mib(runner.stats().dram_bytes / 1048576.0)});
+                    host_range(before, host_memory()) + "; device DRAM " + mib(double(dram))});
 
-  std::vector<runtime::Tensor> inputs;
-  for (const auto& d : warm_model->inputs()) inputs.emplace_back(d.dtype, d.shape);
-  double best = 0;
-  for (int i = 0; i < a.runs; ++i) {
-    runner.run(inputs);
-    const double us = double(runner.last_timing().latency_ps()) / 1e9;
-    best = i == 0 ? us : std::min(best, us);
+  const Inference inf = infer(runner, *warm_model, a.runs, *ro.host);
+  stages.push_back({"inference", double(inf.best.latency_ps()) / 1e9,
+                    "simulated, min of " + std::to_string(a.runs),
+                    "device SRAM 0 - " + mib(double(sram_high_water(warm_model->program()))) +
+                        " per PE, DRAM " + mib(double(dram))});
+
+  print_stages(a, hw, stages, inf);
+  if (!a.quiet_layers) print_layers(inf.layers, inf.best.request);
+  if (!a.csv.empty()) write_text_file(a.csv, runtime::layer_csv(inf.layers));
+  if (!a.trace.empty()) write_text_file(a.trace, runtime::chrome_trace(inf.stats));
+  if (!a.json.empty() || !a.html.empty()) {
+    const nlohmann::json j = profile_json(a, hw, *warm_model, stages, inf);
+    if (!a.json.empty()) write_text_file(a.json, j.dump(1) + "\n");
+    if (!a.html.empty()) write_text_file(a.html, report::profile_html(j));
   }
-  stages.push_back({"inference", best, "simulated, min of " + std::to_string(a.runs),
-                    "device DRAM " + mib(runner.stats().dram_bytes / 1048576.0)});
-
-  std::cout << "model      " << a.model << " on " << runner.last_timing().device << " (" << hw.name
-            << ")\n";
-  for (const auto& s : stages)
-    std::cout << "  " << std::left << std::setw(12) << s.name << std::right << std::fixed
-              << std::setprecision(3) << std::setw(10) << s.ms << " ms  (" << s.time_kind << ")  "
-              << s.memory << "\n";
   return 0;
 }
 

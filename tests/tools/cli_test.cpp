@@ -7,7 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
+
+#include "common/model_cache.hpp"
 
 namespace {
 
@@ -176,6 +182,86 @@ TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
   const Result r = npusim("bench " + npub + " -b 4");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("only batch 1"), std::string::npos) << r.output;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// npusim profile on a real model: BlazeFace quantised (random calibration
+// keeps it quick), fused. The per-layer table, CSV, JSON, trace and HTML
+// report agree with each other, and the report renders in headless Chromium
+// with one bar per layer and one row per trace lane.
+TEST(CliProfile, BlazeFaceLayerTableCsvTraceAndHtmlReportAgree) {
+  const std::string fp32 = npusim::testing::cached_model_path("blazeface.onnx");
+  ASSERT_TRUE(npusim::testing::file_present(fp32, "scripts/fetch-models.sh --no-yolo"));
+  const std::string model = temp_path("bf.int8.onnx"), csv = temp_path("bf.csv"),
+                    json = temp_path("bf.json"), trace = temp_path("bf.trace.json"),
+                    html = temp_path("bf.html");
+  Result r = npusim("quantize " + fp32 + " -o " + model + " --calib random --calib-count 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = npusim("profile " + model + " -d npu0pe0-1 -r 2 --csv " + csv + " -o " + json + " -T " +
+             trace + " --html " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"layers of request", "QConv", "NPU", "CPU", "npu0pe1    NPU%"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+
+  const nlohmann::json profile = nlohmann::json::parse(read_file(json));
+  const auto& layers = profile["layers"];
+  ASSERT_GT(layers.size(), 20u);
+  EXPECT_EQ(count(read_file(csv), "\n"), layers.size() + 1) << "a header and one row per layer";
+  std::set<std::string> npu_names;
+  for (const auto& l : layers) {
+    if (l["unit"] == "NPU") {
+      EXPECT_GT(l["cycles"].get<uint64_t>(), 0u) << l.dump();
+      npu_names.insert(l["name"].get<std::string>());
+    } else {
+      EXPECT_FALSE(l["reason"].get<std::string>().empty()) << l.dump();
+    }
+  }
+  // Each PE's compute lane has events named by the layers, from both PEs.
+  const nlohmann::json events = nlohmann::json::parse(read_file(trace))["traceEvents"];
+  std::set<std::string> lanes, traced_names;
+  std::set<int> compute_pids;
+  for (const auto& e : events) {
+    if (e["ph"] == "M" && e["name"] == "thread_name")
+      lanes.insert(std::to_string(e["pid"].get<int>()) + ":" + std::to_string(e["tid"].get<int>()));
+    if (e["ph"] == "X" && e["cat"] == "compute") {
+      traced_names.insert(e["name"].get<std::string>());
+      compute_pids.insert(e["pid"].get<int>());
+    }
+  }
+  EXPECT_EQ(traced_names, npu_names);
+  EXPECT_EQ(compute_pids.size(), 2u) << "npu0pe0 and npu0pe1";
+
+  // The report, rendered: one bar per layer, one timeline row per lane.
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "run scripts/install-deps.sh";
+  const Result dom = [&] {
+    const std::string cmd =
+        "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu "
+        "--user-data-dir=" +
+        temp_path("chromium") + " --dump-dom file://" + html + " 2>/dev/null";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+    std::string out;
+    std::array<char, 4096> buf;
+    while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
+    return Result{WEXITSTATUS(pclose(pipe.release())), out};
+  }();
+  ASSERT_NE(dom.output.find("data-rendered=\"ok\""), std::string::npos)
+      << dom.output.substr(0, 2000);
+  EXPECT_EQ(count(dom.output, "class=\"layer-bar\""), layers.size());
+  EXPECT_EQ(count(dom.output, "class=\"lane-row\""), lanes.size());
+  for (const auto& f : {model, csv, json, trace, html}) std::filesystem::remove(f);
+  std::filesystem::remove_all(temp_path("chromium"));
 }
 
 }  // namespace

@@ -233,7 +233,8 @@ Matcher matcher_for(const Node& n) {
       {"Mul", match_binary},       {"DequantizeLinear", match_lut},   {"MaxPool", match_pool},
       {"AveragePool", match_pool}, {"GlobalAveragePool", match_pool}, {"Concat", match_concat},
       {"Split", match_split},      {"Resize", match_resize},          {"Gemm", match_gemm},
-      {"MatMul", match_gemm},
+      {"MatMul", match_gemm},      {"Transpose", match_permute},      {"Reshape", match_permute},
+      {"Flatten", match_permute},  {"Squeeze", match_permute},        {"Unsqueeze", match_permute},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);

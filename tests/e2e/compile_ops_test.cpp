@@ -164,6 +164,32 @@ Graph concat_resize_model() {
   return round_trip(g, "concat_resize_model");
 }
 
+// Data movement: NCHW -> NHWC transpose, reshape to rows (requantised on the
+// way), a 3-D transpose, a reshape back to 4-D that splits an axis, and a
+// flatten; each between DequantizeLinear and QuantizeLinear (YOLOv8's and
+// BlazeFace's heads do this).
+Graph permute_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 16, 6, 10});
+  const std::string x = qdq(g, "x", 0.02f, 1);
+  const std::string t1 =
+      op_qdq(g, with(node("Transpose", {x}, {"t1"}), "perm", Ints{0, 2, 3, 1}), 0.02f, 1);
+  constant(g, "rows", Tensor::from(DType::kInt64, {3}, Ints{1, 60, 16}));
+  const std::string r1 = op_qdq(g, node("Reshape", {t1, "rows"}, {"r1"}), 0.03f, -5);
+  const std::string t2 =
+      op_qdq(g, with(node("Transpose", {r1}, {"t2"}), "perm", Ints{0, 2, 1}), 0.03f, -5);
+  constant(g, "image", Tensor::from(DType::kInt64, {4}, Ints{1, 8, 12, 10}));
+  const std::string r2 = op_qdq(g, node("Reshape", {t2, "image"}, {"r2"}), 0.03f, -5);
+  const std::string y =
+      op_qdq(g, with(node("Flatten", {r2}, {"f"}), "axis", int64_t(1)), 0.025f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  g.nodes.push_back(node("Identity", {t2}, {"y2"}));
+  add_output(g, "y", {1, 960});
+  add_output(g, "y2", {1, 16, 60});
+  return round_trip(g, "permute_model");
+}
+
 // Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
 Graph gemm_model() {
   std::mt19937 rng(3);
@@ -201,6 +227,7 @@ const std::vector<OpModel>& models() {
       {"Pool", pool_model, 6, 4 << 10},
       {"ConcatSplitResize", concat_resize_model, 5, 2 << 10},
       {"GemmMatMul", gemm_model, 2, 2 << 10},
+      {"Permute", permute_model, 5, 1 << 10},
   };
   return m;
 }
@@ -260,7 +287,7 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 5),
+                         ::testing::Combine(::testing::Range<size_t>(0, 6),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
@@ -275,6 +302,20 @@ TEST(CompileOpsLowering, ActivationTablesEqualTheFloatGraph) {
   EXPECT_EQ(luts, 7);
   const compiler::TensorMap in = inputs_of(g);
   EXPECT_EQ(compiler::execute(g, in).at("y").raw(), compiler::execute(lowered, in).at("y").raw());
+}
+
+// QPermute is the ONNX data movement itself: the lowered graph's outputs equal
+// the float QDQ graph's (Transpose, Reshape, Flatten on dequantised values)
+// exactly, so the device, equal to the lowered graph, equals ONNX too.
+TEST(CompileOpsLowering, PermutesEqualTheFloatGraph) {
+  const Graph g = permute_model();
+  Graph lowered = g;
+  int permutes = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) permutes += note.result == "QPermute";
+  EXPECT_EQ(permutes, 5);
+  const compiler::TensorMap in = inputs_of(g);
+  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
+  for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
 }
 
 // What stays on the CPU says why; a lowered op whose shape the NPU cannot

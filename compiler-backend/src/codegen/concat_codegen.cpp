@@ -17,8 +17,6 @@ namespace {
 using isa::Engine;
 using isa::Field;
 
-constexpr int64_t kMaxCount = 65535;  // vec.copy's 16-bit cnt0 / cnt1
-
 struct Geometry {
   int64_t outer = 1, width = 0;  // output rows and bytes per row
   std::vector<int64_t> widths;   // per input, bytes per row
@@ -76,28 +74,9 @@ Sram layout(const Geometry& geo, int64_t rows) {
 }
 
 int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
-  const int64_t cap = std::min(pipeline_tile_cap(geo.outer, 2 * geo.width), kMaxCount);
+  const int64_t cap = std::min(pipeline_tile_cap(geo.outer, 2 * geo.width), kMaxCopyCount);
   return largest_tile(std::min(geo.outer, cap), hw.sram_per_pe,
                       [&](int64_t r) { return layout(geo, r).total; });
-}
-
-// Copies rows [0, rows) of `width` bytes between a dense part (row stride
-// `width`) and its column slice of the whole (row stride `stride`), in pieces
-// of at most kMaxCount bytes per row.
-void emit_copy(Streams& s, int slot, uint64_t src, int64_t src_stride, uint64_t dst,
-               int64_t dst_stride, int64_t rows, int64_t width) {
-  for (int64_t at = 0; at < width; at += kMaxCount)
-    s.emit(slot, Engine::kCompute,
-           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(src + at)},
-                                             {Field::kDst, int64_t(dst + at)},
-                                             {Field::kElem, 1},
-                                             {Field::kCnt0, std::min(kMaxCount, width - at)},
-                                             {Field::kCnt1, rows},
-                                             {Field::kCnt2, 1},
-                                             {Field::kSrcS0, 1},
-                                             {Field::kSrcS1, src_stride},
-                                             {Field::kDstS0, 1},
-                                             {Field::kDstS1, dst_stride}}));
 }
 
 isa::Instruction lut_in_place(uint64_t at, int64_t len, uint64_t table) {
@@ -176,11 +155,11 @@ LayerCode plan_concat(const LayerEnv& e) {
         const int64_t len = (r1 - r0) * geo.widths[k];
         const uint64_t table = base + p.tables[k];
         if (split) {  // slice out, then requantise the dense part
-          emit_copy(s, slot, slice, geo.width, part, geo.widths[k], r1 - r0, geo.widths[k]);
+          emit_row_copy(s, slot, slice, geo.width, part, geo.widths[k], r1 - r0, geo.widths[k]);
           if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, lut_in_place(part, len, table));
         } else {  // requantise the dense part, then place it
           if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, lut_in_place(part, len, table));
-          emit_copy(s, slot, part, geo.widths[k], slice, geo.width, r1 - r0, geo.widths[k]);
+          emit_row_copy(s, slot, part, geo.widths[k], slice, geo.width, r1 - r0, geo.widths[k]);
         }
         column += geo.widths[k];
       }

@@ -29,5 +29,8 @@ LayerCode plan_concat(const LayerEnv& e);
 // QResize (resize_codegen.cpp)
 std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
 LayerCode plan_resize(const LayerEnv& e);
+// QPermute (permute_codegen.cpp)
+std::string permute_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
+LayerCode plan_permute(const LayerEnv& e);
 
 }  // namespace npusim::compiler::codegen

@@ -72,6 +72,26 @@ isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sra
                         {Field::kSStride2, int64_t(w.sstride2)}});
 }
 
+void emit_row_copy(Streams& s, int slot, uint64_t src, int64_t src_stride, uint64_t dst,
+                   int64_t dst_stride, int64_t rows, int64_t width) {
+  for (int64_t r = 0; r < rows; r += kMaxCopyCount)
+    for (int64_t at = 0; at < width; at += kMaxCopyCount) {
+      const uint64_t s0 = src + uint64_t(r * src_stride + at),
+                     d0 = dst + uint64_t(r * dst_stride + at);
+      s.emit(slot, Engine::kCompute,
+             isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(s0)},
+                                               {Field::kDst, int64_t(d0)},
+                                               {Field::kElem, 1},
+                                               {Field::kCnt0, std::min(kMaxCopyCount, width - at)},
+                                               {Field::kCnt1, std::min(kMaxCopyCount, rows - r)},
+                                               {Field::kCnt2, 1},
+                                               {Field::kSrcS0, 1},
+                                               {Field::kSrcS1, src_stride},
+                                               {Field::kDstS0, 1},
+                                               {Field::kDstS1, dst_stride}}));
+    }
+}
+
 void emit_tiles(Streams& s, int slot, int64_t begin, int64_t end, int64_t tile,
                 const TileSteps& steps) {
   int t = 0;

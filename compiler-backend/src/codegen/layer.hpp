@@ -84,6 +84,15 @@ struct Walk {
 isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, uint64_t len);
 isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, const Walk& w);
 
+// vec.copy's largest count per dimension (16-bit cnt0 / cnt1).
+inline constexpr int64_t kMaxCopyCount = 65535;
+
+// vec.copy of `rows` rows of `width` bytes from `src` (row stride
+// `src_stride`) to `dst` (row stride `dst_stride`), in pieces of at most
+// kMaxCopyCount bytes per row and rows per instruction.
+void emit_row_copy(Streams& s, int slot, uint64_t src, int64_t src_stride, uint64_t dst,
+                   int64_t dst_stride, int64_t rows, int64_t width);
+
 // The steps of one tile, given its buffer b (0 or 1) and its units [u0, u1):
 // load emits on the load engine, compute on the compute engine, store on the
 // store engine.

@@ -107,14 +107,15 @@ LayerCode plan_conv(const LayerEnv& e) {
 
 const std::map<std::string, Family>& families() {
   static const std::map<std::string, Family> f = {
-      {"QConv", {conv_unsupported, plan_conv}},        // conv_codegen.cpp
-      {"QAdd", {binary_unsupported, plan_binary}},     // binary_codegen.cpp
-      {"QMul", {binary_unsupported, plan_binary}},     // binary_codegen.cpp
-      {"QLut", {lut_unsupported, plan_lut}},           // lut_codegen.cpp
-      {"QPool", {pool_unsupported, plan_pool}},        // pool_codegen.cpp
-      {"QConcat", {concat_unsupported, plan_concat}},  // concat_codegen.cpp
-      {"QSplit", {concat_unsupported, plan_concat}},   // concat_codegen.cpp
-      {"QResize", {resize_unsupported, plan_resize}},  // resize_codegen.cpp
+      {"QConv", {conv_unsupported, plan_conv}},           // conv_codegen.cpp
+      {"QAdd", {binary_unsupported, plan_binary}},        // binary_codegen.cpp
+      {"QMul", {binary_unsupported, plan_binary}},        // binary_codegen.cpp
+      {"QLut", {lut_unsupported, plan_lut}},              // lut_codegen.cpp
+      {"QPool", {pool_unsupported, plan_pool}},           // pool_codegen.cpp
+      {"QConcat", {concat_unsupported, plan_concat}},     // concat_codegen.cpp
+      {"QSplit", {concat_unsupported, plan_concat}},      // concat_codegen.cpp
+      {"QResize", {resize_unsupported, plan_resize}},     // resize_codegen.cpp
+      {"QPermute", {permute_unsupported, plan_permute}},  // permute_codegen.cpp
   };
   return f;
 }

@@ -276,6 +276,36 @@ std::vector<Tensor> qresize(const OpContext& c) {
   return {std::move(y)};
 }
 
+std::vector<Tensor> qpermute(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  const Shape& in = x.shape();
+  const std::vector<int64_t> perm = c.ints("perm");
+  const Shape out = c.ints("out_shape");
+  if (perm.size() != in.size())
+    fail("QPermute: perm has " + std::to_string(perm.size()) + " axes, the input " +
+         std::to_string(in.size()));
+  if (product(out, 0, int64_t(out.size())) != x.size())
+    fail("QPermute: out_shape does not hold the input's elements");
+  const std::vector<int64_t> table = c.ints("table");
+  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
+  // Walk the transposed tensor in row-major order: its flat index is y's.
+  const size_t rank = in.size();
+  std::vector<int64_t> stride(rank, 1), t(rank, 0);  // x's strides; index into transposed
+  for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * in[d];
+  for (int64_t i = 0; i < x.size(); ++i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < rank; ++d) src += t[d] * stride[perm[d]];
+    const int32_t v = element(x, src);
+    set_element(y, i, table.empty() ? v : lookup(table, v));
+    for (size_t d = rank; d-- > 0;) {  // next index of the transposed shape
+      if (++t[d] < in[perm[d]]) break;
+      t[d] = 0;
+    }
+  }
+  return {std::move(y)};
+}
+
 }  // namespace
 
 void register_npu_ops(Registry& r) {
@@ -287,6 +317,7 @@ void register_npu_ops(Registry& r) {
   r["npusim.QConcat"] = qconcat;
   r["npusim.QSplit"] = qsplit;
   r["npusim.QResize"] = qresize;
+  r["npusim.QPermute"] = qpermute;
 }
 
 }  // namespace npusim::compiler::ops

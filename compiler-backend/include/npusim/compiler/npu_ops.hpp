@@ -30,6 +30,9 @@
 //                round_prefer_ceil, ceil), coord_mode (0 asymmetric, 1 half_pixel,
 //                2 align_corners, 3 pytorch_half_pixel), table[256] + y_signed (optional)
 //         nearest neighbour from the exact rational source coordinate, as vec.resize
+// QPermute input x; attrs perm (a permutation of x's axes), out_shape, table[256] + y_signed
+//                (optional): y = reshape(transpose(x, perm), out_shape), through the table
+//         (Transpose, Reshape, Flatten, Squeeze, Unsqueeze: pure data movement)
 #pragma once
 
 #include <cstdint>

@@ -318,6 +318,20 @@ TEST(CompileOpsLowering, PermutesEqualTheFloatGraph) {
   for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
 }
 
+// The bit-exact runs above cover both of QPermute's data paths: permuting
+// in SRAM (the whole tensor fits) and gathering by DMA (SRAM too small).
+TEST(CompileOpsLowering, PermuteTakesBothDataPaths) {
+  std::set<std::string> paths;
+  for (const uint64_t sram : {uint64_t{16} << 20, uint64_t{1} << 10}) {
+    compiler::CompileOptions o;
+    o.hw.sram_per_pe = sram;
+    for (const auto& layer : compiler::compile(permute_model(), o).layer_asm)
+      for (const char* path : {"permuted in SRAM", "gathered by DMA"})
+        if (layer.find(path) != std::string::npos) paths.insert(path);
+  }
+  EXPECT_EQ(paths.size(), 2u);
+}
+
 // What stays on the CPU says why; a lowered op whose shape the NPU cannot
 // tile stays on the CPU too, and the model still compiles.
 TEST(CompileOpsLowering, PlacementReportSaysWhyEachCpuNodeIsThere) {

@@ -1,8 +1,12 @@
-// QPermute (Transpose, Reshape, Flatten, Squeeze, Unsqueeze): the load engine
-// gathers each tile of output rows from the input with strided DMA walks
-// (permute_walk.hpp), the compute engine copies it to the output buffer,
-// through vec.lut when the quantisation changes, and the store engine writes
-// it contiguously. A unit is one step of the walk's outermost dimension.
+// QPermute (Transpose, Reshape, Flatten, Squeeze, Unsqueeze). A unit is one
+// step of the walk's outermost dimension (permute_walk.hpp). When the input
+// bytes a tile of units reads form a span not much larger than the tile's
+// output (an image row for NCHW <-> NHWC, or the whole tensor when it fits in
+// SRAM), the load engine brings the span in with one DMA and the compute
+// engine permutes it in SRAM with strided vec.copy (64 lanes); otherwise the
+// load engine gathers the tile with strided DMA walks and the compute engine
+// only copies it. vec.lut requantises when the quantisation changes; the store
+// engine writes the tile contiguously.
 #include <algorithm>
 
 #include "families.hpp"
@@ -41,7 +45,21 @@ struct Plan {
   std::vector<GatherDim> rows;  // rows[0]: the units
   int64_t unit_bytes = 1;       // output bytes per unit
   int64_t per_descriptor = 1;   // rows one DMA covers per unit (dims beyond the last two: loops)
+  bool in_sram = false;         // permute in SRAM (set by tile_units)
+  bool may_permute_in_sram = false;
+  int64_t block = 0, extent = 0;  // input bytes per unit: stride, and span one unit reads
+  // Input bytes a tile of `units` reads: from its first unit's start to its last unit's end.
+  int64_t span(int64_t units) const { return (units - 1) * block + extent; }
 };
+
+// Whether permuting in SRAM is possible at all: vec.copy's counts fit.
+void consider_sram_permute(Plan& p) {
+  if (p.rows.size() < 2 || p.len0 > kMaxCount) return;
+  p.extent = p.len0;
+  for (size_t d = 1; d < p.rows.size(); ++d) p.extent += (p.rows[d].count - 1) * p.rows[d].stride;
+  p.block = p.rows[0].stride;
+  p.may_permute_in_sram = true;
+}
 
 std::optional<Plan> plan_of(const Graph& g, const Node& n, std::string& why) {
   const auto walk =
@@ -68,8 +86,9 @@ std::optional<Plan> plan_of(const Graph& g, const Node& n, std::string& why) {
     why = "a DMA walk of more than 2^20 rows";
     return std::nullopt;
   }
+  consider_sram_permute(p);
   const int64_t descriptors = p.rows[0].count * p.unit_bytes / (p.len0 * p.per_descriptor);
-  if (descriptors > kMaxDescriptors) {
+  if (!p.may_permute_in_sram && descriptors > kMaxDescriptors) {
     why = "the permutation needs " + std::to_string(descriptors) + " DMA descriptors";
     return std::nullopt;
   }
@@ -85,20 +104,46 @@ Sram layout(const Plan& p, int64_t tile) {
   Sram s;
   s.table = l.take(256);
   for (int b = 0; b < 2; ++b) {
-    s.in[b] = l.take(uint64_t(tile * p.unit_bytes));
+    s.in[b] = l.take(uint64_t(p.in_sram ? p.span(tile) : tile * p.unit_bytes));
     s.out[b] = l.take(uint64_t(tile * p.unit_bytes));
   }
   s.total = l.total();
   return s;
 }
 
-int64_t tile_units(const Plan& p, const isa::HwParams& hw) {
+// Tile for the DMA gather.
+int64_t gather_tile(const Plan& p, const isa::HwParams& hw) {
   int64_t cap = pipeline_tile_cap(p.rows[0].count, uint64_t(2 * p.unit_bytes));
-  // With one or two row dimensions, a tile is one DMA: its rows must fit.
-  if (p.rows.size() <= 2)
+  if (p.rows.size() <= 2)  // a tile is one DMA: its rows must fit
     cap = std::min<int64_t>({cap, kMaxCount, int64_t(isa::kMaxDmaRows) / (p.unit_bytes / p.len0)});
   return largest_tile(std::min(p.rows[0].count, cap), hw.sram_per_pe,
                       [&](int64_t t) { return layout(p, t).total; });
+}
+
+// Tile for permuting in SRAM, or 0: a tile must read at most twice the bytes
+// it writes (so small-stride units come in large tiles, up to the whole tensor).
+int64_t sram_permute_tile(Plan p, const isa::HwParams& hw) {
+  p.in_sram = true;
+  const int64_t units = std::min(p.rows[0].count, kMaxCount);
+  const int64_t fits =
+      largest_tile(units, hw.sram_per_pe, [&](int64_t t) { return layout(p, t).total; });
+  auto efficient = [&](int64_t t) { return p.span(t) <= 2 * t * p.unit_bytes; };
+  int64_t tile =
+      std::min(fits, pipeline_tile_cap(p.rows[0].count, uint64_t(p.unit_bytes + p.block)));
+  while (tile >= 1 && tile < fits && !efficient(tile)) tile = std::min(fits, 2 * tile);
+  return tile >= 1 && efficient(tile) ? tile : 0;
+}
+
+// Decides how to move the data (sets p.in_sram) and returns the tile in units.
+int64_t tile_units(Plan& p, const isa::HwParams& hw) {
+  p.in_sram = false;
+  if (p.may_permute_in_sram)
+    if (const int64_t tile = sram_permute_tile(p, hw); tile > 0) {
+      p.in_sram = true;
+      return tile;
+    }
+  const int64_t descriptors = p.rows[0].count * p.unit_bytes / (p.len0 * p.per_descriptor);
+  return descriptors > kMaxDescriptors ? 0 : gather_tile(p, hw);
 }
 
 // DMA loads gathering units [u0, u1) into `sram`, in output order.
@@ -132,19 +177,72 @@ void emit_gather(Streams& s, int slot, DramPlace x, const Plan& p, uint64_t sram
   }
 }
 
+// One strided-copy dimension: count, source and destination strides.
+struct CopyDim {
+  int64_t count, src, dst;
+};
+
+// vec.copy of `dims` (outermost first, at most kMaxCount each); dimensions
+// beyond three are loops of instructions.
+void emit_strided_copy(Streams& s, int slot, uint64_t src, uint64_t dst,
+                       std::vector<CopyDim> dims) {
+  while (dims.size() < 3) dims.insert(dims.begin(), CopyDim{1, 0, 0});
+  const size_t loops = dims.size() - 3;
+  int64_t n = 1;
+  for (size_t d = 0; d < loops; ++d) n *= dims[d].count;
+  const CopyDim c2 = dims[loops], c1 = dims[loops + 1], c0 = dims[loops + 2];
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t so = 0, dso = 0;
+    for (int64_t rest = k, d = int64_t(loops) - 1; d >= 0; --d) {
+      so += (rest % dims[d].count) * dims[d].src;
+      dso += (rest % dims[d].count) * dims[d].dst;
+      rest /= dims[d].count;
+    }
+    s.emit(slot, Engine::kCompute,
+           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(src) + so},
+                                             {Field::kDst, int64_t(dst) + dso},
+                                             {Field::kElem, 1},
+                                             {Field::kCnt0, c0.count},
+                                             {Field::kCnt1, c1.count},
+                                             {Field::kCnt2, c2.count},
+                                             {Field::kSrcS0, c0.src},
+                                             {Field::kSrcS1, c1.src},
+                                             {Field::kSrcS2, c2.src},
+                                             {Field::kDstS0, c0.dst},
+                                             {Field::kDstS1, c1.dst},
+                                             {Field::kDstS2, c2.dst}}));
+  }
+}
+
+// The in-SRAM permutation of units [0, units) of blocks at `src` into output order at `dst`.
+void emit_sram_permute(Streams& s, int slot, const Plan& p, uint64_t src, uint64_t dst,
+                       int64_t units) {
+  std::vector<CopyDim> dims{{units, p.block, p.unit_bytes}};
+  int64_t dst_stride = p.unit_bytes;
+  for (size_t d = 1; d < p.rows.size(); ++d) {
+    dst_stride /= p.rows[d].count;
+    dims.push_back({p.rows[d].count, p.rows[d].stride, dst_stride});
+  }
+  if (p.len0 > 1) dims.push_back({p.len0, 1, 1});
+  std::erase_if(dims, [](const CopyDim& d) { return d.count == 1; });
+  if (dims.empty()) dims.push_back({1, 1, 1});
+  emit_strided_copy(s, slot, src, dst, dims);
+}
+
 }  // namespace
 
 std::string permute_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   std::string why;
-  const auto p = plan_of(g, n, why);
+  auto p = plan_of(g, n, why);
   if (!p) return why;
-  if (tile_units(*p, hw) < 1) return "one output row does not fit in SRAM";
+  if (tile_units(*p, hw) < 1)
+    return "one output row does not fit in SRAM, or too scattered for DMA";
   return "";
 }
 
 LayerCode plan_permute(const LayerEnv& e) {
   std::string why;
-  const Plan p = *plan_of(e.g, e.node, why);
+  Plan p = *plan_of(e.g, e.node, why);
   const int64_t tile = tile_units(p, e.hw);
   const Sram sram = layout(p, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
@@ -152,7 +250,9 @@ LayerCode plan_permute(const LayerEnv& e) {
   LayerCode code;
   code.units = p.rows[0].count;
   code.sram = sram.total;
-  code.summary = tiling_summary(e.node, code.units, tile, "units", sram.total);
+  code.summary = tiling_summary(e.node, code.units, tile,
+                                p.in_sram ? "units (permuted in SRAM)" : "units (gathered by DMA)",
+                                sram.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
     if (table.requant)
@@ -160,12 +260,25 @@ LayerCode plan_permute(const LayerEnv& e) {
              dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table.at}, 0, base + sram.table, 256));
     TileSteps steps;
     steps.load = [&](int b, int64_t u0, int64_t u1) {
-      emit_gather(s, slot, x, p, base + sram.in[b], u0, u1);
+      if (!p.in_sram) return emit_gather(s, slot, x, p, base + sram.in[b], u0, u1);
+      const uint64_t bytes = uint64_t(p.span(u1 - u0));
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, x, uint64_t(u0 * p.block), base + sram.in[b], bytes));
     };
     steps.compute = [&](int b, int64_t u0, int64_t u1) {
       const int64_t len = (u1 - u0) * p.unit_bytes;
-      if (!table.requant)
-        return emit_row_copy(s, slot, base + sram.in[b], len, base + sram.out[b], len, 1, len);
+      const uint64_t in = base + sram.in[b], out = base + sram.out[b];
+      if (p.in_sram) {  // permute, then requantise in place
+        emit_sram_permute(s, slot, p, in, out, u1 - u0);
+        if (table.requant)
+          s.emit(slot, Engine::kCompute,
+                 isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(out)},
+                                                  {Field::kDst, int64_t(out)},
+                                                  {Field::kLen, len},
+                                                  {Field::kTable, int64_t(base + sram.table)}}));
+        return;
+      }
+      if (!table.requant) return emit_row_copy(s, slot, in, len, out, len, 1, len);
       s.emit(slot, Engine::kCompute,
              isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + sram.in[b])},
                                               {Field::kDst, int64_t(base + sram.out[b])},

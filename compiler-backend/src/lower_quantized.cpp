@@ -235,6 +235,7 @@ Matcher matcher_for(const Node& n) {
       {"Split", match_split},      {"Resize", match_resize},          {"Gemm", match_gemm},
       {"MatMul", match_gemm},      {"Transpose", match_permute},      {"Reshape", match_permute},
       {"Flatten", match_permute},  {"Squeeze", match_permute},        {"Unsqueeze", match_permute},
+      {"Slice", match_permute},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);

@@ -165,9 +165,9 @@ Graph concat_resize_model() {
 }
 
 // Data movement: NCHW -> NHWC transpose, reshape to rows (requantised on the
-// way), a 3-D transpose, a reshape back to 4-D that splits an axis, and a
-// flatten; each between DequantizeLinear and QuantizeLinear (YOLOv8's and
-// BlazeFace's heads do this).
+// way), a 3-D transpose, a reshape back to 4-D that splits an axis, a
+// flatten, and strided slices of a 3-D and a 4-D tensor; each between
+// DequantizeLinear and QuantizeLinear (YOLOv8's and BlazeFace's heads do this).
 Graph permute_model() {
   Graph g;
   g.opset = 13;
@@ -183,10 +183,30 @@ Graph permute_model() {
   const std::string r2 = op_qdq(g, node("Reshape", {t2, "image"}, {"r2"}), 0.03f, -5);
   const std::string y =
       op_qdq(g, with(node("Flatten", {r2}, {"f"}), "axis", int64_t(1)), 0.025f, 0);
+  auto ints = [&](const std::string& name, Ints v) {
+    constant(g, name, Tensor::from(DType::kInt64, {int64_t(v.size())}, v));
+    return name;
+  };
+  const std::string s3 = op_qdq(
+      g,
+      node("Slice",
+           {t2, ints("b3", {2, 5}), ints("e3", {14, 60}), ints("a3", {1, -1}), ints("k3", {3, 2})},
+           {"s3"}),
+      0.03f, -5);
+  const std::string s4 = op_qdq(g,
+                                node("Slice",
+                                     {x, ints("b4", {1, 0, -1}), ints("e4", {5, 10, 99}),
+                                      ints("a4", {2, 3, 1}), ints("k4", {1, 3, 1})},
+                                     {"s4"}),
+                                0.02f, 1);
   g.nodes.push_back(node("Identity", {y}, {"y"}));
   g.nodes.push_back(node("Identity", {t2}, {"y2"}));
+  g.nodes.push_back(node("Identity", {s3}, {"y3"}));
+  g.nodes.push_back(node("Identity", {s4}, {"y4"}));
   add_output(g, "y", {1, 960});
   add_output(g, "y2", {1, 16, 60});
+  add_output(g, "y3", {1, 4, 28});
+  add_output(g, "y4", {1, 1, 4, 4});
   return round_trip(g, "permute_model");
 }
 
@@ -227,7 +247,7 @@ const std::vector<OpModel>& models() {
       {"Pool", pool_model, 6, 4 << 10},
       {"ConcatSplitResize", concat_resize_model, 5, 2 << 10},
       {"GemmMatMul", gemm_model, 2, 2 << 10},
-      {"Permute", permute_model, 5, 1 << 10},
+      {"Permute", permute_model, 7, 1 << 10},
   };
   return m;
 }
@@ -312,10 +332,11 @@ TEST(CompileOpsLowering, PermutesEqualTheFloatGraph) {
   Graph lowered = g;
   int permutes = 0;
   for (const auto& note : compiler::lower_quantized(lowered)) permutes += note.result == "QPermute";
-  EXPECT_EQ(permutes, 5);
+  EXPECT_EQ(permutes, 7);
   const compiler::TensorMap in = inputs_of(g);
   const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
-  for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
+  for (const char* out : {"y", "y2", "y3", "y4"})
+    EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
 }
 
 // The bit-exact runs above cover both of QPermute's data paths: permuting

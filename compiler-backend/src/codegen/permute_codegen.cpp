@@ -45,6 +45,7 @@ struct Plan {
   std::vector<GatherDim> rows;  // rows[0]: the units
   int64_t unit_bytes = 1;       // output bytes per unit
   int64_t per_descriptor = 1;   // rows one DMA covers per unit (dims beyond the last two: loops)
+  int64_t base = 0;             // input byte of the walk's start (a slice's first element)
   bool in_sram = false;         // permute in SRAM (set by tile_units)
   bool may_permute_in_sram = false;
   int64_t block = 0, extent = 0;  // input bytes per unit: stride, and span one unit reads
@@ -62,11 +63,13 @@ void consider_sram_permute(Plan& p) {
 }
 
 std::optional<Plan> plan_of(const Graph& g, const Node& n, std::string& why) {
-  const auto walk =
-      permute_walk(g.value(n.inputs[0]).shape, n.ints("perm"), g.value(n.outputs[0]).shape, why);
+  const SliceView slice{n.ints("starts"), n.ints("steps"), n.ints("counts")};
+  const auto walk = permute_walk(g.value(n.inputs[0]).shape, slice, n.ints("perm"),
+                                 g.value(n.outputs[0]).shape, why);
   if (!walk) return std::nullopt;
   Plan p;
-  p.rows = *walk;
+  p.rows = walk->dims;
+  p.base = walk->base;
   if (p.rows.back().stride == 1) {
     p.len0 = p.rows.back().count;
     p.rows.pop_back();
@@ -151,7 +154,7 @@ void emit_gather(Streams& s, int slot, DramPlace x, const Plan& p, uint64_t sram
                  int64_t u1) {
   std::vector<GatherDim> dims = p.rows;  // outermost first; the units limited to [u0, u1)
   dims[0].count = u1 - u0;
-  const uint64_t base = uint64_t(u0 * dims[0].stride);
+  const uint64_t base = uint64_t(p.base + u0 * dims[0].stride);
   const size_t loops = dims.size() > 2 ? dims.size() - 2 : 0;  // dims done by instruction loops
   const GatherDim inner = dims.back();
   const GatherDim outer = dims.size() >= 2 ? dims[dims.size() - 2] : GatherDim{1, 0};
@@ -262,8 +265,9 @@ LayerCode plan_permute(const LayerEnv& e) {
     steps.load = [&](int b, int64_t u0, int64_t u1) {
       if (!p.in_sram) return emit_gather(s, slot, x, p, base + sram.in[b], u0, u1);
       const uint64_t bytes = uint64_t(p.span(u1 - u0));
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, x, uint64_t(u0 * p.block), base + sram.in[b], bytes));
+      s.emit(
+          slot, Engine::kLoad,
+          dma(isa::Opcode::kDmaLoad, x, uint64_t(p.base + u0 * p.block), base + sram.in[b], bytes));
     };
     steps.compute = [&](int b, int64_t u0, int64_t u1) {
       const int64_t len = (u1 - u0) * p.unit_bytes;

@@ -66,20 +66,24 @@ std::optional<std::vector<Atom>> atoms(const Shape& t, const std::vector<int64_t
 
 }  // namespace
 
-std::optional<std::vector<GatherDim>> permute_walk(const Shape& in,
-                                                   const std::vector<int64_t>& perm,
-                                                   const Shape& out, std::string& why) {
-  for (const int64_t d : in)
+std::optional<PermuteWalk> permute_walk(const Shape& in, const SliceView& slice,
+                                        const std::vector<int64_t>& perm, const Shape& out,
+                                        std::string& why) {
+  const Shape& counts = slice.counts.empty() ? in : slice.counts;
+  for (const int64_t d : counts)
     if (d < 1) {
       why = "empty tensor";
       return std::nullopt;
     }
   const std::vector<int64_t> x_stride = device_strides(in);
+  PermuteWalk result;
   Shape t(in.size());
   std::vector<int64_t> t_stride(in.size());
   for (size_t a = 0; a < in.size(); ++a) {
-    t[a] = in[perm[a]];
-    t_stride[a] = x_stride[perm[a]];
+    const int64_t step = slice.steps.empty() ? 1 : slice.steps[perm[a]];
+    t[a] = counts[perm[a]];
+    t_stride[a] = x_stride[perm[a]] * step;
+    if (!slice.starts.empty()) result.base += slice.starts[a] * x_stride[a];
   }
   const auto list = atoms(t, t_stride, out);
   if (!list) {
@@ -99,7 +103,8 @@ std::optional<std::vector<GatherDim>> permute_walk(const Shape& in,
   }
   std::reverse(merged.begin(), merged.end());
   if (merged.empty()) merged.push_back({1, 1});
-  return merged;
+  result.dims = std::move(merged);
+  return result;
 }
 
 }  // namespace npusim::compiler::codegen

@@ -18,11 +18,21 @@ struct GatherDim {
   int64_t count = 1, stride = 1;
 };
 
-// The walk, outermost dimension first, with neighbours that form one longer
-// run merged; nothing (with `why`) when the reshape splits and merges axes in
-// a way no common factorisation describes.
-std::optional<std::vector<GatherDim>> permute_walk(const Shape& in,
-                                                   const std::vector<int64_t>& perm,
-                                                   const Shape& out, std::string& why);
+// A slice of x taken first (QPermute's starts/steps/counts; positive steps).
+struct SliceView {
+  std::vector<int64_t> starts, steps, counts;  // per input axis; empty: all of x
+};
+
+struct PermuteWalk {
+  std::vector<GatherDim> dims;  // outermost first
+  int64_t base = 0;             // byte offset of the first element read
+};
+
+// The walk, with neighbours that form one longer run merged; nothing (with
+// `why`) when the reshape splits and merges axes in a way no common
+// factorisation describes.
+std::optional<PermuteWalk> permute_walk(const Shape& in, const SliceView& slice,
+                                        const std::vector<int64_t>& perm, const Shape& out,
+                                        std::string& why);
 
 }  // namespace npusim::compiler::codegen

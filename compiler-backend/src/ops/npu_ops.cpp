@@ -285,21 +285,32 @@ std::vector<Tensor> qpermute(const OpContext& c) {
   if (perm.size() != in.size())
     fail("QPermute: perm has " + std::to_string(perm.size()) + " axes, the input " +
          std::to_string(in.size()));
-  if (product(out, 0, int64_t(out.size())) != x.size())
-    fail("QPermute: out_shape does not hold the input's elements");
   const std::vector<int64_t> table = c.ints("table");
-  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
-  // Walk the transposed tensor in row-major order: its flat index is y's.
   const size_t rank = in.size();
-  std::vector<int64_t> stride(rank, 1), t(rank, 0);  // x's strides; index into transposed
+  // The slice taken first (starts, steps, counts per axis; default: all of x).
+  std::vector<int64_t> start = c.ints("starts"), step = c.ints("steps");
+  Shape count = c.ints("counts");
+  if (start.empty()) start.assign(rank, 0);
+  if (step.empty()) step.assign(rank, 1);
+  if (count.empty()) count = in;
+  if (start.size() != rank || step.size() != rank || count.size() != rank)
+    fail("QPermute: starts, steps and counts need one entry per input axis");
+  if (product(out, 0, out.size()) != product(count, 0, rank))
+    fail("QPermute: out_shape does not hold the sliced input's elements");
+  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
+  // Walk the transposed slice in row-major order: its flat index is y's.
+  std::vector<int64_t> stride(rank, 1), t(rank, 0);  // x's strides; index into the transposed slice
   for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * in[d];
-  for (int64_t i = 0; i < x.size(); ++i) {
+  for (int64_t i = 0; i < y.size(); ++i) {
     int64_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += t[d] * stride[perm[d]];
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t a = perm[d];
+      src += (start[a] + t[d] * step[a]) * stride[a];
+    }
     const int32_t v = element(x, src);
     set_element(y, i, table.empty() ? v : lookup(table, v));
-    for (size_t d = rank; d-- > 0;) {  // next index of the transposed shape
-      if (++t[d] < in[perm[d]]) break;
+    for (size_t d = rank; d-- > 0;) {  // next index of the transposed slice
+      if (++t[d] < count[perm[d]]) break;
       t[d] = 0;
     }
   }

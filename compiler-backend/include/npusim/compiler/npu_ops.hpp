@@ -31,8 +31,9 @@
 //                2 align_corners, 3 pytorch_half_pixel), table[256] + y_signed (optional)
 //         nearest neighbour from the exact rational source coordinate, as vec.resize
 // QPermute input x; attrs perm (a permutation of x's axes), out_shape, table[256] + y_signed
-//                (optional): y = reshape(transpose(x, perm), out_shape), through the table
-//         (Transpose, Reshape, Flatten, Squeeze, Unsqueeze: pure data movement)
+//                (optional), starts/steps/counts (optional, per axis, steps > 0):
+//         y = reshape(transpose(slice(x), perm), out_shape), through the table
+//         (Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze: pure data movement)
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,10 @@
-// QDQ nearest-neighbour Resize -> QResize (npu_ops.hpp), as vec.resize does it:
-//   DequantizeLinear -> Resize(mode=nearest) -> QuantizeLinear
+// QDQ nearest-neighbour or bilinear Resize -> QResize (npu_ops.hpp), as
+// vec.resize does it:
+//   DequantizeLinear -> Resize(mode=nearest|linear) -> QuantizeLinear
 // (the 2x upsampling of YOLOv8 and PP-OCR det). The device computes source
 // coordinates from the sizes (out/in), so given scales must equal out/in.
+// Bilinear interpolates the input's codes (the zero point cancels), so a
+// different output quantisation is a table after it.
 #include <map>
 
 #include "qdq_match.hpp"
@@ -17,7 +20,8 @@ int64_t code_of(const std::map<std::string, int64_t>& codes, const std::string& 
 // Why the Resize is outside what vec.resize does in nearest mode, or "".
 std::string unsupported(const Graph& g, const Node& n, const Shape& in, const Shape& out) {
   if (g.opset < 11) return "Resize before opset 11 ('simple' nearest) is not supported";
-  if (n.s("mode", "nearest") != "nearest") return "only nearest resizing runs on the NPU";
+  const std::string mode = n.s("mode", "nearest");
+  if (mode != "nearest" && mode != "linear") return "cubic resizing runs on the CPU";
   if (n.i("antialias", 0) != 0) return "antialias is not supported";
   if (in.size() != 4 || out.size() != 4 || in[0] != out[0] || in[1] != out[1])
     return "only 4-D resizing of H and W runs on the NPU";
@@ -59,7 +63,7 @@ std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes)
   if (code_of(roundings, rounding) < 0) return reject("nearest_mode " + rounding + " unsupported");
   Rewrite& r = m->rewrite;
   r.node.attrs["out_hw"] = std::vector<int64_t>{yv.shape[2], yv.shape[3]};
-  r.node.attrs["mode"] = code_of(roundings, rounding);
+  r.node.attrs["mode"] = n.s("mode", "nearest") == "linear" ? 4 : code_of(roundings, rounding);
   r.node.attrs["coord_mode"] = code_of(coords, coord);
   if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
   return r;

@@ -210,6 +210,35 @@ Graph permute_model() {
   return round_trip(g, "permute_model");
 }
 
+// Bilinear upsampling of a batch of two (each image is one tile): odd sizes
+// with half_pixel (requantised on the way), then 2x with align_corners, and
+// 3x with asymmetric coordinates.
+Graph bilinear_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {2, 6, 7, 9});
+  const std::string x = qdq(g, "x", 0.02f, 1);
+  constant(g, "sizes", Tensor::from(DType::kInt64, {4}, Ints{2, 6, 13, 20}));
+  const std::string a =
+      op_qdq(g, with(node("Resize", {x, "", "", "sizes"}, {"a"}), "mode", std::string("linear")),
+             0.025f, -3);
+  constant(g, "x2", Tensor::from(DType::kFloat32, {4}, std::vector<float>{1, 1, 2, 2}));
+  Node up = node("Resize", {a, "", "x2"}, {"b"});
+  up.attrs = {{"mode", std::string("linear")},
+              {"coordinate_transformation_mode", std::string("align_corners")}};
+  const std::string b = op_qdq(g, up, 0.025f, -3);
+  constant(g, "x3", Tensor::from(DType::kFloat32, {4}, std::vector<float>{1, 1, 3, 3}));
+  Node up3 = node("Resize", {x, "", "x3"}, {"c"});
+  up3.attrs = {{"mode", std::string("linear")},
+               {"coordinate_transformation_mode", std::string("asymmetric")}};
+  const std::string c = op_qdq(g, up3, 0.02f, 1);
+  g.nodes.push_back(node("Identity", {b}, {"y"}));
+  g.nodes.push_back(node("Identity", {c}, {"y2"}));
+  add_output(g, "y", {2, 6, 26, 40});
+  add_output(g, "y2", {2, 6, 21, 27});
+  return round_trip(g, "bilinear_model");
+}
+
 // Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
 Graph gemm_model() {
   std::mt19937 rng(3);
@@ -248,6 +277,7 @@ const std::vector<OpModel>& models() {
       {"ConcatSplitResize", concat_resize_model, 5, 2 << 10},
       {"GemmMatMul", gemm_model, 2, 2 << 10},
       {"Permute", permute_model, 7, 1 << 10},
+      {"Bilinear", bilinear_model, 3, 64 << 10},
   };
   return m;
 }
@@ -307,7 +337,7 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 6),
+                         ::testing::Combine(::testing::Range<size_t>(0, 7),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
@@ -351,6 +381,30 @@ TEST(CompileOpsLowering, PermuteTakesBothDataPaths) {
         if (layer.find(path) != std::string::npos) paths.insert(path);
   }
   EXPECT_EQ(paths.size(), 2u);
+}
+
+// Bilinear resizing interpolates codes in 16-bit fixed point where ONNX
+// interpolates dequantised floats: the lowered graph is within 1 LSB of the
+// float QDQ graph. Exact halves (a quarter of an odd difference, say) are
+// ties the codes round half to even and the floats, a rounding error away,
+// round either way: about one element in five differs.
+TEST(CompileOpsLowering, BilinearIsWithinOneLsbOfTheFloatGraph) {
+  const Graph g = bilinear_model();
+  Graph lowered = g;
+  int resizes = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) resizes += note.result == "QResize";
+  EXPECT_EQ(resizes, 3);
+  const compiler::TensorMap in = inputs_of(g);
+  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
+  for (const char* out : {"y", "y2"}) {
+    const Tensor &w = want.at(out), &q = got.at(out);
+    int64_t equal = 0;
+    for (int64_t i = 0; i < w.size(); ++i) {
+      EXPECT_LE(std::abs(w.at(i) - q.at(i)), 0.025 + 1e-6) << out << " element " << i;
+      equal += w.at(i) == q.at(i);
+    }
+    EXPECT_GE(double(equal) / double(w.size()), 0.75) << out;
+  }
 }
 
 // What stays on the CPU says why; a lowered op whose shape the NPU cannot

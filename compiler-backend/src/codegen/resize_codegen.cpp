@@ -4,6 +4,9 @@
 // resizes the width, and the store DMA writes each resized row to all the
 // output rows that map to it (an SRAM row stride of 0 repeats a row). This
 // tiles any nearest resize exactly, whatever the scale.
+// QResize (bilinear): vec.resize's coordinates depend on the whole image's
+// size, so each image is one tile (input and output in SRAM at once); an
+// image too large for that stays on the CPU.
 #include <algorithm>
 #include <optional>
 
@@ -31,8 +34,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why
   }
   Geometry geo{in[0], in[1], in[2], in[3], out[2], out[3], q.i("mode", 0), q.i("coord_mode", 0),
                {}};
-  if (geo.mode > 3 || geo.coord > 3) {
-    why = "only nearest resizing is generated";
+  if (geo.mode > 4 || geo.coord > 3) {
+    why = "resize mode or coordinate mode outside vec.resize";
     return std::nullopt;
   }
   for (int64_t v : {geo.c, geo.h, geo.w, geo.oh, geo.ow})
@@ -40,6 +43,7 @@ std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why
       why = "dimensions above vec.resize's 16-bit fields";
       return std::nullopt;
     }
+  if (geo.mode == 4) return geo;  // bilinear: whole images, no row mapping
   for (int64_t o = 0; o < geo.oh; ++o)
     geo.src_row.push_back(
         isa::kernels::resize_nearest_source(o, geo.h, geo.oh, geo.mode, geo.coord));
@@ -79,7 +83,14 @@ Sram layout(const Geometry& geo, int64_t rows) {
   return p;
 }
 
+// Bilinear: one image in and out, double-buffered, and the table.
+uint64_t bilinear_sram(const Geometry& geo) {
+  return 256 + 2 * align64(uint64_t(geo.h) * geo.w * geo.c) +
+         2 * align64(uint64_t(geo.oh) * geo.ow * geo.c);
+}
+
 int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+  if (geo.mode == 4) return bilinear_sram(geo) <= hw.sram_per_pe ? 1 : 0;
   const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c);
   return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
                       [&](int64_t r) { return layout(geo, r).total; });
@@ -130,13 +141,72 @@ std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParam
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (tile_rows(*geo, hw) < 1) return "one output row does not fit in SRAM";
+  if (tile_rows(*geo, hw) < 1)
+    return geo->mode == 4 ? "a bilinear resize needs its whole image in SRAM"
+                          : "one output row does not fit in SRAM";
   return "";
 }
+
+namespace {
+
+// Whole images [i0, i1) of a bilinear resize, one per tile.
+LayerCode plan_bilinear(const LayerEnv& e, const Geometry& geo) {
+  SramLayout l;
+  const uint64_t table = l.take(256), in_bytes = uint64_t(geo.h) * geo.w * geo.c,
+                 out_bytes = uint64_t(geo.oh) * geo.ow * geo.c;
+  const uint64_t in[2] = {l.take(in_bytes), l.take(in_bytes)};
+  const uint64_t out[2] = {l.take(out_bytes), l.take(out_bytes)};
+  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
+  const OutputTable t = output_table(e.blob, e.node.ints("table"));
+  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
+  LayerCode code;
+  code.units = geo.n;
+  code.sram = l.total();
+  code.summary = tiling_summary(e.node, code.units, 1, "images (bilinear)", l.total());
+  code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
+    if (begin >= end) return;
+    if (t.requant)
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, t.at}, 0, base + table, 256));
+    TileSteps steps;
+    steps.load = [&](int b, int64_t i0, int64_t) {
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, x, i0 * in_bytes, base + in[b], in_bytes));
+    };
+    steps.compute = [&](int b, int64_t, int64_t) {
+      s.emit(slot, Engine::kCompute,
+             isa::make(isa::Opcode::kVecResize, {{Field::kSrc, int64_t(base + in[b])},
+                                                 {Field::kDst, int64_t(base + out[b])},
+                                                 {Field::kInH, geo.h},
+                                                 {Field::kInW, geo.w},
+                                                 {Field::kInC, geo.c},
+                                                 {Field::kOutH, geo.oh},
+                                                 {Field::kOutW, geo.ow},
+                                                 {Field::kMode, 4},
+                                                 {Field::kCoordMode, geo.coord},
+                                                 {Field::kSrcSigned, in_signed}}));
+      if (t.requant)
+        s.emit(slot, Engine::kCompute,
+               isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + out[b])},
+                                                {Field::kDst, int64_t(base + out[b])},
+                                                {Field::kLen, int64_t(out_bytes)},
+                                                {Field::kTable, int64_t(base + table)}}));
+    };
+    steps.store = [&](int b, int64_t i0, int64_t) {
+      s.emit(slot, Engine::kStore,
+             dma(isa::Opcode::kDmaStore, y, i0 * out_bytes, base + out[b], out_bytes));
+    };
+    emit_tiles(s, slot, begin, end, 1, steps);
+  };
+  return code;
+}
+
+}  // namespace
 
 LayerCode plan_resize(const LayerEnv& e) {
   std::string why;
   const Geometry geo = *geometry(e.g, e.node, why);
+  if (geo.mode == 4) return plan_bilinear(e, geo);
   const int64_t tile = tile_rows(geo, e.hw);
   const Sram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);

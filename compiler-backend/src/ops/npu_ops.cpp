@@ -255,6 +255,44 @@ std::vector<Tensor> qsplit(const OpContext& c) {
   return out;
 }
 
+// Bilinear resizing as vec.resize defines it (docs/isa-compute.md): the exact
+// source coordinate of ONNX's coordinate mode in fixed point with 16
+// fractional bits (floor), clamped to the input; the four taps' weights
+// multiply to 2^32 in all, and the weighted sum of raw codes is divided by
+// 2^32 rounding half to even (the zero point cancels).
+struct LinearTap {
+  int64_t i0, i1, w1;  // w1: weight of i1, of 2^16
+};
+
+LinearTap linear_tap(int64_t o, int64_t in, int64_t out, int64_t coord) {
+  constexpr int64_t kOne = 1 << 16;
+  int64_t num = 0, den = 1;  // the source coordinate num / den
+  if (coord == 0) {
+    num = o * in, den = out;
+  } else if ((coord == 2 || coord == 3) && out == 1) {
+    num = 0, den = 1;
+  } else if (coord == 2) {
+    num = o * (in - 1), den = out - 1;
+  } else {  // half_pixel (and pytorch_half_pixel with out > 1)
+    num = (2 * o + 1) * in - out, den = 2 * out;
+  }
+  int64_t fixed = num * kOne / den;
+  if (num * kOne % den != 0 && num < 0) --fixed;  // floor
+  fixed = std::clamp<int64_t>(fixed, 0, (in - 1) * kOne);
+  const int64_t i0 = fixed >> 16;
+  return {i0, std::min(i0 + 1, in - 1), fixed & (kOne - 1)};
+}
+
+int32_t bilinear(const Tensor& x, int64_t plane, int64_t h, int64_t w, const LinearTap& ty,
+                 const LinearTap& tx) {
+  constexpr int64_t kOne = 1 << 16;
+  auto v = [&](int64_t y, int64_t xx) { return int64_t(element(x, (plane * h + y) * w + xx)); };
+  const int64_t sum = (kOne - ty.w1) * (kOne - tx.w1) * v(ty.i0, tx.i0) +
+                      (kOne - ty.w1) * tx.w1 * v(ty.i0, tx.i1) +
+                      ty.w1 * (kOne - tx.w1) * v(ty.i1, tx.i0) + ty.w1 * tx.w1 * v(ty.i1, tx.i1);
+  return static_cast<int32_t>(isa::div_round_half_even(sum, kOne * kOne));
+}
+
 std::vector<Tensor> qresize(const OpContext& c) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
@@ -268,6 +306,12 @@ std::vector<Tensor> qresize(const OpContext& c) {
   for (int64_t plane = 0; plane < n * ch; ++plane)
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
+        if (mode == 4) {
+          const int32_t v =
+              bilinear(x, plane, h, w, linear_tap(oy, h, oh, coord), linear_tap(ox, w, ow, coord));
+          set_element(y, (plane * oh + oy) * ow + ox, table.empty() ? v : lookup(table, v));
+          continue;
+        }
         const int64_t iy = isa::kernels::resize_nearest_source(oy, h, oh, mode, coord);
         const int64_t ix = isa::kernels::resize_nearest_source(ox, w, ow, mode, coord);
         const int32_t v = element(x, (plane * h + iy) * w + ix);

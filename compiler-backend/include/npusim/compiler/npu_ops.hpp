@@ -26,10 +26,11 @@
 // QConcat inputs x0..xn-1; attrs axis, tables[256*n] (input k through table k), y_signed
 // QSplit  input x; outputs y0..yn-1; attrs axis, split[n] (sizes), tables[256*n] (output k
 //                through table k), y_zps[n], y_signs[n] (1: int8)
-// QResize input x (NCHW); attrs out_hw, mode (0-3: floor, round_prefer_floor,
-//                round_prefer_ceil, ceil), coord_mode (0 asymmetric, 1 half_pixel,
-//                2 align_corners, 3 pytorch_half_pixel), table[256] + y_signed (optional)
-//         nearest neighbour from the exact rational source coordinate, as vec.resize
+// QResize input x (NCHW); attrs out_hw, mode (0-3: nearest floor, round_prefer_floor,
+//                round_prefer_ceil, ceil; 4: bilinear), coord_mode (0 asymmetric,
+//                1 half_pixel, 2 align_corners, 3 pytorch_half_pixel), table[256] + y_signed
+//         nearest neighbour from the exact rational source coordinate, or bilinear on raw
+//         codes in 16-bit fixed point rounded half to even, as vec.resize
 // QPermute input x; attrs perm (a permutation of x's axes), out_shape, table[256] + y_signed
 //                (optional), starts/steps/counts (optional, per axis, steps > 0):
 //         y = reshape(transpose(slice(x), perm), out_shape), through the table

@@ -229,13 +229,26 @@ using Matcher = std::optional<Rewrite> (*)(const Graph&, const Node&, Notes&);
 
 Matcher matcher_for(const Node& n) {
   static const std::map<std::string, Matcher> matchers = {
-      {"Conv", match_conv},        {"QLinearConv", match_conv},       {"Add", match_binary},
-      {"Mul", match_binary},       {"DequantizeLinear", match_lut},   {"MaxPool", match_pool},
-      {"AveragePool", match_pool}, {"GlobalAveragePool", match_pool}, {"Concat", match_concat},
-      {"Split", match_split},      {"Resize", match_resize},          {"Gemm", match_gemm},
-      {"MatMul", match_gemm},      {"Transpose", match_permute},      {"Reshape", match_permute},
-      {"Flatten", match_permute},  {"Squeeze", match_permute},        {"Unsqueeze", match_permute},
+      {"Conv", match_conv},
+      {"QLinearConv", match_conv},
+      {"Add", match_binary},
+      {"Mul", match_binary},
+      {"DequantizeLinear", match_lut},
+      {"MaxPool", match_pool},
+      {"AveragePool", match_pool},
+      {"GlobalAveragePool", match_pool},
+      {"Concat", match_concat},
+      {"Split", match_split},
+      {"Resize", match_resize},
+      {"Gemm", match_gemm},
+      {"MatMul", match_gemm},
+      {"Transpose", match_permute},
+      {"Reshape", match_permute},
+      {"Flatten", match_permute},
+      {"Squeeze", match_permute},
+      {"Unsqueeze", match_permute},
       {"Slice", match_permute},
+      {"Pad", match_pad},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);

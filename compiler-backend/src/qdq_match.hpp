@@ -116,6 +116,7 @@ std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_concat(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_split(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes);
+std::optional<Rewrite> match_pad(const Graph& g, const Node& n, Notes& notes);
 // Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze
 std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes);  // Gemm, MatMul

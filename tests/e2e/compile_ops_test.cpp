@@ -239,6 +239,32 @@ Graph bilinear_model() {
   return round_trip(g, "bilinear_model");
 }
 
+// Constant padding: of channels, rows and columns of an image (the zero
+// point), of rows with a constant 0.5 into another quantisation (a table),
+// and of a 2-D tensor.
+Graph pad_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 5, 6, 7});
+  add_input(g, "m", {3, 10});
+  const std::string x = qdq(g, "x", 0.02f, 3), m = qdq(g, "m", 0.05f, -7);
+  auto ints = [&](const std::string& name, Ints v) {
+    constant(g, name, Tensor::from(DType::kInt64, {int64_t(v.size())}, v));
+    return name;
+  };
+  const std::string a =
+      op_qdq(g, node("Pad", {x, ints("p1", {0, 1, 2, 0, 0, 2, 1, 3})}, {"a"}), 0.02f, 3);
+  constant(g, "half", Tensor::from(DType::kFloat32, {}, std::vector<float>{0.5f}));
+  const std::string b =
+      op_qdq(g, node("Pad", {a, ints("p2", {0, 0, 3, 0, 0, 0, 2, 0}), "half"}, {"b"}), 0.03f, -10);
+  const std::string c = op_qdq(g, node("Pad", {m, ints("p3", {1, 2, 0, 1})}, {"c"}), 0.05f, -7);
+  g.nodes.push_back(node("Identity", {b}, {"y"}));
+  g.nodes.push_back(node("Identity", {c}, {"y2"}));
+  add_output(g, "y", {1, 8, 14, 10});
+  add_output(g, "y2", {4, 13});
+  return round_trip(g, "pad_model");
+}
+
 // Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
 Graph gemm_model() {
   std::mt19937 rng(3);
@@ -278,6 +304,7 @@ const std::vector<OpModel>& models() {
       {"GemmMatMul", gemm_model, 2, 2 << 10},
       {"Permute", permute_model, 7, 1 << 10},
       {"Bilinear", bilinear_model, 3, 64 << 10},
+      {"Pad", pad_model, 3, 1 << 10},
   };
   return m;
 }
@@ -337,7 +364,7 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 7),
+                         ::testing::Combine(::testing::Range<size_t>(0, 8),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
@@ -367,6 +394,19 @@ TEST(CompileOpsLowering, PermutesEqualTheFloatGraph) {
   const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
   for (const char* out : {"y", "y2", "y3", "y4"})
     EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
+}
+
+// QPad is ONNX's constant padding itself: the lowered graph equals the
+// float QDQ graph exactly (the pad value quantised like any other value).
+TEST(CompileOpsLowering, PadsEqualTheFloatGraph) {
+  const Graph g = pad_model();
+  Graph lowered = g;
+  int pads = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) pads += note.result == "QPad";
+  EXPECT_EQ(pads, 3);
+  const compiler::TensorMap in = inputs_of(g);
+  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
+  for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
 }
 
 // The bit-exact runs above cover both of QPermute's data paths: permuting

@@ -29,6 +29,9 @@ LayerCode plan_concat(const LayerEnv& e);
 // QResize (resize_codegen.cpp)
 std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
 LayerCode plan_resize(const LayerEnv& e);
+// QPad (pad_codegen.cpp)
+std::string pad_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
+LayerCode plan_pad(const LayerEnv& e);
 // QPermute (permute_codegen.cpp)
 std::string permute_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
 LayerCode plan_permute(const LayerEnv& e);

@@ -116,6 +116,7 @@ const std::map<std::string, Family>& families() {
       {"QSplit", {concat_unsupported, plan_concat}},      // concat_codegen.cpp
       {"QResize", {resize_unsupported, plan_resize}},     // resize_codegen.cpp
       {"QPermute", {permute_unsupported, plan_permute}},  // permute_codegen.cpp
+      {"QPad", {pad_unsupported, plan_pad}},              // pad_codegen.cpp
   };
   return f;
 }

@@ -361,6 +361,37 @@ std::vector<Tensor> qpermute(const OpContext& c) {
   return {std::move(y)};
 }
 
+std::vector<Tensor> qpad(const OpContext& c) {
+  const Tensor& x = c.in(0);
+  require_8bit(x, "input X");
+  const Shape& in = x.shape();
+  const size_t rank = in.size();
+  const std::vector<int64_t> pads = c.ints("pads");
+  if (pads.size() != 2 * rank) fail("QPad: pads needs a begin and an end per axis");
+  const std::vector<int64_t> table = c.ints("table");
+  Shape out(rank);
+  for (size_t d = 0; d < rank; ++d) out[d] = in[d] + pads[d] + pads[rank + d];
+  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
+  const int32_t code = static_cast<int32_t>(c.i("pad_code", 0));
+  std::vector<int64_t> o(rank, 0);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    int64_t src = 0;
+    bool inside = true;
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t s = o[d] - pads[d];
+      inside = inside && s >= 0 && s < in[d];
+      src = src * in[d] + s;
+    }
+    const int32_t v = inside ? element(x, src) : code;
+    set_element(y, i, inside && !table.empty() ? lookup(table, v) : v);
+    for (size_t d = rank; d-- > 0;) {
+      if (++o[d] < out[d]) break;
+      o[d] = 0;
+    }
+  }
+  return {std::move(y)};
+}
+
 }  // namespace
 
 void register_npu_ops(Registry& r) {
@@ -373,6 +404,7 @@ void register_npu_ops(Registry& r) {
   r["npusim.QSplit"] = qsplit;
   r["npusim.QResize"] = qresize;
   r["npusim.QPermute"] = qpermute;
+  r["npusim.QPad"] = qpad;
 }
 
 }  // namespace npusim::compiler::ops

@@ -1,0 +1,186 @@
+// QPad (constant padding). In device layout (NHWC for rank 4, padded on the
+// left to four dimensions [d0, d1, d2, d3]) a unit is one output row of
+// d2 * d3 bytes. A tile of output rows loads the input rows inside it (one
+// contiguous run), requantises them in place if the table says so, fills
+// the output buffer with the pad code, places the input rows into it with
+// strided vec.copy, and stores the tile contiguously.
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "families.hpp"
+
+namespace npusim::compiler::codegen {
+namespace {
+
+using isa::Engine;
+using isa::Field;
+
+using Dims = std::array<int64_t, 4>;
+
+struct Geometry {
+  Dims in{1, 1, 1, 1}, out{1, 1, 1, 1}, begin{0, 0, 0, 0};  // device dims, pads before
+  int64_t row_in() const { return in[2] * in[3]; }
+  int64_t row_out() const { return out[2] * out[3]; }
+  // Input row of output row u, or -1 if u is padding.
+  int64_t source_row(int64_t u) const {
+    const int64_t i0 = u / out[1] - begin[0], i1 = u % out[1] - begin[1];
+    return i0 >= 0 && i0 < in[0] && i1 >= 0 && i1 < in[1] ? i0 * in[1] + i1 : -1;
+  }
+};
+
+std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why) {
+  const Shape& in = g.value(n.inputs[0]).shape;
+  const std::vector<int64_t> pads = n.ints("pads");
+  const size_t rank = in.size();
+  if (rank == 0 || rank > 4 || pads.size() != 2 * rank) {
+    why = "QPad needs a tensor of rank 1 to 4";
+    return std::nullopt;
+  }
+  std::vector<int64_t> order(rank);  // device dim -> logical axis
+  for (size_t d = 0; d < rank; ++d) order[d] = int64_t(d);
+  if (rank == 4) order = {0, 2, 3, 1};
+  Geometry geo;
+  for (size_t d = 0; d < rank; ++d) {
+    const size_t k = 4 - rank + d;
+    const int64_t a = order[d];
+    geo.in[k] = in[a];
+    geo.begin[k] = pads[a];
+    geo.out[k] = in[a] + pads[a] + pads[rank + a];
+  }
+  for (int64_t v : {geo.in[2], geo.in[3], geo.out[2] * geo.out[3]})
+    if (v > 65535) {
+      why = "rows wider than vec.copy's 16-bit counts";
+      return std::nullopt;
+    }
+  return geo;
+}
+
+struct Sram {
+  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
+};
+
+Sram layout(const Geometry& geo, int64_t rows) {
+  SramLayout l;
+  Sram p;
+  p.table = l.take(256);
+  for (int b = 0; b < 2; ++b) {
+    p.in[b] = l.take(uint64_t(rows * geo.row_in()));
+    p.out[b] = l.take(uint64_t(rows * geo.row_out()));
+  }
+  p.total = l.total();
+  return p;
+}
+
+int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+  const int64_t units = geo.out[0] * geo.out[1];
+  const int64_t cap = std::min<int64_t>(pipeline_tile_cap(units, uint64_t(geo.row_out())), 65535);
+  return largest_tile(std::min(units, cap), hw.sram_per_pe,
+                      [&](int64_t r) { return layout(geo, r).total; });
+}
+
+// The input rows inside output rows [u0, u1): first and count (0 if none).
+std::pair<int64_t, int64_t> inside(const Geometry& geo, int64_t u0, int64_t u1) {
+  int64_t first = -1, count = 0;
+  for (int64_t u = u0; u < u1; ++u)
+    if (const int64_t r = geo.source_row(u); r >= 0) {
+      if (first < 0) first = r;
+      ++count;
+    }
+  return {first, count};
+}
+
+// Places the input rows of output rows [u0, u1) (at `in`, consecutive) into
+// the output tile at `out`: runs of consecutive inside rows, one vec.copy each.
+void emit_placement(Streams& s, int slot, const Geometry& geo, uint64_t in, uint64_t out,
+                    int64_t u0, int64_t u1) {
+  const int64_t first = inside(geo, u0, u1).first;
+  const bool whole_rows = geo.in[3] == geo.out[3];  // no channel padding: a row is one run
+  for (int64_t u = u0; u < u1;) {
+    const int64_t r = geo.source_row(u);
+    if (r < 0) {
+      ++u;
+      continue;
+    }
+    int64_t run = 1;
+    while (u + run < u1 && geo.source_row(u + run) == r + run) ++run;
+    const int64_t src = (r - first) * geo.row_in();
+    const int64_t dst = (u - u0) * geo.row_out() + geo.begin[2] * geo.out[3] + geo.begin[3];
+    const int64_t c0 = whole_rows ? geo.row_in() : geo.in[3], c1 = whole_rows ? 1 : geo.in[2];
+    s.emit(slot, Engine::kCompute,
+           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(in) + src},
+                                             {Field::kDst, int64_t(out) + dst},
+                                             {Field::kElem, 1},
+                                             {Field::kCnt0, c0},
+                                             {Field::kCnt1, c1},
+                                             {Field::kCnt2, run},
+                                             {Field::kSrcS0, 1},
+                                             {Field::kSrcS1, geo.in[3]},
+                                             {Field::kSrcS2, geo.row_in()},
+                                             {Field::kDstS0, 1},
+                                             {Field::kDstS1, geo.out[3]},
+                                             {Field::kDstS2, geo.row_out()}}));
+    u += run;
+  }
+}
+
+}  // namespace
+
+std::string pad_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo) return why;
+  if (tile_rows(*geo, hw) < 1) return "one output row does not fit in SRAM";
+  return "";
+}
+
+LayerCode plan_pad(const LayerEnv& e) {
+  std::string why;
+  const Geometry geo = *geometry(e.g, e.node, why);
+  const int64_t tile = tile_rows(geo, e.hw);
+  const Sram p = layout(geo, tile);
+  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
+  const OutputTable table = output_table(e.blob, e.node.ints("table"));
+  const int64_t code = e.node.i("pad_code", 0) & 0xFF;
+  LayerCode code_out;
+  code_out.units = geo.out[0] * geo.out[1];
+  code_out.sram = p.total;
+  code_out.summary = tiling_summary(e.node, code_out.units, tile, "output rows", p.total);
+  code_out.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
+    if (begin >= end) return;
+    if (table.requant)
+      s.emit(slot, Engine::kLoad,
+             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table.at}, 0, base + p.table, 256));
+    TileSteps steps;
+    steps.load = [&](int b, int64_t u0, int64_t u1) {
+      const auto [first, count] = inside(geo, u0, u1);
+      if (count > 0)
+        s.emit(slot, Engine::kLoad,
+               dma(isa::Opcode::kDmaLoad, x, uint64_t(first * geo.row_in()), base + p.in[b],
+                   uint64_t(count * geo.row_in())));
+    };
+    steps.compute = [&](int b, int64_t u0, int64_t u1) {
+      const auto [first, count] = inside(geo, u0, u1);
+      if (table.requant && count > 0)
+        s.emit(slot, Engine::kCompute,
+               isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.in[b])},
+                                                {Field::kDst, int64_t(base + p.in[b])},
+                                                {Field::kLen, count * geo.row_in()},
+                                                {Field::kTable, int64_t(base + p.table)}}));
+      s.emit(slot, Engine::kCompute,
+             isa::make(isa::Opcode::kVecFill, {{Field::kDst, int64_t(base + p.out[b])},
+                                               {Field::kLen, (u1 - u0) * geo.row_out()},
+                                               {Field::kValue, code}}));
+      emit_placement(s, slot, geo, base + p.in[b], base + p.out[b], u0, u1);
+    };
+    steps.store = [&](int b, int64_t u0, int64_t u1) {
+      s.emit(slot, Engine::kStore,
+             dma(isa::Opcode::kDmaStore, y, uint64_t(u0 * geo.row_out()), base + p.out[b],
+                 uint64_t((u1 - u0) * geo.row_out())));
+    };
+    emit_tiles(s, slot, begin, end, tile, steps);
+  };
+  return code_out;
+}
+
+}  // namespace npusim::compiler::codegen

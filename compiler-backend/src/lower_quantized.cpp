@@ -88,10 +88,6 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
   return Tensor::from(DType::kInt32, {oc}, q);
 }
 
-namespace {
-
-// DequantizeLinear -> Conv [-> Relu|Clip] -> QuantizeLinear. Returns the match,
-// or sets `why` to the reason it is not one.
 std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why) {
   ConvMatch m;
   m.conv = &conv;
@@ -144,13 +140,16 @@ std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::s
   m.wq = *wq;
   m.yq = *yq;
   m.replaced.push_back(q->outputs[0]);
-  const int64_t oc = g.value(m.w).shape.at(0);
+  // ConvTranspose weights are [C_in, C_out / group, kH, kW].
+  const int64_t oc = g.value(m.w).shape.at(conv.op == "ConvTranspose" ? 1 : 0);
   if (conv.inputs.size() > 2 && !conv.inputs[2].empty()) {
     m.bias = accumulator_bias(g, conv.inputs[2], m.xq, m.wq, oc, why);
     if (!m.bias) return std::nullopt;
   }
   return m;
 }
+
+namespace {
 
 // QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B).
 std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::string& why) {
@@ -204,6 +203,7 @@ namespace {
 
 // Replaces the anchor by the new node, drops the absorbed nodes, adds the constants.
 void apply(Graph& g, const Rewrite& r) {
+  for (const Value& v : r.values) g.values[v.name] = v;
   for (const auto& [name, t] : r.constants) {
     Value& v = g.values[name];
     v.name = name;
@@ -216,6 +216,7 @@ void apply(Graph& g, const Rewrite& r) {
   for (auto& n : g.nodes) {
     const std::string& id = n.outputs.at(0);
     if (id == r.anchor) {
+      kept.insert(kept.end(), r.before.begin(), r.before.end());
       kept.push_back(r.node);
       continue;
     }
@@ -249,6 +250,7 @@ Matcher matcher_for(const Node& n) {
       {"Unsqueeze", match_permute},
       {"Slice", match_permute},
       {"Pad", match_pad},
+      {"ConvTranspose", match_conv_transpose},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);

@@ -70,11 +70,14 @@ using Notes = std::map<std::string, std::string>;  // Node::describe() -> result
 // A recognised pattern: `node` takes the place of the anchor node in the node
 // list; the absorbed nodes are removed; `constants` are added. Nodes are
 // named by their first output (node names may be empty or repeat).
+// `before` are nodes placed just ahead of `node` (their outputs in `values`).
 struct Rewrite {
   Node node;
   std::string anchor;
   std::vector<std::string> absorbed;
   std::vector<std::pair<std::string, Tensor>> constants;
+  std::vector<Node> before;
+  std::vector<Value> values;
 };
 
 // A node of domain npusim named after `original` (or its first output).
@@ -103,6 +106,9 @@ struct ConvMatch {
   std::vector<std::string> replaced;  // first outputs of the nodes the QConv absorbs
 };
 Rewrite conv_rewrite(const ConvMatch& m);
+// DequantizeLinear -> Conv | ConvTranspose [-> Relu|Clip] -> QuantizeLinear
+// (weights, bias and activation as for a convolution), or nothing with `why`.
+std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why);
 // Bias in accumulator units (x_scale * w_scale[oc]), from a float constant or
 // a DequantizeLinear of int32 (re-scaled if its scale differs).
 std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, const Quant& xq,
@@ -117,6 +123,7 @@ std::optional<Rewrite> match_concat(const Graph& g, const Node& n, Notes& notes)
 std::optional<Rewrite> match_split(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_pad(const Graph& g, const Node& n, Notes& notes);
+std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes& notes);
 // Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze
 std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes);  // Gemm, MatMul

@@ -265,6 +265,38 @@ Graph pad_model() {
   return round_trip(g, "pad_model");
 }
 
+// Transposed convolutions: PP-OCR det's 2x2 stride-2 upsampling with bias
+// and Relu (weights per output channel, axis 1), then 3x3 stride 2 with pads
+// and output_padding (per-tensor weights).
+Graph conv_transpose_model() {
+  std::mt19937 rng(4);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 5, 6});
+  const std::string x = qdq(g, "x", 0.03f, -2);
+  std::vector<int8_t> w(8 * 4 * 2 * 2);
+  for (auto& v : w) v = static_cast<int8_t>(int(rng() % 255) - 127);
+  constant(g, "w1_q", Tensor::from(DType::kInt8, {8, 4, 2, 2}, w));
+  constant(g, "w1_s",
+           Tensor::from(DType::kFloat32, {4}, std::vector<float>{0.002f, 0.004f, 0.003f, 0.005f}));
+  constant(g, "w1_z", Tensor::from(DType::kInt8, {4}, std::vector<int8_t>(4, 0)));
+  g.nodes.push_back(
+      with(node("DequantizeLinear", {"w1_q", "w1_s", "w1_z"}, {"w1"}), "axis", int64_t(1)));
+  constant(g, "b1",
+           Tensor::from(DType::kFloat32, {4}, std::vector<float>{0.1f, -0.05f, 0.02f, 0.0f}));
+  Node up = node("ConvTranspose", {x, "w1", "b1"}, {"up"});
+  up.attrs = {{"strides", Ints{2, 2}}, {"kernel_shape", Ints{2, 2}}};
+  g.nodes.push_back(up);
+  const std::string a = op_qdq(g, node("Relu", {"up"}, {"a"}), 0.02f, -128);
+  const std::string w2 = quantized_constant(g, "w2", {4, 6, 3, 3}, 0.004f, rng);
+  Node up2 = node("ConvTranspose", {a, w2}, {"up2"});
+  up2.attrs = {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}, {"output_padding", Ints{1, 1}}};
+  const std::string y = op_qdq(g, up2, 0.05f, 3);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {1, 6, 20, 24});
+  return round_trip(g, "conv_transpose_model");
+}
+
 // Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
 Graph gemm_model() {
   std::mt19937 rng(3);
@@ -305,6 +337,7 @@ const std::vector<OpModel>& models() {
       {"Permute", permute_model, 7, 1 << 10},
       {"Bilinear", bilinear_model, 3, 64 << 10},
       {"Pad", pad_model, 3, 1 << 10},
+      {"ConvTranspose", conv_transpose_model, 4, 4 << 10},
   };
   return m;
 }
@@ -364,7 +397,7 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 8),
+                         ::testing::Combine(::testing::Range<size_t>(0, 9),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
@@ -407,6 +440,26 @@ TEST(CompileOpsLowering, PadsEqualTheFloatGraph) {
   const compiler::TensorMap in = inputs_of(g);
   const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
   for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
+}
+
+// A transposed convolution lowers to QPad + QConv with the ONNX result: the
+// lowered graph equals the float QDQ graph (integer sums are exact; float
+// ones may differ by a rounding at a tie, hence within 1 LSB, nearly all equal).
+TEST(CompileOpsLowering, ConvTransposeMatchesTheFloatGraph) {
+  const Graph g = conv_transpose_model();
+  Graph lowered = g;
+  int convs = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) convs += note.result == "QConv";
+  EXPECT_EQ(convs, 2);
+  const compiler::TensorMap in = inputs_of(g);
+  const Tensor want = compiler::execute(g, in).at("y"),
+               got = compiler::execute(lowered, in).at("y");
+  int64_t equal = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.05 + 1e-6) << "element " << i;
+    equal += want.at(i) == got.at(i);
+  }
+  EXPECT_GE(double(equal) / double(want.size()), 0.99);
 }
 
 // The bit-exact runs above cover both of QPermute's data paths: permuting

@@ -19,21 +19,29 @@ using isa::Field;
 using Dims = std::array<int64_t, 4>;
 
 struct Geometry {
-  Dims in{1, 1, 1, 1}, out{1, 1, 1, 1}, begin{0, 0, 0, 0};  // device dims, pads before
+  // Device dims, pads before, and the step between input elements (1 + interior pads).
+  Dims in{1, 1, 1, 1}, out{1, 1, 1, 1}, begin{0, 0, 0, 0}, step{1, 1, 1, 1};
   int64_t row_in() const { return in[2] * in[3]; }
   int64_t row_out() const { return out[2] * out[3]; }
+  // Input index along dim d of output index o, or -1 for padding.
+  int64_t source(int d, int64_t o) const {
+    const int64_t s = o - begin[d];
+    return s >= 0 && s % step[d] == 0 && s / step[d] < in[d] ? s / step[d] : -1;
+  }
   // Input row of output row u, or -1 if u is padding.
   int64_t source_row(int64_t u) const {
-    const int64_t i0 = u / out[1] - begin[0], i1 = u % out[1] - begin[1];
-    return i0 >= 0 && i0 < in[0] && i1 >= 0 && i1 < in[1] ? i0 * in[1] + i1 : -1;
+    const int64_t i0 = source(0, u / out[1]), i1 = source(1, u % out[1]);
+    return i0 >= 0 && i1 >= 0 ? i0 * in[1] + i1 : -1;
   }
 };
 
 std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why) {
   const Shape& in = g.value(n.inputs[0]).shape;
   const std::vector<int64_t> pads = n.ints("pads");
+  std::vector<int64_t> interior = n.ints("interior");
   const size_t rank = in.size();
-  if (rank == 0 || rank > 4 || pads.size() != 2 * rank) {
+  if (interior.empty()) interior.assign(rank, 0);
+  if (rank == 0 || rank > 4 || pads.size() != 2 * rank || interior.size() != rank) {
     why = "QPad needs a tensor of rank 1 to 4";
     return std::nullopt;
   }
@@ -46,7 +54,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why
     const int64_t a = order[d];
     geo.in[k] = in[a];
     geo.begin[k] = pads[a];
-    geo.out[k] = in[a] + pads[a] + pads[rank + a];
+    geo.step[k] = 1 + interior[a];
+    geo.out[k] = in[a] + (in[a] - 1) * interior[a] + pads[a] + pads[rank + a];
   }
   for (int64_t v : {geo.in[2], geo.in[3], geo.out[2] * geo.out[3]})
     if (v > 65535) {
@@ -91,36 +100,42 @@ std::pair<int64_t, int64_t> inside(const Geometry& geo, int64_t u0, int64_t u1) 
 }
 
 // Places the input rows of output rows [u0, u1) (at `in`, consecutive) into
-// the output tile at `out`: runs of consecutive inside rows, one vec.copy each.
+// the output tile at `out`: runs of output rows an equal step apart whose
+// input rows are consecutive, one vec.copy each (pixels and channels spaced
+// by their steps).
 void emit_placement(Streams& s, int slot, const Geometry& geo, uint64_t in, uint64_t out,
                     int64_t u0, int64_t u1) {
   const int64_t first = inside(geo, u0, u1).first;
-  const bool whole_rows = geo.in[3] == geo.out[3];  // no channel padding: a row is one run
-  for (int64_t u = u0; u < u1;) {
+  // No channel padding and no pixel spacing: a row is one contiguous run.
+  const bool whole_rows = geo.in[3] == geo.out[3] && geo.step[2] == 1;
+  std::vector<bool> done(size_t(u1 - u0), false);
+  for (int64_t u = u0; u < u1; ++u) {
     const int64_t r = geo.source_row(u);
-    if (r < 0) {
-      ++u;
-      continue;
-    }
-    int64_t run = 1;
-    while (u + run < u1 && geo.source_row(u + run) == r + run) ++run;
+    if (r < 0 || done[size_t(u - u0)]) continue;
+    // The next output row with input row r + 1 fixes the step of the run.
+    int64_t step = 0, run = 1;
+    for (int64_t v = u + 1; v < u1 && step == 0; ++v)
+      if (geo.source_row(v) == r + 1) step = v - u;
+    if (step > 0)
+      while (u + run * step < u1 && run < 65535 && geo.source_row(u + run * step) == r + run) ++run;
+    for (int64_t k = 0; k < run; ++k) done[size_t(u + k * step - u0)] = true;
     const int64_t src = (r - first) * geo.row_in();
     const int64_t dst = (u - u0) * geo.row_out() + geo.begin[2] * geo.out[3] + geo.begin[3];
     const int64_t c0 = whole_rows ? geo.row_in() : geo.in[3], c1 = whole_rows ? 1 : geo.in[2];
     s.emit(slot, Engine::kCompute,
-           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(in) + src},
-                                             {Field::kDst, int64_t(out) + dst},
-                                             {Field::kElem, 1},
-                                             {Field::kCnt0, c0},
-                                             {Field::kCnt1, c1},
-                                             {Field::kCnt2, run},
-                                             {Field::kSrcS0, 1},
-                                             {Field::kSrcS1, geo.in[3]},
-                                             {Field::kSrcS2, geo.row_in()},
-                                             {Field::kDstS0, 1},
-                                             {Field::kDstS1, geo.out[3]},
-                                             {Field::kDstS2, geo.row_out()}}));
-    u += run;
+           isa::make(isa::Opcode::kVecCopy,
+                     {{Field::kSrc, int64_t(in) + src},
+                      {Field::kDst, int64_t(out) + dst},
+                      {Field::kElem, 1},
+                      {Field::kCnt0, c0},
+                      {Field::kCnt1, c1},
+                      {Field::kCnt2, run},
+                      {Field::kSrcS0, 1},
+                      {Field::kSrcS1, geo.in[3]},
+                      {Field::kSrcS2, geo.row_in()},
+                      {Field::kDstS0, whole_rows ? 1 : geo.step[3]},
+                      {Field::kDstS1, geo.step[2] * geo.out[3]},
+                      {Field::kDstS2, std::max<int64_t>(step, 1) * geo.row_out()}}));
   }
 }
 

@@ -368,9 +368,13 @@ std::vector<Tensor> qpad(const OpContext& c) {
   const size_t rank = in.size();
   const std::vector<int64_t> pads = c.ints("pads");
   if (pads.size() != 2 * rank) fail("QPad: pads needs a begin and an end per axis");
+  std::vector<int64_t> interior = c.ints("interior");  // pad elements between neighbours
+  if (interior.empty()) interior.assign(rank, 0);
+  if (interior.size() != rank) fail("QPad: interior needs one entry per axis");
   const std::vector<int64_t> table = c.ints("table");
   Shape out(rank);
-  for (size_t d = 0; d < rank; ++d) out[d] = in[d] + pads[d] + pads[rank + d];
+  for (size_t d = 0; d < rank; ++d)
+    out[d] = in[d] + (in[d] - 1) * interior[d] + pads[d] + pads[rank + d];
   Tensor y(table.empty() ? x.dtype() : out_type(c), out);
   const int32_t code = static_cast<int32_t>(c.i("pad_code", 0));
   std::vector<int64_t> o(rank, 0);
@@ -378,9 +382,9 @@ std::vector<Tensor> qpad(const OpContext& c) {
     int64_t src = 0;
     bool inside = true;
     for (size_t d = 0; d < rank; ++d) {
-      const int64_t s = o[d] - pads[d];
-      inside = inside && s >= 0 && s < in[d];
-      src = src * in[d] + s;
+      const int64_t s = o[d] - pads[d], step = interior[d] + 1;
+      inside = inside && s >= 0 && s % step == 0 && s / step < in[d];
+      src = src * in[d] + s / step;
     }
     const int32_t v = inside ? element(x, src) : code;
     set_element(y, i, inside && !table.empty() ? lookup(table, v) : v);

@@ -36,7 +36,8 @@
 //         y = reshape(transpose(slice(x), perm), out_shape), through the table
 //         (Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze: pure data movement)
 // QPad    input x; attrs pads (begin per axis, then end; >= 0), pad_code, table[256] + y_signed
-//                (optional): y = constant padding of x (through the table) with pad_code
+//                (optional), interior (optional, per axis: pad elements between neighbours):
+//         y = constant padding of x (through the table) with pad_code
 #pragma once
 
 #include <cstdint>

@@ -234,6 +234,7 @@ Matcher matcher_for(const Node& n) {
       {"QLinearConv", match_conv},
       {"Add", match_binary},
       {"Mul", match_binary},
+      {"Sub", match_binary},
       {"DequantizeLinear", match_lut},
       {"MaxPool", match_pool},
       {"AveragePool", match_pool},

@@ -33,9 +33,9 @@ Node with(Node n, const std::string& attr, compiler::Attribute v) {
   return n;
 }
 
-// relu(x1 + x2) -> + c[1,16,1,1] -> + k[1,16,1,1] -> * x3[1,1,12,12]: full,
-// per-channel (an input, then a constant) and per-pixel broadcasting, fused
-// Relu; uint8 up to the first per-channel add.
+// relu(x1 + x2) -> + c[1,16,1,1] -> + k[1,16,1,1] -> * x3[1,1,12,12] -> - x3:
+// full, per-channel (an input, then a constant) and per-pixel broadcasting,
+// fused Relu; uint8 up to the first per-channel add.
 Graph add_model() {
   std::mt19937 rng(1);
   Graph g;
@@ -53,7 +53,8 @@ Graph add_model() {
   const std::string k = quantized_constant(g, "k", {1, 16, 1, 1}, 0.01f, rng);
   const std::string s3 = op_qdq(g, node("Add", {s2, k}, {"s3"}), 0.035f, -90);
   const std::string s4 = op_qdq(g, node("Mul", {s3, x3}, {"s4"}), 0.05f, 3);
-  g.nodes.push_back(node("Identity", {s4}, {"y"}));
+  const std::string s5 = op_qdq(g, node("Sub", {s4, x3}, {"s5"}), 0.05f, -4);
+  g.nodes.push_back(node("Identity", {s5}, {"y"}));
   add_output(g, "y", {1, 16, 12, 12});
   return round_trip(g, "add_model");
 }
@@ -329,7 +330,7 @@ struct OpModel {
 
 const std::vector<OpModel>& models() {
   static const std::vector<OpModel> m = {
-      {"AddMul", add_model, 4, 8 << 10},
+      {"AddMul", add_model, 5, 8 << 10},
       {"Lut", [] { return lut_model(true); }, 8, 8 << 10},
       {"Pool", pool_model, 6, 4 << 10},
       {"ConcatSplitResize", concat_resize_model, 5, 2 << 10},
@@ -460,6 +461,33 @@ TEST(CompileOpsLowering, ConvTransposeMatchesTheFloatGraph) {
     equal += want.at(i) == got.at(i);
   }
   EXPECT_GE(double(equal) / double(want.size()), 0.99);
+}
+
+// Sub is QAdd with b's multiplier negated: the lowered graph is within 1 LSB
+// of the float QDQ graph (fixed-point requantisation), with broadcasting.
+TEST(CompileOpsLowering, SubMatchesTheFloatGraph) {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "a", {1, 8, 6, 6});
+  add_input(g, "b", {1, 8, 1, 1});
+  const std::string a = qdq(g, "a", 0.03f, 5), b = qdq(g, "b", 0.02f, -3);
+  const std::string d = op_qdq(g, node("Sub", {a, b}, {"d"}), 0.04f, 0);
+  g.nodes.push_back(node("Identity", {d}, {"y"}));
+  add_output(g, "y", {1, 8, 6, 6});
+  g = round_trip(g, "sub_model");
+  Graph lowered = g;
+  int adds = 0;
+  for (const auto& note : compiler::lower_quantized(lowered)) adds += note.result == "QAdd";
+  EXPECT_EQ(adds, 1);
+  const compiler::TensorMap in = inputs_of(g);
+  const Tensor want = compiler::execute(g, in).at("y"),
+               got = compiler::execute(lowered, in).at("y");
+  std::set<double> values;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.04 + 1e-6) << "element " << i;
+    values.insert(want.at(i));
+  }
+  EXPECT_GT(values.size(), 20u);
 }
 
 // The bit-exact runs above cover both of QPermute's data paths: permuting

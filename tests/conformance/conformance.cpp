@@ -153,6 +153,90 @@ double output_step(const Graph& g, const std::string& output) {
   return step;
 }
 
+// Data movement: its outputs take its input's quantisation, and stay exact.
+bool moves_only(const Graph& g) {
+  static const std::set<std::string> moves = {"Transpose", "Reshape", "Flatten",
+                                              "Slice",     "Split",   "Pad"};
+  for (const auto& n : g.nodes)
+    if (!moves.count(n.op) || (n.op == "Pad" && n.s("mode", "constant") != "constant"))
+      return false;
+  return true;
+}
+
+// The int8 quantisation of a float tensor's values (0 included).
+compiler::ActivationQuant own_range(const std::string& name, const Tensor& t) {
+  compiler::Range r;
+  for (const float v : t.as<float>()) {
+    r.lo = std::min(r.lo, v);
+    r.hi = std::max(r.hi, v);
+  }
+  return compiler::activation_quant(name, r, /*symmetric=*/false);
+}
+
+void add_value(Graph& g, const std::string& name, compiler::DType dtype, const Shape& shape) {
+  compiler::Value& v = g.values[name];
+  v.name = name;
+  v.dtype = dtype;
+  v.shape = shape;
+  v.rank_known = true;
+}
+
+// `from` -> QuantizeLinear -> DequantizeLinear -> `to`, with q's parameters.
+void insert_qdq(Graph& g, const std::string& from, const std::string& to,
+                const compiler::ActivationQuant& q) {
+  const std::string scale = from + "/scale", zp = from + "/zero_point", codes = from + "/q";
+  g.set_constant(scale, Tensor::from(compiler::DType::kFloat32, {}, std::vector<float>{q.scale}));
+  g.set_constant(zp, Tensor::from(compiler::DType::kInt8, {},
+                                  std::vector<int8_t>{static_cast<int8_t>(q.zero_point)}));
+  const Shape shape = g.value(from).shape;
+  add_value(g, codes, compiler::DType::kInt8, shape);
+  add_value(g, to, compiler::DType::kFloat32, shape);
+  compiler::Node qn, dq;
+  qn.name = from + "/QuantizeLinear";
+  qn.op = "QuantizeLinear";
+  qn.inputs = {from, scale, zp};
+  qn.outputs = {codes};
+  dq.name = from + "/DequantizeLinear";
+  dq.op = "DequantizeLinear";
+  dq.inputs = {codes, scale, zp};
+  dq.outputs = {to};
+  g.nodes.push_back(qn);
+  g.nodes.push_back(dq);
+}
+
+// The float graph with Q -> DQ after each float input and before each
+// float output; ranges from `feeds` and the outputs they give.
+Graph boundary_qdq(Graph g, const TensorMap& feeds) {
+  const TensorMap out = compiler::execute(g, feeds);
+  const bool share = moves_only(g) && g.inputs.size() == 1;
+  std::map<std::string, compiler::ActivationQuant> in_q;
+  for (const auto& in : g.inputs) {
+    if (g.value(in).dtype != compiler::DType::kFloat32) continue;
+    in_q[in] = own_range(in, feeds.at(in));
+    const std::string dq = in + "/dq";
+    for (auto& n : g.nodes)
+      for (auto& x : n.inputs)
+        if (x == in) x = dq;
+    insert_qdq(g, in, dq, in_q[in]);
+  }
+  for (const auto& o : g.outputs) {
+    if (g.value(o).dtype != compiler::DType::kFloat32) continue;
+    const std::string f = o + "/float";
+    for (auto& n : g.nodes) {
+      for (auto& x : n.outputs)
+        if (x == o) x = f;
+      for (auto& x : n.inputs)
+        if (x == o) x = f;
+    }
+    compiler::Value v = g.value(o);
+    v.name = f;
+    g.values[f] = v;
+    insert_qdq(g, f, o, share ? in_q.at(g.inputs[0]) : own_range(o, out.at(o)));
+  }
+  g.sort();
+  return g;
+}
+
 std::string results_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -237,8 +321,12 @@ Prepared prepare(const Case& c, const std::string& work_dir) {
   compiler::export_onnx(q.graph, p.qdq_file);
   p.graph = compiler::import_onnx(p.qdq_file);
   p.feeds = compiler::quantized_inputs(q, p.feeds);
-  p.left_float = std::none_of(p.graph.nodes.begin(), p.graph.nodes.end(),
-                              [](const compiler::Node& n) { return n.op == "QuantizeLinear"; });
+  p.boundary_qdq = std::none_of(p.graph.nodes.begin(), p.graph.nodes.end(),
+                                [](const compiler::Node& n) { return n.op == "QuantizeLinear"; });
+  if (p.boundary_qdq) {
+    compiler::export_onnx(boundary_qdq(prepared, p.feeds), p.qdq_file);
+    p.graph = compiler::import_onnx(p.qdq_file);
+  }
   for (const auto& o : p.outputs) {
     if (!p.graph.has_value(o))
       throw std::runtime_error(c.name + ": the quantised graph has no output '" + o + "'");

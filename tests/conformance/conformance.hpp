@@ -19,6 +19,7 @@
 namespace npusim::conformance {
 
 using compiler::Graph;
+using compiler::Shape;
 using compiler::Tensor;
 using compiler::TensorMap;
 
@@ -56,14 +57,19 @@ struct Prepared {
   std::vector<Tensor> expected;          // output_N.pb
   std::map<std::string, double> step;    // float output -> its quantisation step (0: float)
   std::vector<std::string> quant_notes;  // the quantizer's notes
-  bool left_float = false;               // float case the quantizer quantised nothing of
+  // A float case the quantizer quantised nothing of (a lone data movement,
+  // Sub, PRelu, ...): the harness put Q -> DQ at its boundary itself.
+  bool boundary_qdq = false;
 };
 
 // Imports the case, turns every input its op reads as a parameter into an
 // initializer (all but position 0 of a node, and both operands of
 // Add/Sub/Mul/Concat), and for float cases quantises it (minmax-asym on
 // the case's own inputs, no bias correction) into `work_dir`/qdq.onnx,
-// which is read back. Throws on errors (a failure of the case).
+// which is read back. Where the quantizer quantises nothing, Q -> DQ go
+// at the graph's float inputs and outputs (minmax of the case's own
+// values; outputs of data movement share their input's parameters, as the
+// quantizer does inside a model). Throws on errors (a failure of the case).
 Prepared prepare(const Case& c, const std::string& work_dir);
 
 compiler::CompileOptions compile_options();

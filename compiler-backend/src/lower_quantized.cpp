@@ -29,7 +29,7 @@ Node make_qconv(const ConvMatch& m) {
   const size_t rank = m.w_shape.size() - 2;
   n.attrs["strides"] = c.ints("strides", std::vector<int64_t>(rank, 1));
   n.attrs["dilations"] = c.ints("dilations", std::vector<int64_t>(rank, 1));
-  n.attrs["pads"] = c.ints("pads", std::vector<int64_t>(2 * rank, 0));
+  n.attrs["pads"] = m.pads.empty() ? c.ints("pads", std::vector<int64_t>(2 * rank, 0)) : m.pads;
   n.attrs["group"] = c.i("group", 1);
   n.attrs["x_zp"] = int64_t(m.xq.zero_points[0]);
   n.attrs["w_zp"] = int64_t(m.wq.zero_points[0]);
@@ -88,6 +88,40 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
   return Tensor::from(DType::kInt32, {oc}, q);
 }
 
+namespace {
+
+// The pads of a convolution with auto_pad resolved against its input's
+// spatial dims (ONNX: SAME_UPPER puts the odd pad at the end, SAME_LOWER at
+// the start); empty if auto_pad is NOTSET. `why` says when it cannot be.
+std::vector<int64_t> resolved_pads(const Graph& g, const Node& c, const std::string& x,
+                                   const Shape& w, std::string& why) {
+  const std::string mode = c.s("auto_pad", "NOTSET");
+  if (mode == "NOTSET") return {};
+  const Value& xv = g.value(x);
+  const size_t r = w.size() - 2;
+  if (!xv.rank_known || xv.shape.size() != w.size()) {
+    why = "auto_pad with an unknown input shape";
+    return {};
+  }
+  const auto s = c.ints("strides", std::vector<int64_t>(r, 1));
+  const auto d = c.ints("dilations", std::vector<int64_t>(r, 1));
+  std::vector<int64_t> pads(2 * r, 0);
+  if (mode == "VALID") return pads;
+  if (mode != "SAME_UPPER" && mode != "SAME_LOWER") {
+    why = "auto_pad " + mode + " is not supported";
+    return {};
+  }
+  for (size_t a = 0; a < r; ++a) {
+    const int64_t in = xv.shape[2 + a], out = (in + s[a] - 1) / s[a];
+    const int64_t total = std::max<int64_t>(0, (out - 1) * s[a] + (w[2 + a] - 1) * d[a] + 1 - in);
+    pads[a] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+    pads[r + a] = total - pads[a];
+  }
+  return pads;
+}
+
+}  // namespace
+
 std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why) {
   ConvMatch m;
   m.conv = &conv;
@@ -135,6 +169,11 @@ std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::s
   m.x = dqx->inputs[0];
   m.w = dqw->inputs[0];
   m.w_shape = g.value(m.w).shape;
+  if (conv.op == "Conv") {
+    why.clear();
+    m.pads = resolved_pads(g, conv, m.x, m.w_shape, why);
+    if (!why.empty()) return std::nullopt;
+  }
   m.y = q->outputs[0];
   m.xq = *xq;
   m.wq = *wq;
@@ -170,6 +209,9 @@ std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::
   m.x = c.inputs[0];
   m.w = c.inputs[3];
   m.w_shape = g.value(m.w).shape;
+  why.clear();
+  m.pads = resolved_pads(g, c, m.x, m.w_shape, why);
+  if (!why.empty()) return std::nullopt;
   m.y = c.outputs[0];
   m.xq = *xq;
   m.wq = *wq;

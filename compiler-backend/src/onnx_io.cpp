@@ -183,7 +183,8 @@ void attribute_to_proto(const std::string& name, const Attribute& value, onnx::A
   }
 }
 
-// Reads dtype and shape of a ValueInfo; unknown or symbolic dims give rank_known=false.
+// Reads dtype and shape of a ValueInfo; unknown or symbolic dims give
+// rank_known=false (a dim of 0 is known: an empty tensor).
 void read_value_info(const onnx::ValueInfoProto& info, Value& v) {
   v.name = info.name();
   if (!info.type().has_tensor_type()) return;
@@ -193,7 +194,7 @@ void read_value_info(const onnx::ValueInfoProto& info, Value& v) {
   v.shape.clear();
   v.rank_known = true;
   for (const auto& d : tt.shape().dim()) {
-    if (!d.has_dim_value() || d.dim_value() <= 0) {
+    if (!d.has_dim_value() || d.dim_value() < 0) {
       v.rank_known = false;
       v.shape.clear();
       return;
@@ -274,7 +275,7 @@ Graph graph_from_model(const onnx::ModelProto& model, const std::string& origin)
 bool static_shape(const onnx::ValueInfoProto& info) {
   if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return false;
   for (const auto& d : info.type().tensor_type().shape().dim())
-    if (!d.has_dim_value() || d.dim_value() <= 0) return false;
+    if (!d.has_dim_value() || d.dim_value() < 0) return false;
   return true;
 }
 

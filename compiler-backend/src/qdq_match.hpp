@@ -104,6 +104,7 @@ struct ConvMatch {
   std::optional<Tensor> bias;  // int32 (already in x_scale*w_scale units)
   Activation act;
   std::vector<std::string> replaced;  // first outputs of the nodes the QConv absorbs
+  std::vector<int64_t> pads;          // begins then ends, auto_pad resolved (empty: conv's pads)
 };
 Rewrite conv_rewrite(const ConvMatch& m);
 // DequantizeLinear -> Conv | ConvTranspose [-> Relu|Clip] -> QuantizeLinear

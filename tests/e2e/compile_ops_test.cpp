@@ -490,6 +490,37 @@ TEST(CompileOpsLowering, SubMatchesTheFloatGraph) {
   EXPECT_GT(values.size(), 20u);
 }
 
+// auto_pad is resolved against the input's shape when a Conv is lowered
+// (SAME_LOWER puts the odd pad first, SAME_UPPER last): the lowered graph is
+// within 1 LSB of the float graph, whose Conv applies auto_pad itself.
+TEST(CompileOpsLowering, ConvAutoPadIsResolved) {
+  for (const char* mode : {"SAME_UPPER", "SAME_LOWER", "VALID"}) {
+    SCOPED_TRACE(mode);
+    std::mt19937 rng(9);
+    Graph g;
+    g.opset = 13;
+    add_input(g, "x", {1, 4, 8, 7});
+    const std::string x = qdq(g, "x", 0.03f, 2);
+    const std::string w = weights(g, "w", 6, 4, 3, rng);
+    Node conv = node("Conv", {x, w}, {"c"});
+    conv.attrs = {{"strides", Ints{2, 2}}, {"auto_pad", std::string(mode)}};
+    const std::string y = op_qdq(g, conv, 0.05f, 0);
+    g.nodes.push_back(node("Identity", {y}, {"y"}));
+    const int64_t oh = std::string(mode) == "VALID" ? 3 : 4,
+                  ow = std::string(mode) == "VALID" ? 3 : 4;
+    add_output(g, "y", {1, 6, oh, ow});
+    g = round_trip(g, "autopad_model");
+    Graph lowered = g;
+    compiler::lower_quantized(lowered);
+    const compiler::TensorMap in = inputs_of(g);
+    const Tensor want = compiler::execute(g, in).at("y"),
+                 got = compiler::execute(lowered, in).at("y");
+    ASSERT_EQ(compiler::shape_string(want.shape()), compiler::shape_string(got.shape()));
+    for (int64_t i = 0; i < want.size(); ++i)
+      EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.05 + 1e-6) << "element " << i;
+  }
+}
+
 // The bit-exact runs above cover both of QPermute's data paths: permuting
 // in SRAM (the whole tensor fits) and gathering by DMA (SRAM too small).
 TEST(CompileOpsLowering, PermuteTakesBothDataPaths) {

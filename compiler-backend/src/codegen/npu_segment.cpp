@@ -143,6 +143,11 @@ isa::LayerInfo layer_info(const Node& n, const Streams& s) {
 std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const Family* family = family_of(n);
   if (!family) return "op " + n.op + " has no NPU code generation yet";
+  for (const auto& list : {n.inputs, n.outputs})
+    for (const auto& v : list)
+      if (!v.empty() && g.has_value(v) && g.value(v).rank_known &&
+          compiler::element_count(g.value(v).shape) == 0)
+        return "empty tensor " + v + " (nothing for the NPU to do)";
   return family->unsupported(g, n, hw);
 }
 

@@ -2,6 +2,7 @@
 // (npu_ops.hpp), so classifier heads run on the matrix unit:
 //   DequantizeLinear(x [M, K]) -> Gemm(w, C) | MatMul(w) [-> Add(bias)]
 //       [-> Relu|Clip] -> QuantizeLinear
+// and QLinearMatMul(a [M, K], b constant [K, N]) the same way.
 #include <cmath>
 
 #include "qdq_match.hpp"
@@ -126,6 +127,42 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
     m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why);
     if (!m.bias) return reject(why);
   }
+  Rewrite r = conv_rewrite(m);
+  r.constants.emplace_back(m.w, wt);
+  return r;
+}
+
+// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with b constant.
+std::optional<Rewrite> match_qlinear_matmul(const Graph& g, const Node& n, Notes& notes) {
+  auto reject = [&](const std::string& why) {
+    notes[n.describe()] = why;
+    return std::nullopt;
+  };
+  if (n.inputs.size() != 8) return reject("QLinearMatMul needs 8 inputs");
+  const Value& av = g.value(n.inputs[0]);
+  if (!av.rank_known || av.shape.size() != 2)
+    return reject("only 2-D inputs [M, K] run on the NPU");
+  if (!g.is_constant(n.inputs[3])) return reject("b is not constant (weights)");
+  const Tensor& b = *g.value(n.inputs[3]).constant;
+  auto aq = quant_from(g, n.inputs[1], n.inputs[2], av.dtype);
+  auto bq = quant_from(g, n.inputs[4], n.inputs[5], b.dtype());
+  auto yq = quant_from(g, n.inputs[6], n.inputs[7], g.value(n.outputs[0]).dtype);
+  if (!aq || !bq || !yq || !per_tensor(*aq) || !per_tensor(*yq) || b.shape().size() != 2)
+    return reject("quantisation parameters are not constant, or b is not 2-D");
+  if (bq->scales.size() != 1 && bq->scales.size() != size_t(b.shape()[1]))
+    return reject("b is quantised along the reduction axis");
+  for (int32_t z : bq->zero_points)
+    if (z != bq->zero_points[0]) return reject("b has different zero points per column");
+  ConvMatch m;
+  m.conv = &n;
+  const Tensor wt = conv_weights(b, false);
+  m.x = n.inputs[0];
+  m.y = n.outputs[0];
+  m.xq = *aq;
+  m.wq = *bq;
+  m.yq = *yq;
+  m.w = m.y + "/weights";
+  m.w_shape = wt.shape();
   Rewrite r = conv_rewrite(m);
   r.constants.emplace_back(m.w, wt);
   return r;

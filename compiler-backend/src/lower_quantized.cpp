@@ -277,6 +277,7 @@ Matcher matcher_for(const Node& n) {
       {"Add", match_binary},
       {"Mul", match_binary},
       {"Sub", match_binary},
+      {"QLinearMatMul", match_qlinear_matmul},
       {"DequantizeLinear", match_lut},
       {"MaxPool", match_pool},
       {"AveragePool", match_pool},

@@ -128,5 +128,6 @@ std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes
 // Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze
 std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes);  // Gemm, MatMul
+std::optional<Rewrite> match_qlinear_matmul(const Graph& g, const Node& n, Notes& notes);
 
 }  // namespace npusim::compiler::lowering

@@ -2,7 +2,9 @@
 // (npu_ops.hpp), so classifier heads run on the matrix unit:
 //   DequantizeLinear(x [M, K]) -> Gemm(w, C) | MatMul(w) [-> Add(bias)]
 //       [-> Relu|Clip] -> QuantizeLinear
-// and QLinearMatMul(a [M, K], b constant [K, N]) the same way.
+// and QLinearMatMul(a [M, K], b constant [K, N]) the same way. A MatMul
+// input of higher rank [..., M, K] is reshaped to [rows, K] before
+// (QPermute) and the result back to [..., M, N] after.
 #include <cmath>
 
 #include "qdq_match.hpp"
@@ -65,6 +67,50 @@ std::optional<Weights> weights(const Graph& g, const std::string& v, bool trans_
   return Weights{v, *q, w};
 }
 
+// A QPermute reshaping `in` (of shape `from`) into `out` of shape `to`.
+Node reshape_node(const Node& original, const std::string& in, const std::string& out,
+                  const Shape& from, const Shape& to, const Quant& q) {
+  Node r = npu_node("QPermute", original);
+  r.name = out;
+  r.inputs = {in};
+  r.outputs = {out};
+  std::vector<int64_t> perm(from.size());
+  for (size_t a = 0; a < perm.size(); ++a) perm[a] = int64_t(a);
+  r.attrs["perm"] = perm;
+  r.attrs["out_shape"] = to;
+  set_output_attrs(r, q);
+  return r;
+}
+
+Value value_of(const std::string& name, DType dtype, const Shape& shape) {
+  Value v;
+  v.name = name;
+  v.dtype = dtype;
+  v.shape = shape;
+  v.rank_known = true;
+  return v;
+}
+
+// Wraps a 2-D QConv rewrite of a MatMul whose input `x` has rank > 2: the
+// rows are reshaped to [rows, K] first and the result back after.
+Rewrite wrap_rank(const Graph& g, const Node& n, const ConvMatch& m, Rewrite r) {
+  const Shape& xs = g.value(n.inputs[0]).shape;
+  const int64_t k = xs.back(), rows = element_count(xs) / k, cols = m.w_shape[0];
+  Shape ys = xs;
+  ys.back() = cols;
+  const DType xt = m.xq.is_signed ? DType::kInt8 : DType::kUint8;
+  const DType yt = m.yq.is_signed ? DType::kInt8 : DType::kUint8;
+  const std::string x2 = m.y + "/rows", y2 = m.y + "/rows_out";
+  r.before.push_back(reshape_node(n, m.x, x2, xs, {rows, k}, m.xq));
+  r.values.push_back(value_of(x2, xt, {rows, k}));
+  r.node.inputs[0] = x2;
+  r.node.outputs[0] = y2;
+  r.values.push_back(value_of(y2, yt, {rows, cols}));
+  r.before.push_back(r.node);
+  r.node = reshape_node(n, y2, m.y, {rows, cols}, ys, m.yq);
+  return r;
+}
+
 // MatMul's bias: a constant added right after it.
 const Node* bias_add(const Graph& g, const Node& mm, std::string& bias) {
   const Node* add = sole_consumer(g, mm.outputs[0], "Add");
@@ -86,8 +132,8 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
   const auto x = dequantized(g, n.inputs.at(0));
   if (!x) return reject("input is not a per-tensor DequantizeLinear (float op: runs on the CPU)");
   const Value& xv = g.value(n.inputs[0]);
-  if (!xv.rank_known || xv.shape.size() != 2)
-    return reject("only 2-D inputs [M, K] run on the NPU");
+  if (!xv.rank_known || xv.shape.size() < 2 || (n.op == "Gemm" && xv.shape.size() != 2))
+    return reject("only inputs [..., M, K] of known shape run on the NPU");
   std::string why;
   auto w = weights(g, n.inputs.at(1), trans_b, why);
   if (!w) return reject(why);
@@ -129,7 +175,7 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
   }
   Rewrite r = conv_rewrite(m);
   r.constants.emplace_back(m.w, wt);
-  return r;
+  return xv.shape.size() > 2 ? wrap_rank(g, n, m, std::move(r)) : r;
 }
 
 // QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with b constant.

@@ -298,6 +298,25 @@ Graph conv_transpose_model() {
   return round_trip(g, "conv_transpose_model");
 }
 
+// MatMul of rank-3 and rank-4 inputs with constant 2-D weights (attention
+// and token-mixing projections): reshaped to rows around a 1x1 QConv.
+Graph matmul_nd_model() {
+  std::mt19937 rng(6);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {2, 40, 8});
+  add_input(g, "z", {1, 3, 16, 8});
+  const std::string x = qdq(g, "x", 0.03f, 1), z = qdq(g, "z", 0.02f, -4);
+  const std::string w = quantized_constant(g, "w", {8, 6}, 0.01f, rng);
+  const std::string a = op_qdq(g, node("MatMul", {x, w}, {"a"}), 0.05f, 2);
+  const std::string b = op_qdq(g, node("MatMul", {z, w}, {"b"}), 0.04f, 0);
+  g.nodes.push_back(node("Identity", {a}, {"y"}));
+  g.nodes.push_back(node("Identity", {b}, {"y2"}));
+  add_output(g, "y", {2, 40, 6});
+  add_output(g, "y2", {1, 3, 16, 6});
+  return round_trip(g, "matmul_nd_model");
+}
+
 // Classifier head: Gemm(transB, bias) -> Relu -> MatMul + Add(bias), on [M, K].
 Graph gemm_model() {
   std::mt19937 rng(3);
@@ -339,6 +358,7 @@ const std::vector<OpModel>& models() {
       {"Bilinear", bilinear_model, 3, 64 << 10},
       {"Pad", pad_model, 3, 1 << 10},
       {"ConvTranspose", conv_transpose_model, 4, 4 << 10},
+      {"MatMulNd", matmul_nd_model, 6, 1 << 10},
   };
   return m;
 }
@@ -398,7 +418,7 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 9),
+                         ::testing::Combine(::testing::Range<size_t>(0, 10),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
@@ -518,6 +538,25 @@ TEST(CompileOpsLowering, ConvAutoPadIsResolved) {
     ASSERT_EQ(compiler::shape_string(want.shape()), compiler::shape_string(got.shape()));
     for (int64_t i = 0; i < want.size(); ++i)
       EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.05 + 1e-6) << "element " << i;
+  }
+}
+
+// N-D MatMul: the lowered graph (reshape, 1x1 QConv, reshape) is within
+// 1 LSB of the float graph.
+TEST(CompileOpsLowering, MatMulOfHigherRankMatchesTheFloatGraph) {
+  const Graph g = matmul_nd_model();
+  Graph lowered = g;
+  compiler::lower_quantized(lowered);
+  int convs = 0;
+  for (const auto& n : lowered.nodes) convs += n.op == "QConv";
+  EXPECT_EQ(convs, 2);
+  const compiler::TensorMap in = inputs_of(g);
+  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
+  for (const auto& [out, step] : {std::pair{"y", 0.05}, std::pair{"y2", 0.04}}) {
+    const Tensor &w = want.at(out), &q = got.at(out);
+    ASSERT_EQ(compiler::shape_string(w.shape()), compiler::shape_string(q.shape())) << out;
+    for (int64_t i = 0; i < w.size(); ++i)
+      EXPECT_LE(std::abs(w.at(i) - q.at(i)), step + 1e-6) << out << " element " << i;
   }
 }
 

@@ -39,27 +39,9 @@ using compiler::DType;
 // Cases that fail for a diagnosed bug in the toolchain, by name: skipped
 // with the cause until the bug is fixed (then the entry goes). Not a list of
 // tolerated results: every entry is a bug to fix (docs/conformance.md).
-const std::map<std::string, std::string> kKnownFailures = {
-    {"test_conv_with_autopad_same",
-     "Conv auto_pad=SAME_LOWER is lowered to a QConv with pads 0: make_qconv "
-     "(compiler-backend/src/lower_quantized.cpp:32) copies 'pads' and ignores 'auto_pad' (also "
-     "for QLinearConv), so the NPU computes the 3x3 output of a stride-2 3x3 kernel over the "
-     "unpadded 5x5 input (every element wrong, up to 255 steps; the golden QConv, "
-     "ops/npu_ops.cpp:66, would even make it 2x2)"},
-    {"test_reshape_allowzero_reordered",
-     "zero-size input [0, 3, 4] is taken for a dynamic shape: read_value_info "
-     "(compiler-backend/src/onnx_io.cpp:196) treats dim_value 0 as unknown, and prepare_graph "
-     "refuses the input (quantize/calib_inputs.cpp:40)"},
-    {"test_slice_start_out_of_bounds",
-     "zero-size output [20, 0, 5] loses its shape: read_value_info "
-     "(compiler-backend/src/onnx_io.cpp:196) treats dim_value 0 as unknown, export writes the "
-     "graph output without a shape (onnx_io.cpp:392) and the ONNX checker refuses the QDQ file "
-     "('Field shape of type is required but missing')"},
-    {"test_split_zero_size_splits",
-     "zero-size input [0] (and outputs) taken for a dynamic shape: read_value_info "
-     "(compiler-backend/src/onnx_io.cpp:196) treats dim_value 0 as unknown, and prepare_graph "
-     "refuses the input (quantize/calib_inputs.cpp:40)"},
-};
+// (Fixed so far: Conv auto_pad dropped in lowering; zero-size dims read as
+// dynamic shapes.)
+const std::map<std::string, std::string> kKnownFailures = {};
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();

@@ -87,6 +87,31 @@ TEST(QdqStructure, ReluAfterConvOrAddIsNotQuantisedInBetween) {
   }
 }
 
+// Sub of two activations is quantised like Add (the NPU runs it as vec.add
+// with a negated multiplier): both operands come from DequantizeLinear and
+// its output, after a fused Relu, goes to QuantizeLinear; it lowers to QAdd.
+TEST(QdqStructure, SubOfTwoActivationsIsQuantisedLikeAdd) {
+  testing::ModelBuilder b;
+  const std::string x = b.input("x", {1, 3, 8, 8});
+  const std::string d = b.op("Sub", {b.conv(x, 4, 3, 1, 1), b.conv(x, 4, 3, 1, 1)});
+  b.output(b.op("Relu", {d}));
+  const Graph fp32 = prepare_graph(b.build(), "sub");
+  const QuantPlan plan = plan_quantization(fp32);
+  const Calibration c = calibrate(fp32, plan.activations, random_inputs(fp32, 4, 2));
+  const RangeTable ranges = compute_ranges(fp32, c, plan, parse_range_method("minmax"));
+  Graph g = quantize_graph(fp32, plan, ranges).graph;
+  const auto subs = nodes_of(g, "Sub");
+  ASSERT_EQ(subs.size(), 1u);
+  for (const auto& in : subs[0]->inputs) EXPECT_EQ(producer(g, in)->op, "DequantizeLinear");
+  const auto after = g.consumers(subs[0]->outputs[0]);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(g.nodes[after[0]].op, "Relu");
+  EXPECT_EQ(g.nodes[g.consumers(g.nodes[after[0]].outputs[0])[0]].op, "QuantizeLinear");
+  int adds = 0;
+  for (const auto& note : lower_quantized(g)) adds += note.result == "QAdd";
+  EXPECT_EQ(adds, 1);
+}
+
 TEST(QdqStructure, SiluIsOneFunctionOfOneQuantisedValue) {
   const Quantized r = quantize_small_cnn();
   const Graph& g = r.q.graph;

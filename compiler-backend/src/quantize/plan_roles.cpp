@@ -9,6 +9,12 @@
 namespace npusim::compiler::quant {
 namespace {
 
+// The two-operand ops the NPU runs on two quantised tensors (vec.add: Add,
+// and Sub with a negated multiplier; vec.mul: Mul).
+bool binary_op(const std::string& op) {
+  return op == "Add" || op == "Sub" || op == "Mul";
+}
+
 // Element-wise ops a table can replace: the set lower_quantized's QLut
 // accepts (constants must be scalars).
 bool elementwise(const Node& n) {
@@ -61,7 +67,7 @@ class RoleBuilder {
     }
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const Node& n = g_.nodes[i];
-      if (!assigned_[i] && elementwise(n) && (n.op == "Add" || n.op == "Mul") && two_operands(n))
+      if (!assigned_[i] && elementwise(n) && binary_op(n.op) && two_operands(n))
         r_.role[i] = Role::kBinary;
     }
     return r_;
@@ -180,8 +186,8 @@ class RoleBuilder {
     for (const std::string& x : order) {
       if (!ix_.is_activation(x)) continue;
       const int p = ix_.producer(x);
-      if (p >= 0 && !assigned_[p] && (g_.nodes[p].op == "Add" || g_.nodes[p].op == "Mul") &&
-          g_.nodes[p].domain.empty() && two_operands(g_.nodes[p])) {
+      if (p >= 0 && !assigned_[p] && binary_op(g_.nodes[p].op) && g_.nodes[p].domain.empty() &&
+          two_operands(g_.nodes[p])) {
         assigned_[p] = true;  // not in a chain: a binary op, its Relu/Clip fuses
         r_.role[p] = Role::kBinary;
         fuse_activation(x);

@@ -80,7 +80,7 @@ Tensor read_npy(const std::string& path) {
       std::memcpy(&d, bytes.data() + data_at + 8 * i, 8);
       out[i] = static_cast<float>(d);
     }
-  } else {
+  } else if (t.bytes() > 0) {  // an empty tensor has no storage to copy into
     std::memcpy(t.raw().data(), bytes.data() + data_at, t.bytes());
   }
   return t;

@@ -79,13 +79,6 @@ int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
                       [&](int64_t r) { return layout(geo, r).total; });
 }
 
-isa::Instruction lut_in_place(uint64_t at, int64_t len, uint64_t table) {
-  return isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(at)},
-                                          {Field::kDst, int64_t(at)},
-                                          {Field::kLen, len},
-                                          {Field::kTable, int64_t(table)}});
-}
-
 // The tables of the parts that need one, appended to the blob (-1: identity).
 std::vector<int64_t> part_tables(const LayerEnv& e, size_t parts) {
   const std::vector<int64_t> tables = e.node.ints("tables");
@@ -156,9 +149,9 @@ LayerCode plan_concat(const LayerEnv& e) {
         const uint64_t table = base + p.tables[k];
         if (split) {  // slice out, then requantise the dense part
           emit_row_copy(s, slot, slice, geo.width, part, geo.widths[k], r1 - r0, geo.widths[k]);
-          if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, lut_in_place(part, len, table));
+          if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, vec_lut(part, part, len, table));
         } else {  // requantise the dense part, then place it
-          if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, lut_in_place(part, len, table));
+          if (table_at[k] >= 0) s.emit(slot, Engine::kCompute, vec_lut(part, part, len, table));
           emit_row_copy(s, slot, part, geo.widths[k], slice, geo.width, r1 - r0, geo.widths[k]);
         }
         column += geo.widths[k];

@@ -55,6 +55,31 @@ OutputTable output_table(std::vector<uint8_t>& blob, const std::vector<int64_t>&
   return {true, append_table(blob, table)};
 }
 
+void load_output_table(Streams& s, int slot, const OutputTable& t, uint64_t sram) {
+  if (t.requant)
+    s.emit(slot, Engine::kLoad,
+           dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, t.at}, 0, sram, 256));
+}
+
+isa::Instruction vec_lut(uint64_t src, uint64_t dst, int64_t len, uint64_t table) {
+  return isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(src)},
+                                          {Field::kDst, int64_t(dst)},
+                                          {Field::kLen, len},
+                                          {Field::kTable, int64_t(table)}});
+}
+
+BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes) {
+  SramLayout l;
+  BufferedSram p;
+  p.table = l.take(256);
+  for (int b = 0; b < 2; ++b) {
+    p.in[b] = l.take(in_bytes);
+    p.out[b] = l.take(out_bytes);
+  }
+  p.total = l.total();
+  return p;
+}
+
 isa::Instruction dma(isa::Opcode op, DramPlace at, uint64_t offset, uint64_t sram, uint64_t len) {
   return dma(op, at, offset, sram, Walk{len});
 }

@@ -60,6 +60,10 @@ struct OutputTable {
   uint64_t at = 0;  // blob offset, valid when requant
 };
 OutputTable output_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& table);
+// Loads the table into SRAM at `sram` (load engine), if the layer has one.
+void load_output_table(Streams& s, int slot, const OutputTable& t, uint64_t sram);
+// vec.lut of `len` bytes from `src` to `dst` (the same address: in place).
+isa::Instruction vec_lut(uint64_t src, uint64_t dst, int64_t len, uint64_t table);
 
 // Bump allocation of one layer's SRAM, 64-byte aligned.
 class SramLayout {
@@ -74,6 +78,14 @@ class SramLayout {
  private:
   uint64_t at_ = 0;
 };
+
+// The SRAM plan of a layer that streams tiles through a 256-byte table and
+// double-buffered input and output buffers (LUTs, pooling, resizing,
+// padding, permutations).
+struct BufferedSram {
+  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
+};
+BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes);
 
 // A 3-D DMA walk (dma.load / dma.store fields; strides in bytes).
 struct Walk {

@@ -65,20 +65,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why
   return geo;
 }
 
-struct Sram {
-  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
-};
-
-Sram layout(const Geometry& geo, int64_t rows) {
-  SramLayout l;
-  Sram p;
-  p.table = l.take(256);
-  for (int b = 0; b < 2; ++b) {
-    p.in[b] = l.take(uint64_t(rows * geo.row_in()));
-    p.out[b] = l.take(uint64_t(rows * geo.row_out()));
-  }
-  p.total = l.total();
-  return p;
+BufferedSram layout(const Geometry& geo, int64_t rows) {
+  return buffered_sram(uint64_t(rows * geo.row_in()), uint64_t(rows * geo.row_out()));
 }
 
 int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
@@ -153,7 +141,7 @@ LayerCode plan_pad(const LayerEnv& e) {
   std::string why;
   const Geometry geo = *geometry(e.g, e.node, why);
   const int64_t tile = tile_rows(geo, e.hw);
-  const Sram p = layout(geo, tile);
+  const BufferedSram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable table = output_table(e.blob, e.node.ints("table"));
   const int64_t code = e.node.i("pad_code", 0) & 0xFF;
@@ -163,9 +151,7 @@ LayerCode plan_pad(const LayerEnv& e) {
   code_out.summary = tiling_summary(e.node, code_out.units, tile, "output rows", p.total);
   code_out.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    if (table.requant)
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table.at}, 0, base + p.table, 256));
+    load_output_table(s, slot, table, base + p.table);
     TileSteps steps;
     steps.load = [&](int b, int64_t u0, int64_t u1) {
       const auto [first, count] = inside(geo, u0, u1);
@@ -178,10 +164,7 @@ LayerCode plan_pad(const LayerEnv& e) {
       const auto [first, count] = inside(geo, u0, u1);
       if (table.requant && count > 0)
         s.emit(slot, Engine::kCompute,
-               isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.in[b])},
-                                                {Field::kDst, int64_t(base + p.in[b])},
-                                                {Field::kLen, count * geo.row_in()},
-                                                {Field::kTable, int64_t(base + p.table)}}));
+               vec_lut(base + p.in[b], base + p.in[b], count * geo.row_in(), base + p.table));
       s.emit(slot, Engine::kCompute,
              isa::make(isa::Opcode::kVecFill, {{Field::kDst, int64_t(base + p.out[b])},
                                                {Field::kLen, (u1 - u0) * geo.row_out()},

@@ -98,20 +98,9 @@ std::optional<Plan> plan_of(const Graph& g, const Node& n, std::string& why) {
   return p;
 }
 
-struct Sram {
-  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
-};
-
-Sram layout(const Plan& p, int64_t tile) {
-  SramLayout l;
-  Sram s;
-  s.table = l.take(256);
-  for (int b = 0; b < 2; ++b) {
-    s.in[b] = l.take(uint64_t(p.in_sram ? p.span(tile) : tile * p.unit_bytes));
-    s.out[b] = l.take(uint64_t(tile * p.unit_bytes));
-  }
-  s.total = l.total();
-  return s;
+BufferedSram layout(const Plan& p, int64_t tile) {
+  return buffered_sram(uint64_t(p.in_sram ? p.span(tile) : tile * p.unit_bytes),
+                       uint64_t(tile * p.unit_bytes));
 }
 
 // Tile for the DMA gather.
@@ -247,7 +236,7 @@ LayerCode plan_permute(const LayerEnv& e) {
   std::string why;
   Plan p = *plan_of(e.g, e.node, why);
   const int64_t tile = tile_units(p, e.hw);
-  const Sram sram = layout(p, tile);
+  const BufferedSram sram = layout(p, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable table = output_table(e.blob, e.node.ints("table"));
   LayerCode code;
@@ -258,9 +247,7 @@ LayerCode plan_permute(const LayerEnv& e) {
                                 sram.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    if (table.requant)
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table.at}, 0, base + sram.table, 256));
+    load_output_table(s, slot, table, base + sram.table);
     TileSteps steps;
     steps.load = [&](int b, int64_t u0, int64_t u1) {
       if (!p.in_sram) return emit_gather(s, slot, x, p, base + sram.in[b], u0, u1);
@@ -275,19 +262,11 @@ LayerCode plan_permute(const LayerEnv& e) {
       if (p.in_sram) {  // permute, then requantise in place
         emit_sram_permute(s, slot, p, in, out, u1 - u0);
         if (table.requant)
-          s.emit(slot, Engine::kCompute,
-                 isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(out)},
-                                                  {Field::kDst, int64_t(out)},
-                                                  {Field::kLen, len},
-                                                  {Field::kTable, int64_t(base + sram.table)}}));
+          s.emit(slot, Engine::kCompute, vec_lut(out, out, len, base + sram.table));
         return;
       }
       if (!table.requant) return emit_row_copy(s, slot, in, len, out, len, 1, len);
-      s.emit(slot, Engine::kCompute,
-             isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + sram.in[b])},
-                                              {Field::kDst, int64_t(base + sram.out[b])},
-                                              {Field::kLen, len},
-                                              {Field::kTable, int64_t(base + sram.table)}}));
+      s.emit(slot, Engine::kCompute, vec_lut(in, out, len, base + sram.table));
     };
     steps.store = [&](int b, int64_t u0, int64_t u1) {
       s.emit(slot, Engine::kStore,

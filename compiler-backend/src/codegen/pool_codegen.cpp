@@ -49,21 +49,10 @@ RowSpan input_rows(const Geometry& geo, int64_t r0, int64_t r1) {
   return {r0 * geo.sh - geo.pt, (r1 - 1) * geo.sh - geo.pt + geo.kh - 1};
 }
 
-struct Sram {
-  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
-};
-
-Sram layout(const Geometry& geo, int64_t rows) {
-  SramLayout l;
-  Sram p;
-  p.table = l.take(256);
+BufferedSram layout(const Geometry& geo, int64_t rows) {
   const RowSpan span = input_rows(geo, 0, rows);
-  for (int b = 0; b < 2; ++b) {
-    p.in[b] = l.take(uint64_t(span.last - span.first + 1) * geo.w * geo.c);
-    p.out[b] = l.take(uint64_t(rows) * geo.ow * geo.c);
-  }
-  p.total = l.total();
-  return p;
+  return buffered_sram(uint64_t(span.last - span.first + 1) * geo.w * geo.c,
+                       uint64_t(rows) * geo.ow * geo.c);
 }
 
 int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
@@ -110,11 +99,9 @@ LayerCode plan_pool(const LayerEnv& e) {
   std::string why;
   const Geometry geo = *geometry(e.g, e.node, why);
   const int64_t tile = tile_rows(geo, e.hw);
-  const Sram p = layout(geo, tile);
+  const BufferedSram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable out_table = output_table(e.blob, e.node.ints("table"));
-  const bool requant = out_table.requant;
-  const uint64_t table_at = out_table.at;
   const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
   LayerCode code;
   code.units = geo.oh;
@@ -123,9 +110,7 @@ LayerCode plan_pool(const LayerEnv& e) {
   const Node& q = e.node;
   code.emit = [=, &q](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    if (requant)
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table, 256));
+    load_output_table(s, slot, out_table, base + p.table);
     const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
     for (int64_t img = 0; img < geo.n; ++img) {
       // Input rows actually loaded for a tile (clamped to the tensor).
@@ -145,12 +130,10 @@ LayerCode plan_pool(const LayerEnv& e) {
         s.emit(slot, Engine::kCompute,
                vec_pool(q, geo, base + p.in[b], base + p.out[b], first, last,
                         input_rows(geo, r0, r1), in_signed));
-        if (requant)
+        if (out_table.requant)
           s.emit(slot, Engine::kCompute,
-                 isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.out[b])},
-                                                  {Field::kDst, int64_t(base + p.out[b])},
-                                                  {Field::kLen, int64_t((r1 - r0) * row_out)},
-                                                  {Field::kTable, int64_t(base + p.table)}}));
+                 vec_lut(base + p.out[b], base + p.out[b], int64_t((r1 - r0) * row_out),
+                         base + p.table));
       };
       steps.store = [&](int b, int64_t r0, int64_t r1) {
         s.emit(slot, Engine::kStore,

@@ -55,10 +55,6 @@ std::pair<int64_t, int64_t> input_rows(const Geometry& geo, int64_t r0, int64_t 
   return {geo.src_row[r0], geo.src_row[r1 - 1]};
 }
 
-struct Sram {
-  uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
-};
-
 // The most input rows any tile of `rows` output rows needs, wherever it
 // starts (fused mode splits the rows at an arbitrary row).
 int64_t max_span(const Geometry& geo, int64_t rows) {
@@ -70,27 +66,33 @@ int64_t max_span(const Geometry& geo, int64_t rows) {
   return span;
 }
 
-Sram layout(const Geometry& geo, int64_t rows) {
-  SramLayout l;
-  Sram p;
-  p.table = l.take(256);
+BufferedSram layout(const Geometry& geo, int64_t rows) {
   const int64_t span = max_span(geo, rows);
-  for (int b = 0; b < 2; ++b) {
-    p.in[b] = l.take(uint64_t(span) * geo.w * geo.c);
-    p.out[b] = l.take(uint64_t(span) * geo.ow * geo.c);
-  }
-  p.total = l.total();
-  return p;
+  return buffered_sram(uint64_t(span) * geo.w * geo.c, uint64_t(span) * geo.ow * geo.c);
 }
 
-// Bilinear: one image in and out, double-buffered, and the table.
-uint64_t bilinear_sram(const Geometry& geo) {
-  return 256 + 2 * align64(uint64_t(geo.h) * geo.w * geo.c) +
-         2 * align64(uint64_t(geo.oh) * geo.ow * geo.c);
+// Bilinear: one whole image in and out per tile.
+BufferedSram bilinear_layout(const Geometry& geo) {
+  return buffered_sram(uint64_t(geo.h) * geo.w * geo.c, uint64_t(geo.oh) * geo.ow * geo.c);
+}
+
+// vec.resize of an HWC image of in_h x geo.w to out_h x geo.ow.
+isa::Instruction vec_resize(const Geometry& geo, uint64_t src, uint64_t dst, int64_t in_h,
+                            int64_t out_h, int64_t mode, bool in_signed) {
+  return isa::make(isa::Opcode::kVecResize, {{Field::kSrc, int64_t(src)},
+                                             {Field::kDst, int64_t(dst)},
+                                             {Field::kInH, in_h},
+                                             {Field::kInW, geo.w},
+                                             {Field::kInC, geo.c},
+                                             {Field::kOutH, out_h},
+                                             {Field::kOutW, geo.ow},
+                                             {Field::kMode, mode},
+                                             {Field::kCoordMode, geo.coord},
+                                             {Field::kSrcSigned, in_signed}});
 }
 
 int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
-  if (geo.mode == 4) return bilinear_sram(geo) <= hw.sram_per_pe ? 1 : 0;
+  if (geo.mode == 4) return bilinear_layout(geo).total <= hw.sram_per_pe ? 1 : 0;
   const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c);
   return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
                       [&](int64_t r) { return layout(geo, r).total; });
@@ -151,50 +153,34 @@ namespace {
 
 // Whole images [i0, i1) of a bilinear resize, one per tile.
 LayerCode plan_bilinear(const LayerEnv& e, const Geometry& geo) {
-  SramLayout l;
-  const uint64_t table = l.take(256), in_bytes = uint64_t(geo.h) * geo.w * geo.c,
+  const BufferedSram p = bilinear_layout(geo);
+  const uint64_t in_bytes = uint64_t(geo.h) * geo.w * geo.c,
                  out_bytes = uint64_t(geo.oh) * geo.ow * geo.c;
-  const uint64_t in[2] = {l.take(in_bytes), l.take(in_bytes)};
-  const uint64_t out[2] = {l.take(out_bytes), l.take(out_bytes)};
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable t = output_table(e.blob, e.node.ints("table"));
   const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
   LayerCode code;
   code.units = geo.n;
-  code.sram = l.total();
-  code.summary = tiling_summary(e.node, code.units, 1, "images (bilinear)", l.total());
+  code.sram = p.total;
+  code.summary = tiling_summary(e.node, code.units, 1, "images (bilinear)", p.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    if (t.requant)
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, t.at}, 0, base + table, 256));
+    load_output_table(s, slot, t, base + p.table);
     TileSteps steps;
     steps.load = [&](int b, int64_t i0, int64_t) {
       s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, x, i0 * in_bytes, base + in[b], in_bytes));
+             dma(isa::Opcode::kDmaLoad, x, i0 * in_bytes, base + p.in[b], in_bytes));
     };
     steps.compute = [&](int b, int64_t, int64_t) {
+      const uint64_t out = base + p.out[b];
       s.emit(slot, Engine::kCompute,
-             isa::make(isa::Opcode::kVecResize, {{Field::kSrc, int64_t(base + in[b])},
-                                                 {Field::kDst, int64_t(base + out[b])},
-                                                 {Field::kInH, geo.h},
-                                                 {Field::kInW, geo.w},
-                                                 {Field::kInC, geo.c},
-                                                 {Field::kOutH, geo.oh},
-                                                 {Field::kOutW, geo.ow},
-                                                 {Field::kMode, 4},
-                                                 {Field::kCoordMode, geo.coord},
-                                                 {Field::kSrcSigned, in_signed}}));
+             vec_resize(geo, base + p.in[b], out, geo.h, geo.oh, 4, in_signed));
       if (t.requant)
-        s.emit(slot, Engine::kCompute,
-               isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + out[b])},
-                                                {Field::kDst, int64_t(base + out[b])},
-                                                {Field::kLen, int64_t(out_bytes)},
-                                                {Field::kTable, int64_t(base + table)}}));
+        s.emit(slot, Engine::kCompute, vec_lut(out, out, int64_t(out_bytes), base + p.table));
     };
     steps.store = [&](int b, int64_t i0, int64_t) {
       s.emit(slot, Engine::kStore,
-             dma(isa::Opcode::kDmaStore, y, i0 * out_bytes, base + out[b], out_bytes));
+             dma(isa::Opcode::kDmaStore, y, i0 * out_bytes, base + p.out[b], out_bytes));
     };
     emit_tiles(s, slot, begin, end, 1, steps);
   };
@@ -208,11 +194,9 @@ LayerCode plan_resize(const LayerEnv& e) {
   const Geometry geo = *geometry(e.g, e.node, why);
   if (geo.mode == 4) return plan_bilinear(e, geo);
   const int64_t tile = tile_rows(geo, e.hw);
-  const Sram p = layout(geo, tile);
+  const BufferedSram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable out_table = output_table(e.blob, e.node.ints("table"));
-  const bool requant = out_table.requant;
-  const uint64_t table_at = out_table.at;
   const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
   LayerCode code;
   code.units = geo.oh;
@@ -220,9 +204,7 @@ LayerCode plan_resize(const LayerEnv& e) {
   code.summary = tiling_summary(e.node, code.units, tile, "output rows", p.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    if (requant)
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table, 256));
+    load_output_table(s, slot, out_table, base + p.table);
     const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
     for (int64_t img = 0; img < geo.n; ++img) {
       TileSteps steps;
@@ -234,24 +216,13 @@ LayerCode plan_resize(const LayerEnv& e) {
       };
       steps.compute = [&](int b, int64_t r0, int64_t r1) {
         const auto [first, last] = input_rows(geo, r0, r1);
+        const int64_t rows = last - first + 1;
+        const uint64_t out = base + p.out[b];
         s.emit(slot, Engine::kCompute,
-               isa::make(isa::Opcode::kVecResize, {{Field::kSrc, int64_t(base + p.in[b])},
-                                                   {Field::kDst, int64_t(base + p.out[b])},
-                                                   {Field::kInH, last - first + 1},
-                                                   {Field::kInW, geo.w},
-                                                   {Field::kInC, geo.c},
-                                                   {Field::kOutH, last - first + 1},
-                                                   {Field::kOutW, geo.ow},
-                                                   {Field::kMode, geo.mode},
-                                                   {Field::kCoordMode, geo.coord},
-                                                   {Field::kSrcSigned, in_signed}}));
-        if (requant)  // before duplication: each resized row once
-          s.emit(
-              slot, Engine::kCompute,
-              isa::make(isa::Opcode::kVecLut, {{Field::kSrc, int64_t(base + p.out[b])},
-                                               {Field::kDst, int64_t(base + p.out[b])},
-                                               {Field::kLen, int64_t((last - first + 1) * row_out)},
-                                               {Field::kTable, int64_t(base + p.table)}}));
+               vec_resize(geo, base + p.in[b], out, rows, rows, geo.mode, in_signed));
+        if (out_table.requant)  // before duplication: each resized row once
+          s.emit(slot, Engine::kCompute,
+                 vec_lut(out, out, int64_t(rows * row_out), base + p.table));
       };
       steps.store = [&](int b, int64_t r0, int64_t r1) {
         emit_rows(s, slot, geo, y, img * geo.oh * row_out, base + p.out[b], r0, r1);

@@ -15,20 +15,14 @@
 #include <unistd.h>
 
 #include "common/onnx_testdata.hpp"
+#include "common/read_file.hpp"
 #include "npusim/compiler/executor.hpp"
 
 namespace npusim::compiler::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using npusim::testing::read_file;
 
 std::string type_name(int t) {
   return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t));

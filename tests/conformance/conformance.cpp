@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/onnx_testdata.hpp"
+#include "common/read_file.hpp"
 #include "compiler/onnx_cases.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
@@ -21,6 +22,7 @@ namespace npusim::conformance {
 namespace {
 
 namespace fs = std::filesystem;
+using npusim::testing::read_file;
 
 // The ops of the conformance list (issue "Compiler backend").
 const std::set<std::string>& float_ops() {
@@ -49,14 +51,6 @@ const std::set<std::string>& quantised_ops() {
 // Ops whose every input is data (the others read parameters after input 0).
 bool all_inputs_data(const std::string& op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Concat";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The form of a listed op that is not in the list, or "".

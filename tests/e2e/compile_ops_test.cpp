@@ -418,69 +418,75 @@ std::string test_name(const ::testing::TestParamInfo<CompileOpsTest::ParamType>&
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, CompileOpsTest,
-                         ::testing::Combine(::testing::Range<size_t>(0, 10),
+                         ::testing::Combine(::testing::Range<size_t>(0, models().size()),
                                             ::testing::Values(Run::kSingle, Run::kFused,
                                                               Run::kTiled)),
                          test_name);
 
+// A QDQ graph and the graph lower_quantized makes of it, run on the same inputs.
+struct Lowered {
+  compiler::TensorMap want, got;  // the float QDQ graph's outputs, the lowered graph's
+  int count = 0;                  // nodes of the op asked for in the lowered graph
+};
+
+Lowered run_lowered(const Graph& g, const std::string& op) {
+  Lowered r;
+  Graph lowered = g;
+  compiler::lower_quantized(lowered);
+  for (const auto& n : lowered.nodes) r.count += n.op == op;
+  const compiler::TensorMap in = inputs_of(g);
+  r.want = compiler::execute(g, in);
+  r.got = compiler::execute(lowered, in);
+  return r;
+}
+
+// Expects every element of `got` within `step` (one output LSB) of `want`;
+// returns the share of elements that are equal.
+double within_one_step(const Tensor& want, const Tensor& got, double step,
+                       const std::string& what) {
+  EXPECT_EQ(compiler::shape_string(want.shape()), compiler::shape_string(got.shape())) << what;
+  if (want.size() != got.size()) return 0;
+  int64_t equal = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    EXPECT_LE(std::abs(want.at(i) - got.at(i)), step + 1e-6) << what << " element " << i;
+    equal += want.at(i) == got.at(i);
+  }
+  return double(equal) / double(want.size());
+}
+
 // The tables are the float graph itself: DQ -> activation -> Q, evaluated on
 // every code, so the lowered graph equals the float QDQ graph exactly.
 TEST(CompileOpsLowering, ActivationTablesEqualTheFloatGraph) {
-  const Graph g = lut_model(false);
-  Graph lowered = g;
-  int luts = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) luts += note.result == "QLut";
-  EXPECT_EQ(luts, 7);
-  const compiler::TensorMap in = inputs_of(g);
-  EXPECT_EQ(compiler::execute(g, in).at("y").raw(), compiler::execute(lowered, in).at("y").raw());
+  const Lowered r = run_lowered(lut_model(false), "QLut");
+  EXPECT_EQ(r.count, 7);
+  EXPECT_EQ(r.want.at("y").raw(), r.got.at("y").raw());
 }
 
 // QPermute is the ONNX data movement itself: the lowered graph's outputs equal
 // the float QDQ graph's (Transpose, Reshape, Flatten on dequantised values)
 // exactly, so the device, equal to the lowered graph, equals ONNX too.
 TEST(CompileOpsLowering, PermutesEqualTheFloatGraph) {
-  const Graph g = permute_model();
-  Graph lowered = g;
-  int permutes = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) permutes += note.result == "QPermute";
-  EXPECT_EQ(permutes, 7);
-  const compiler::TensorMap in = inputs_of(g);
-  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
+  const Lowered r = run_lowered(permute_model(), "QPermute");
+  EXPECT_EQ(r.count, 7);
   for (const char* out : {"y", "y2", "y3", "y4"})
-    EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
+    EXPECT_EQ(r.want.at(out).raw(), r.got.at(out).raw()) << out;
 }
 
 // QPad is ONNX's constant padding itself: the lowered graph equals the
 // float QDQ graph exactly (the pad value quantised like any other value).
 TEST(CompileOpsLowering, PadsEqualTheFloatGraph) {
-  const Graph g = pad_model();
-  Graph lowered = g;
-  int pads = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) pads += note.result == "QPad";
-  EXPECT_EQ(pads, 3);
-  const compiler::TensorMap in = inputs_of(g);
-  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
-  for (const char* out : {"y", "y2"}) EXPECT_EQ(want.at(out).raw(), got.at(out).raw()) << out;
+  const Lowered r = run_lowered(pad_model(), "QPad");
+  EXPECT_EQ(r.count, 3);
+  for (const char* out : {"y", "y2"}) EXPECT_EQ(r.want.at(out).raw(), r.got.at(out).raw()) << out;
 }
 
 // A transposed convolution lowers to QPad + QConv with the ONNX result: the
 // lowered graph equals the float QDQ graph (integer sums are exact; float
 // ones may differ by a rounding at a tie, hence within 1 LSB, nearly all equal).
 TEST(CompileOpsLowering, ConvTransposeMatchesTheFloatGraph) {
-  const Graph g = conv_transpose_model();
-  Graph lowered = g;
-  int convs = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) convs += note.result == "QConv";
-  EXPECT_EQ(convs, 2);
-  const compiler::TensorMap in = inputs_of(g);
-  const Tensor want = compiler::execute(g, in).at("y"),
-               got = compiler::execute(lowered, in).at("y");
-  int64_t equal = 0;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.05 + 1e-6) << "element " << i;
-    equal += want.at(i) == got.at(i);
-  }
-  EXPECT_GE(double(equal) / double(want.size()), 0.99);
+  const Lowered r = run_lowered(conv_transpose_model(), "QConv");
+  EXPECT_EQ(r.count, 2);
+  EXPECT_GE(within_one_step(r.want.at("y"), r.got.at("y"), 0.05, "y"), 0.99);
 }
 
 // Sub is QAdd with b's multiplier negated: the lowered graph is within 1 LSB
@@ -494,19 +500,12 @@ TEST(CompileOpsLowering, SubMatchesTheFloatGraph) {
   const std::string d = op_qdq(g, node("Sub", {a, b}, {"d"}), 0.04f, 0);
   g.nodes.push_back(node("Identity", {d}, {"y"}));
   add_output(g, "y", {1, 8, 6, 6});
-  g = round_trip(g, "sub_model");
-  Graph lowered = g;
-  int adds = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) adds += note.result == "QAdd";
-  EXPECT_EQ(adds, 1);
-  const compiler::TensorMap in = inputs_of(g);
-  const Tensor want = compiler::execute(g, in).at("y"),
-               got = compiler::execute(lowered, in).at("y");
+  const Lowered r = run_lowered(round_trip(g, "sub_model"), "QAdd");
+  EXPECT_EQ(r.count, 1);
+  const Tensor& want = r.want.at("y");
+  within_one_step(want, r.got.at("y"), 0.04, "y");
   std::set<double> values;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.04 + 1e-6) << "element " << i;
-    values.insert(want.at(i));
-  }
+  for (int64_t i = 0; i < want.size(); ++i) values.insert(want.at(i));
   EXPECT_GT(values.size(), 20u);
 }
 
@@ -529,35 +528,19 @@ TEST(CompileOpsLowering, ConvAutoPadIsResolved) {
     const int64_t oh = std::string(mode) == "VALID" ? 3 : 4,
                   ow = std::string(mode) == "VALID" ? 3 : 4;
     add_output(g, "y", {1, 6, oh, ow});
-    g = round_trip(g, "autopad_model");
-    Graph lowered = g;
-    compiler::lower_quantized(lowered);
-    const compiler::TensorMap in = inputs_of(g);
-    const Tensor want = compiler::execute(g, in).at("y"),
-                 got = compiler::execute(lowered, in).at("y");
-    ASSERT_EQ(compiler::shape_string(want.shape()), compiler::shape_string(got.shape()));
-    for (int64_t i = 0; i < want.size(); ++i)
-      EXPECT_LE(std::abs(want.at(i) - got.at(i)), 0.05 + 1e-6) << "element " << i;
+    const Lowered r = run_lowered(round_trip(g, "autopad_model"), "QConv");
+    EXPECT_EQ(r.count, 1);
+    within_one_step(r.want.at("y"), r.got.at("y"), 0.05, "y");
   }
 }
 
 // N-D MatMul: the lowered graph (reshape, 1x1 QConv, reshape) is within
 // 1 LSB of the float graph.
 TEST(CompileOpsLowering, MatMulOfHigherRankMatchesTheFloatGraph) {
-  const Graph g = matmul_nd_model();
-  Graph lowered = g;
-  compiler::lower_quantized(lowered);
-  int convs = 0;
-  for (const auto& n : lowered.nodes) convs += n.op == "QConv";
-  EXPECT_EQ(convs, 2);
-  const compiler::TensorMap in = inputs_of(g);
-  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
-  for (const auto& [out, step] : {std::pair{"y", 0.05}, std::pair{"y2", 0.04}}) {
-    const Tensor &w = want.at(out), &q = got.at(out);
-    ASSERT_EQ(compiler::shape_string(w.shape()), compiler::shape_string(q.shape())) << out;
-    for (int64_t i = 0; i < w.size(); ++i)
-      EXPECT_LE(std::abs(w.at(i) - q.at(i)), step + 1e-6) << out << " element " << i;
-  }
+  const Lowered r = run_lowered(matmul_nd_model(), "QConv");
+  EXPECT_EQ(r.count, 2);
+  for (const auto& [out, step] : {std::pair{"y", 0.05}, std::pair{"y2", 0.04}})
+    within_one_step(r.want.at(out), r.got.at(out), step, out);
 }
 
 // The bit-exact runs above cover both of QPermute's data paths: permuting
@@ -580,22 +563,10 @@ TEST(CompileOpsLowering, PermuteTakesBothDataPaths) {
 // ties the codes round half to even and the floats, a rounding error away,
 // round either way: about one element in five differs.
 TEST(CompileOpsLowering, BilinearIsWithinOneLsbOfTheFloatGraph) {
-  const Graph g = bilinear_model();
-  Graph lowered = g;
-  int resizes = 0;
-  for (const auto& note : compiler::lower_quantized(lowered)) resizes += note.result == "QResize";
-  EXPECT_EQ(resizes, 3);
-  const compiler::TensorMap in = inputs_of(g);
-  const compiler::TensorMap want = compiler::execute(g, in), got = compiler::execute(lowered, in);
-  for (const char* out : {"y", "y2"}) {
-    const Tensor &w = want.at(out), &q = got.at(out);
-    int64_t equal = 0;
-    for (int64_t i = 0; i < w.size(); ++i) {
-      EXPECT_LE(std::abs(w.at(i) - q.at(i)), 0.025 + 1e-6) << out << " element " << i;
-      equal += w.at(i) == q.at(i);
-    }
-    EXPECT_GE(double(equal) / double(w.size()), 0.75) << out;
-  }
+  const Lowered r = run_lowered(bilinear_model(), "QResize");
+  EXPECT_EQ(r.count, 3);
+  for (const char* out : {"y", "y2"})
+    EXPECT_GE(within_one_step(r.want.at(out), r.got.at(out), 0.025, out), 0.75) << out;
 }
 
 // What stays on the CPU says why; a lowered op whose shape the NPU cannot

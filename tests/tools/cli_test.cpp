@@ -14,8 +14,11 @@
 #include <string>
 
 #include "common/model_cache.hpp"
+#include "common/read_file.hpp"
 
 namespace {
+
+using npusim::testing::read_file;
 
 struct Result {
   int exit_code;
@@ -182,13 +185,6 @@ TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
   const Result r = npusim("bench " + npub + " -b 4");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("only batch 1"), std::string::npos) << r.output;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 size_t count(const std::string& text, const std::string& what) {

@@ -181,6 +181,23 @@ TEST_F(CliRuntime, ProfileReportsLoadAndInferenceStages) {
   EXPECT_EQ(r.output.find("compile "), std::string::npos) << "a .npub needs no compile stage";
 }
 
+TEST_F(CliRuntime, ProfileSaysWhenAProgramHasNoLayerTable) {
+  const Result r = npusim("profile " + npub + " -r 1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no layer table: the program carries none"), std::string::npos)
+      << r.output;
+}
+
+TEST_F(CliRuntime, ProfileRefusesAnUnwritableOutputBeforeRunning) {
+  const Result r = npusim("profile " + npub + " --html /no/such/dir/report.html");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("cannot write /no/such/dir/report.html: directory /no/such/dir does "
+                          "not exist"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("inference"), std::string::npos) << "refused before running";
+}
+
 TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
   const Result r = npusim("bench " + npub + " -b 4");
   EXPECT_EQ(r.exit_code, 2);

@@ -4,6 +4,7 @@
 // inference from the device's instruction trace. Writes it as CSV, the whole
 // profile as JSON, a Chrome/Perfetto trace and a single-file HTML report.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -83,6 +84,13 @@ ProfileArgs parse(const Args& args) {
   pos.add("model", 1);
   parse_options(args, "npusim profile MODEL [options]", desc, pos);
   if (a.runs < 1) throw UsageError("--runs must be at least 1");
+  // Refuse an output path that cannot be written before minutes of simulation.
+  for (const std::string* out : {&a.json, &a.csv, &a.html, &a.trace}) {
+    if (out->empty()) continue;
+    const auto dir = std::filesystem::path(*out).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw UsageError("cannot write " + *out + ": directory " + dir.string() + " does not exist");
+  }
   return a;
 }
 
@@ -131,7 +139,7 @@ nlohmann::json layers_json(const std::vector<runtime::LayerRow>& rows) {
 
 nlohmann::json profile_json(const ProfileArgs& a, const isa::HwParams& hw,
                             const runtime::Model& model, const std::vector<Stage>& stages,
-                            const Inference& inf) {
+                            const Inference& inf, const std::string& trace) {
   nlohmann::json j;
   j["model"] = a.model;
   j["model_hash"] = model.source_hash();
@@ -157,7 +165,7 @@ nlohmann::json profile_json(const ProfileArgs& a, const isa::HwParams& hw,
     j["pes"][pe.pe] = {
         {"npu", pe.npu_percent()}, {"comp", pe.comp_percent()}, {"io", pe.io_percent()}};
   j["layers"] = layers_json(inf.layers);
-  j["trace"] = nlohmann::json::parse(runtime::chrome_trace(inf.stats));
+  j["trace"] = nlohmann::json::parse(trace);
   return j;
 }
 
@@ -175,7 +183,8 @@ void print_stages(const ProfileArgs& a, const isa::HwParams& hw, const std::vect
             << ", D2H " << us(t.d2h_ps) << "\n";
   for (const auto& p : inf.stats.pes)
     std::cout << p.pe << "    NPU% " << p.npu_percent() << "  Comp% " << p.comp_percent()
-              << "  I/O% " << p.io_percent() << "  (over the " << a.runs << " runs)\n";
+              << "  I/O% " << p.io_percent() << "  (over " << a.runs
+              << (a.runs == 1 ? " run" : " runs") << ")\n";
   if (inf.stats.trace_records_lost)
     std::cout << "warning    the device trace lost records; per-layer figures are incomplete\n";
 }
@@ -186,6 +195,11 @@ std::string tail(const std::string& s, size_t width) {
 }
 
 void print_layers(const std::vector<runtime::LayerRow>& rows, uint64_t request) {
+  if (rows.empty()) {
+    std::cout << "\nno layer table: the program carries none (assembled by hand, or an .npub "
+                 "older than format 1.1)\n";
+    return;
+  }
   std::cout << "\nlayers of request " << request << " (the fastest run)\n"
             << "    #  unit  op              name                          cycles   time us"
                "        MACs  util%   DMA KiB  reason\n";
@@ -246,9 +260,11 @@ int cmd_profile(const Args& args) {
   print_stages(a, hw, stages, inf);
   if (!a.quiet_layers) print_layers(inf.layers, inf.best.request);
   if (!a.csv.empty()) write_text_file(a.csv, runtime::layer_csv(inf.layers));
-  if (!a.trace.empty()) write_text_file(a.trace, runtime::chrome_trace(inf.stats));
-  if (!a.json.empty() || !a.html.empty()) {
-    const nlohmann::json j = profile_json(a, hw, *warm_model, stages, inf);
+  const bool whole = !a.json.empty() || !a.html.empty();
+  const std::string trace = whole || !a.trace.empty() ? runtime::chrome_trace(inf.stats) : "";
+  if (!a.trace.empty()) write_text_file(a.trace, trace);
+  if (whole) {
+    const nlohmann::json j = profile_json(a, hw, *warm_model, stages, inf, trace);
     if (!a.json.empty()) write_text_file(a.json, j.dump(1) + "\n");
     if (!a.html.empty()) write_text_file(a.html, report::profile_html(j));
   }

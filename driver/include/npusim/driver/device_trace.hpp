@@ -22,9 +22,10 @@ class DeviceTrace {
   DeviceTrace(const DeviceTrace&) = delete;
   DeviceTrace& operator=(const DeviceTrace&) = delete;
 
-  // Records written since the last drain, oldest first. Records the ring
-  // overwrote before they were read, or that a device reset dropped, are
-  // counted in lost(); after a reset the trace is armed again.
+  // Records written since the last drain, oldest first. lost() counts the
+  // records the ring overwrote before they were read, plus one for each
+  // device reset (which clears the count, so how many it dropped is
+  // unknown); after a reset the trace is armed again.
   std::vector<isa::reg::TraceRecord> drain();
   uint64_t lost() const { return lost_; }
 

@@ -30,8 +30,8 @@ uint64_t dma_bytes(const isa::Instruction& in) {
 }  // namespace
 
 LayerTracer::LayerTracer(driver::Device& device, const isa::Program& program,
-                         const PlacedProgram& placed)
-    : device_(device), trace_(device) {
+                         const PlacedProgram& placed, uint32_t pes)
+    : device_(device), trace_(device), pes_(pes) {
   clock_hz_ = uint64_t(device_.info().clock_mhz) * 1'000'000;
   for (const auto& [index, seg] : placed.segments()) {
     segment_by_table_[static_cast<uint32_t>(seg.table)] = index;
@@ -73,7 +73,9 @@ std::vector<LayerEvent> LayerTracer::collect(uint64_t request, size_t segment, u
                       segment_by_table_.count(r.program) &&
                       segment_by_table_.at(r.program) == segment;
     if (!ours) {
-      if (end > start_ps || !(pe_mask >> r.pe & 1)) keep.push_back(r);  // another RUN's
+      // Another lane's RUN, or a later one of this lane, not yet collected.
+      const bool later = (pe_mask >> r.pe & 1) && end > start_ps;
+      if (later || (!(pe_mask >> r.pe & 1) && (pes_ >> r.pe & 1))) keep.push_back(r);
       continue;
     }
     const auto& costs = code.costs.at(r.slot & 1).at(r.engine % isa::kNumEngines);

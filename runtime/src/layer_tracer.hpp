@@ -17,7 +17,10 @@ namespace npusim::runtime {
 
 class LayerTracer {
  public:
-  LayerTracer(driver::Device& device, const isa::Program& program, const PlacedProgram& placed);
+  // `pes`: the PEs of the session's device lanes; records of other PEs (other
+  // sessions on the same device) are dropped.
+  LayerTracer(driver::Device& device, const isa::Program& program, const PlacedProgram& placed,
+              uint32_t pes);
 
   // The layer events of request `request`'s RUN of NPU segment `segment` on
   // the PEs of `pe_mask` during [start_ps, end_ps].
@@ -38,6 +41,7 @@ class LayerTracer {
 
   driver::Device& device_;
   driver::DeviceTrace trace_;
+  uint32_t pes_ = 0;
   uint64_t clock_hz_ = 1;
   std::map<uint32_t, size_t> segment_by_table_;  // low 32 bits of the program table address
   std::map<size_t, SegmentCode> code_;

@@ -88,7 +88,11 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
   }
   stats_.dram_bytes = device_->dram_in_use() - dram_before;
   // The trace ring is the profiler's, not the model's: not in dram_bytes.
-  if (options_.device_trace) tracer_ = std::make_unique<LayerTracer>(*device_, program, *placed_);
+  if (options_.device_trace) {
+    uint32_t pes = 0;
+    for (const auto& lane : lanes_) pes |= lane->pe_mask();
+    tracer_ = std::make_unique<LayerTracer>(*device_, program, *placed_, pes);
+  }
   cpu_segment_ns_.assign(program.segments.size(), 0);
   for (size_t i = 0; i < program.segments.size(); ++i)
     if (std::holds_alternative<isa::CpuSegment>(program.segments[i]))

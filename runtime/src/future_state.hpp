@@ -23,7 +23,7 @@ struct Future::State {
     {
       std::lock_guard lock(mutex);
       result = std::move(r);
-      error = e;
+      error = std::move(e);
       done = true;
     }
     cv.notify_all();

@@ -51,7 +51,7 @@ void Submitter::submit(std::vector<Tensor> inputs, std::any context) {
                       if (!queue) return;
                       {
                         std::lock_guard lock(queue->mutex);
-                        queue->results.push_back({context, std::move(r), e});
+                        queue->results.push_back({context, std::move(r), std::move(e)});
                       }
                       queue->cv.notify_all();
                     });

@@ -14,7 +14,7 @@ Future submit(const std::shared_ptr<Session>& session, std::vector<Tensor> input
   auto state = std::make_shared<Future::State>();
   state->session = session;
   session->enqueue(std::move(inputs), std::move(wanted),
-                   [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), e); });
+                   [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), std::move(e)); });
   return Future(state, session->options().timeout);
 }
 

@@ -27,6 +27,20 @@ uint64_t wall_ps_since(std::chrono::steady_clock::time_point t0) {
           .count() *
       1000);
 }
+// A device error for another thread to read. Thrown and caught rather than
+// std::make_exception_ptr(RuntimeError(...)): that copies a temporary whose
+// message buffer (runtime_error's reference-counted string) it shares, and
+// this thread would free the buffer when the temporary dies, possibly after
+// the application thread has read it. Correct either way, but libstdc++ counts
+// the references out of ThreadSanitizer's sight, so TSan would report a race.
+std::exception_ptr device_error(const std::string& message) {
+  try {
+    throw RuntimeError(RuntimeErrorKind::kDevice, message);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 }  // namespace
 
 struct Session::Request {
@@ -146,7 +160,7 @@ void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wante
   r->done = std::move(done);
   {
     std::lock_guard lock(mutex_);
-    if (fatal_) std::rethrow_exception(fatal_);
+    if (fatal_) throw RuntimeError(RuntimeErrorKind::kDevice, *fatal_);
     if (closing_) throw RuntimeError(RuntimeErrorKind::kClosed, "the runner is closed");
     r->id = next_id_++;
     r->timing.request = r->id;
@@ -328,10 +342,14 @@ void Session::on_device_events() {
     }
     if (!lane.finished(r.tickets)) continue;
     LaneTiming t;
+    std::exception_ptr fault;
     try {
       t = lane.collect(r.tickets);
     } catch (const driver::DriverError&) {
-      recover_from_fault(r, std::current_exception());
+      fault = std::current_exception();
+    }
+    if (fault) {  // handled outside the catch block: see finish()
+      recover_from_fault(r, std::move(fault));
       continue;
     }
     r.timing.h2d_ps += t.h2d_end - t.h2d_start;
@@ -497,10 +515,9 @@ void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     ++stats_.device_resets;
   }
-  finish(failed, std::make_exception_ptr(RuntimeError(
-                     RuntimeErrorKind::kDevice,
-                     "request " + std::to_string(failed.id) + " on " + failed.timing.device +
-                         " failed: " + what + " (the device was reset; other requests go on)")));
+  finish(failed, device_error("request " + std::to_string(failed.id) + " on " +
+                              failed.timing.device + " failed: " + what +
+                              " (the device was reset; other requests go on)"));
 }
 
 void Session::finish(Request& r, std::exception_ptr error) {
@@ -518,8 +535,12 @@ void Session::finish(Request& r, std::exception_ptr error) {
   }
   Done done = std::move(r.done);
   in_flight_.erase(r.id);  // r is gone from here on
+  // The error is moved, never copied, into the callback: this thread then holds
+  // no reference to the exception the application thread reads. (libstdc++
+  // counts exception_ptr references in uninstrumented code, so ThreadSanitizer
+  // cannot see that a release here is ordered after the reader's.)
   try {
-    done(std::move(result), error);
+    done(std::move(result), std::move(error));
   } catch (const std::exception& e) {
     spdlog::error("runtime: a result callback threw: {}", e.what());
   }
@@ -531,11 +552,12 @@ void Session::finish(Request& r, std::exception_ptr error) {
 }
 
 void Session::fail_all(const std::string& why) {
-  const auto error =
-      std::make_exception_ptr(RuntimeError(RuntimeErrorKind::kDevice, "runtime stopped: " + why));
+  // One exception per request, so no two threads share one (see finish()).
+  const std::string message = "runtime stopped: " + why;
+  const auto stopped = [&message] { return device_error(message); };
   {
     std::lock_guard lock(mutex_);
-    fatal_ = error;
+    fatal_ = message;
     while (!intake_.empty()) {
       pending_.push_back(std::move(intake_.front()));
       intake_.pop_front();
@@ -543,7 +565,7 @@ void Session::fail_all(const std::string& why) {
   }
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : in_flight_) ids.push_back(id);
-  for (uint64_t id : ids) finish(*in_flight_.at(id), error);
+  for (uint64_t id : ids) finish(*in_flight_.at(id), stopped());
   while (!pending_.empty()) {
     std::unique_ptr<Request> r = std::move(pending_.front());
     pending_.pop_front();
@@ -551,7 +573,7 @@ void Session::fail_all(const std::string& why) {
     r->slot = -1;
     Request& ref = *r;
     in_flight_[r->id] = std::move(r);
-    finish(ref, error);
+    finish(ref, stopped());
   }
 }
 

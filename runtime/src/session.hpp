@@ -21,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -107,7 +109,7 @@ class Session {
   uint64_t next_id_ = 0, finished_ = 0, waiting_ = 0;
   int blocked_ = 0;
   bool closing_ = false, stopped_ = false;
-  std::exception_ptr fatal_;
+  std::optional<std::string> fatal_;  // why the session stopped, once it has
   SessionStats stats_;
 
   std::thread thread_;

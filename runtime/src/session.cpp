@@ -515,9 +515,9 @@ void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     ++stats_.device_resets;
   }
-  finish(failed, device_error("request " + std::to_string(failed.id) + " on " +
-                              failed.timing.device + " failed: " + what +
-                              " (the device was reset; other requests go on)"));
+  finish(failed,
+         device_error("request " + std::to_string(failed.id) + " on " + failed.timing.device +
+                      " failed: " + what + " (the device was reset; other requests go on)"));
 }
 
 void Session::finish(Request& r, std::exception_ptr error) {

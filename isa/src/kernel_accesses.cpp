@@ -90,6 +90,11 @@ Accesses accesses(const Instruction& in) {
       if (in.u(F::kLen)) b.read(in[F::kTable], 256);
       b.write(in[F::kDst], in.u(F::kLen));
       break;
+    case Opcode::kVecLutN:
+      b.read(in[F::kSrc], in.u(F::kLen));
+      if (in.u(F::kLen)) b.read(in[F::kTable], 256 * in.u(F::kTables));
+      b.write(in[F::kDst], in.u(F::kLen));
+      break;
     case Opcode::kVecPool: {
       const auto s = detail::pool_shape(in);
       b.read(in[F::kSrc], uint64_t(s.in_h * s.in_w * s.in_c));
@@ -129,6 +134,7 @@ uint64_t vector_elements(const Instruction& in) {
     case Opcode::kVecMul:
       return in.u(F::kCount) * in.u(F::kChannels);
     case Opcode::kVecLut:
+    case Opcode::kVecLutN:
     case Opcode::kVecFill:
       return in.u(F::kLen);
     case Opcode::kVecPool: {

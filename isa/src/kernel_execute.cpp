@@ -20,6 +20,8 @@ void execute(const Instruction& in, Bytes sram) {
       return exec_mul(in, sram);
     case Opcode::kVecLut:
       return exec_lut(in, sram);
+    case Opcode::kVecLutN:
+      return exec_lut_n(in, sram);
     case Opcode::kVecPool:
       return exec_pool(in, sram);
     case Opcode::kVecCopy:

@@ -39,6 +39,7 @@ void exec_requant(const Instruction& in, Bytes sram);
 void exec_add(const Instruction& in, Bytes sram);
 void exec_mul(const Instruction& in, Bytes sram);
 void exec_lut(const Instruction& in, Bytes sram);
+void exec_lut_n(const Instruction& in, Bytes sram);
 void exec_pool(const Instruction& in, Bytes sram);
 void exec_copy(const Instruction& in, Bytes sram);
 void exec_fill(const Instruction& in, Bytes sram);

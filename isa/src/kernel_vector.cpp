@@ -1,4 +1,4 @@
-// Vector-unit data-movement kernels: vec.lut, vec.copy, vec.fill.
+// Vector-unit data-movement kernels: vec.lut, vec.lutn, vec.copy, vec.fill.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -25,6 +25,19 @@ void exec_lut(const Instruction& in, Bytes sram) {
   const uint8_t* src = sram.data() + in[F::kSrc];
   uint8_t* dst = sram.data() + in[F::kDst];
   for (uint64_t i = 0; i < len; ++i) dst[i] = table[src[i]];
+}
+
+void exec_lut_n(const Instruction& in, Bytes sram) {
+  const uint64_t len = in.u(F::kLen), tables = in.u(F::kTables);
+  if (tables == 0) throw IsaError("vec.lutn: tables must be at least 1");
+  if (len == 0) return;
+  // As in exec_lut: the tables are read before any destination byte is written.
+  const uint8_t* at = sram.data() + in[F::kTable];
+  const std::vector<uint8_t> table(at, at + 256 * tables);
+  const uint8_t* src = sram.data() + in[F::kSrc];
+  uint8_t* dst = sram.data() + in[F::kDst];
+  for (uint64_t i = 0, t = 0; i < len; ++i, t = t + 1 == tables ? 0 : t + 1)
+    dst[i] = table[256 * t + src[i]];
 }
 
 void exec_copy(const Instruction& in, Bytes sram) {

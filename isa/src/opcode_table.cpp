@@ -127,6 +127,14 @@ std::vector<OpcodeInfo> build_table() {
   t.push_back(
       op(Opcode::kVecLut, "vec.lut", kOnCompute,
          {{F::kSrc, 32, SRAM}, {F::kDst, 32, SRAM}, {F::kLen, 32, U}, {F::kTable, 32, SRAM}}));
+  // Per-position tables (a PRelu whose slope varies along the channels): the
+  // tables are consecutive 256-byte blocks from `table`.
+  t.push_back(op(Opcode::kVecLutN, "vec.lutn", kOnCompute,
+                 {{F::kSrc, 32, SRAM},
+                  {F::kDst, 32, SRAM},
+                  {F::kLen, 32, U},
+                  {F::kTable, 32, SRAM},
+                  {F::kTables, 16, U}}));
   t.push_back(
       op(Opcode::kVecPool, "vec.pool", kOnCompute,
          {{F::kSrc, 32, SRAM}, {F::kDst, 32, SRAM},   {F::kInH, 16, U},     {F::kInW, 16, U},
@@ -179,7 +187,8 @@ constexpr std::string_view kFieldNames[] = {
     "cnt0",       "src_zp",    "src2_zp",     "wgt_zp",   "out_zp",   "src_signed", "wgt_signed",
     "out_signed", "mult",      "shift",       "mult2",    "shift2",   "mult_out",   "shift_out",
     "clamp_lo",   "clamp_hi",  "per_channel", "bcast_a",  "bcast_b",  "accumulate", "bias_en",
-    "mode",       "count_pad", "coord_mode",  "value",    "sem",      "target",     "code"};
+    "mode",       "count_pad", "coord_mode",  "value",    "tables",   "sem",        "target",
+    "code"};
 static_assert(std::size(kFieldNames) == kNumFields, "every Field needs a name");
 
 }  // namespace

@@ -104,6 +104,9 @@ std::vector<Issue> shape_issues(const Instruction& in) {
     case Opcode::kVecFill:
       at_least_1(in, {F::kLen}, out);
       break;
+    case Opcode::kVecLutN:
+      at_least_1(in, {F::kLen, F::kTables}, out);
+      break;
     case Opcode::kVecPool:
       pool_shape(in, out);
       break;

@@ -472,6 +472,47 @@ TEST(VecLut, LooksUpEveryByteInPlace) {
   for (int i = 0; i < 300; ++i) EXPECT_EQ(got[i], 255 - (i * 7) % 256) << i;
 }
 
+TEST(VecLutN, ElementIUsesTableIModTables) {
+  // Three tables: add 0, 10 and 20 to the code. Seven elements cycle through them.
+  Sram m;
+  std::vector<int32_t> tables(3 * 256), data = {1, 2, 3, 4, 5, 6, 7};
+  for (int t = 0; t < 3; ++t)
+    for (int i = 0; i < 256; ++i) tables[256 * t + i] = (i + 10 * t) % 256;
+  const uint64_t t = m.put8(tables), d = m.put8(data), out = m.alloc(7);
+  m.run(make(Opcode::kVecLutN, {{F::kSrc, int64_t(d)},
+                                {F::kDst, int64_t(out)},
+                                {F::kLen, 7},
+                                {F::kTable, int64_t(t)},
+                                {F::kTables, 3}}));
+  EXPECT_EQ(m.get8(out, 7, false), (std::vector<int32_t>{1, 12, 23, 4, 15, 26, 7}));
+}
+
+TEST(VecLutN, InPlaceOverTheTablesStillReadsTheOriginalTables) {
+  // dst covers the first table: every lookup must still see the table as it was.
+  Sram m;
+  std::vector<int32_t> tables(2 * 256);
+  for (int i = 0; i < 512; ++i) tables[i] = 255 - (i % 256);
+  const uint64_t t = m.put8(tables);
+  m.run(make(Opcode::kVecLutN, {{F::kSrc, int64_t(t)},
+                                {F::kDst, int64_t(t)},
+                                {F::kLen, 4},
+                                {F::kTable, int64_t(t)},
+                                {F::kTables, 2}}));
+  // src bytes were 255, 254, 253, 252 -> tables 0, 1, 0, 1 -> 255 - code.
+  EXPECT_EQ(m.get8(t, 4, false), (std::vector<int32_t>{0, 1, 2, 3}));
+}
+
+TEST(VecLutN, ZeroTablesIsAnError) {
+  Sram m;
+  const uint64_t d = m.put8({1, 2});
+  EXPECT_THROW(m.run(make(Opcode::kVecLutN, {{F::kSrc, int64_t(d)},
+                                             {F::kDst, int64_t(d)},
+                                             {F::kLen, 2},
+                                             {F::kTable, int64_t(d)},
+                                             {F::kTables, 0}})),
+               IsaError);
+}
+
 TEST(VecFill, SetsBytes) {
   Sram m;
   const uint64_t d = m.put8(std::vector<int32_t>(10, 1));

@@ -104,6 +104,11 @@ TEST(Verifier, ComputeRangeOutsideSramNamesField) {
   expect_one(d2, 0, Engine::kCompute, 0, "table", "lies outside the SRAM");
   // Exactly up to the end is fine.
   EXPECT_TRUE(check(compute("vec.fill dst=" + std::to_string(kSram - 16) + " len=16")).empty());
+  // vec.lutn reads `tables` tables of 256 bytes: three from 16 MiB - 768 fit, four do not.
+  const std::string lutn = "vec.lutn src=0 dst=0x100 len=16 table=" + std::to_string(kSram - 768);
+  EXPECT_TRUE(check(compute(lutn + " tables=3")).empty());
+  expect_one(check(compute(lutn + " tables=4")), 0, Engine::kCompute, 0, "table",
+             "lies outside the SRAM");
 }
 
 TEST(Verifier, MatrixOperandRangesAreChecked) {
@@ -158,6 +163,8 @@ TEST(Verifier, ShapeChecksNameTheField) {
              0, Engine::kCompute, 0, "mode", "pool mode");
   expect_one(check(compute("mat.mm src=0 wgt=0 bias=0 dst=0x100 m=0 k=1 n=1")), 0, Engine::kCompute,
              0, "m", ">= 1");
+  expect_one(check(compute("vec.lutn src=0 dst=0x100 len=4 table=0x200 tables=0")), 0,
+             Engine::kCompute, 0, "tables", ">= 1");
 }
 
 TEST(Verifier, DmaRangesUseTheThreeDExtent) {

@@ -42,6 +42,7 @@ enum class Opcode : uint8_t {
   kVecCopy = 0x25,     // strided 3-D copy (transpose, pad, concat, slice)
   kVecFill = 0x26,     // fill with a byte value
   kVecResize = 0x27,   // nearest / bilinear upsampling
+  kVecLutN = 0x28,     // lookup with `tables` tables: element i uses table i mod tables
   // Synchronisation and control (any engine)
   kSemWait = 0x30,
   kSemSignal = 0x31,
@@ -130,6 +131,7 @@ enum class Field : uint8_t {
   kCountPad,
   kCoordMode,
   kValue,
+  kTables,
   // sync / control
   kSem,
   kTarget,

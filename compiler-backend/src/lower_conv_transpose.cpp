@@ -33,9 +33,32 @@ std::string unsupported(const Node& n, const Shape& w) {
   if (w.size() != 4) return "only 2-D transposed convolutions run on the NPU";
   if (n.i("group", 1) != 1) return "grouped transposed convolutions run on the CPU";
   const std::string pad = n.s("auto_pad", "NOTSET");
-  if (pad != "NOTSET" && pad != "VALID") return "auto_pad " + pad + " is not supported";
-  if (n.has("output_shape")) return "output_shape is not supported (give pads)";
+  if (pad != "NOTSET" && pad != "VALID" && pad != "SAME_UPPER" && pad != "SAME_LOWER")
+    return "auto_pad " + pad + " is not supported";
   return "";
+}
+
+// The pads (begins, then ends) of a 2-D ConvTranspose: its pads attribute, or
+// with output_shape or auto_pad SAME_* the ONNX rule the reference executor
+// follows (ops/conv.cpp): the total is the full result minus the output
+// size, the odd pad at the end except for SAME_LOWER; negative where the
+// output extends beyond the full result.
+std::vector<int64_t> transpose_pads(const Node& n, const Shape& x, const std::vector<int64_t>& k) {
+  const std::string mode = n.s("auto_pad", "NOTSET");
+  std::vector<int64_t> shape = n.ints("output_shape");
+  if (shape.size() == 4) shape.erase(shape.begin(), shape.begin() + 2);
+  const bool same = mode == "SAME_UPPER" || mode == "SAME_LOWER";
+  if (shape.size() != 2 && !same) return n.ints("pads", {0, 0, 0, 0});
+  const auto s = n.ints("strides", {1, 1}), d = n.ints("dilations", {1, 1});
+  const auto op = n.ints("output_padding", {0, 0});
+  std::vector<int64_t> p(4);
+  for (int a = 0; a < 2; ++a) {
+    const int64_t full = s[a] * (x[2 + a] - 1) + op[a] + (k[a] - 1) * d[a] + 1;
+    const int64_t total = full - (shape.size() == 2 ? shape[a] : x[2 + a] * s[a]);
+    p[a] = mode == "SAME_LOWER" ? total - total / 2 : total / 2;
+    p[2 + a] = total - p[a];
+  }
+  return p;
 }
 
 }  // namespace
@@ -54,7 +77,7 @@ std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes
   if (!xv.rank_known || xv.shape.size() != 4) return reject("input shape unknown");
   const std::vector<int64_t> k{m->w_shape[2], m->w_shape[3]};
   const auto s = n.ints("strides", {1, 1}), d = n.ints("dilations", {1, 1});
-  const auto p = n.ints("pads", {0, 0, 0, 0}), op = n.ints("output_padding", {0, 0});
+  const auto p = transpose_pads(n, xv.shape, k), op = n.ints("output_padding", {0, 0});
   std::vector<int64_t> pads(8, 0), interior{0, 0, s[0] - 1, s[1] - 1};
   Shape spread = xv.shape;
   for (int a = 0; a < 2; ++a) {

@@ -4,7 +4,8 @@
 //       [-> Relu|Clip] -> QuantizeLinear
 // and QLinearMatMul(a [M, K], b constant [K, N]) the same way. A MatMul
 // input of higher rank [..., M, K] is reshaped to [rows, K] before
-// (QPermute) and the result back to [..., M, N] after.
+// (QPermute) and the result back to [..., M, N] after; Gemm's transA
+// transposes the input first (QPermute).
 #include <cmath>
 
 #include "qdq_match.hpp"
@@ -22,14 +23,23 @@ Tensor conv_weights(const Tensor& w, bool trans_b) {
   return out;
 }
 
-// Gemm attributes the 1x1 convolution can express.
+// Gemm attributes the 1x1 convolution can express: alpha scales the weights'
+// scale (so the requantisation multiplier), beta the bias; transA transposes
+// the input first.
 std::string gemm_attrs_unsupported(const Node& n) {
   if (n.op != "Gemm") return "";
-  if (n.i("transA", 0) != 0) return "transA=1 is not supported";
-  if (n.f("alpha", 1.0f) != 1.0f) return "alpha != 1 is not supported";
-  if (n.inputs.size() > 2 && !n.inputs[2].empty() && n.f("beta", 1.0f) != 1.0f)
-    return "beta != 1 is not supported";
+  const float alpha = n.f("alpha", 1.0f), beta = n.f("beta", 1.0f);
+  if (!(alpha > 0) || !std::isfinite(alpha))
+    return "alpha " + std::to_string(alpha) + " is not a positive number";
+  if (!std::isfinite(beta)) return "beta is not finite";
   return "";
+}
+
+// Gemm's C as a bias: one value, or one per output column ([N] or [1, N]).
+bool bias_per_column(const Shape& c, int64_t cols) {
+  const int64_t size = element_count(c);
+  if (size == 1) return true;
+  return size == cols && (c.size() == 1 || (c.size() == 2 && c[0] == 1));
 }
 
 struct Weights {
@@ -89,6 +99,18 @@ Value value_of(const std::string& name, DType dtype, const Shape& shape) {
   v.shape = shape;
   v.rank_known = true;
   return v;
+}
+
+// Transposes Gemm's input (transA) from [K, M] to [M, K] ahead of the QConv.
+Rewrite transpose_input(const Graph& g, const Node& n, const ConvMatch& m, Rewrite r) {
+  const Shape& xs = g.value(n.inputs[0]).shape;
+  const std::string xt = m.y + "/a_transposed";
+  Node t = reshape_node(n, m.x, xt, xs, {xs[1], xs[0]}, m.xq);
+  t.attrs["perm"] = std::vector<int64_t>{1, 0};
+  r.before.push_back(std::move(t));
+  r.values.push_back(value_of(xt, m.xq.is_signed ? DType::kInt8 : DType::kUint8, {xs[1], xs[0]}));
+  r.node.inputs[0] = xt;
+  return r;
 }
 
 // Wraps a 2-D QConv rewrite of a MatMul whose input `x` has rank > 2: the
@@ -155,6 +177,7 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
   m.y = y->y;
   m.xq = x->quant;
   m.wq = w->quant;
+  for (float& s : m.wq.scales) s *= n.op == "Gemm" ? n.f("alpha", 1.0f) : 1.0f;
   m.yq = y->quant;
   m.w = y->y + "/weights";
   m.w_shape = wt.shape();
@@ -168,13 +191,15 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
   if (!bias.empty()) {
     const Node* dq = producer_node(g, bias, "DequantizeLinear");
     const std::string& stored = dq ? dq->inputs[0] : bias;
-    if (!g.is_constant(stored) || g.value(stored).constant->size() != wt.shape()[0])
-      return reject("bias is not a constant with one value per output column");
-    m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why);
+    if (!g.is_constant(stored) || !bias_per_column(g.value(stored).shape, wt.shape()[0]))
+      return reject("bias is not a constant of one value, or one per output column");
+    const double beta = n.op == "Gemm" ? n.f("beta", 1.0f) : 1.0;
+    m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why, beta);
     if (!m.bias) return reject(why);
   }
   Rewrite r = conv_rewrite(m);
   r.constants.emplace_back(m.w, wt);
+  if (n.op == "Gemm" && n.i("transA", 0) != 0) return transpose_input(g, n, m, std::move(r));
   return xv.shape.size() > 2 ? wrap_rank(g, n, m, std::move(r)) : r;
 }
 

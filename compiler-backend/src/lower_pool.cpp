@@ -20,18 +20,19 @@ int64_t floor_out(int64_t in, int64_t pb, int64_t pe, int64_t k, int64_t s) {
   return (in + pb + pe - k) / s + 1;
 }
 
-// The window of a MaxPool / AveragePool node; ceil_mode becomes extra end
-// padding (windows the device then sees partly outside the input). Sets `why`
-// when the node is outside what vec.pool does.
-std::optional<Window> read_window(const Node& n, const Shape& in, const Shape& out,
+// The window of a MaxPool / AveragePool node; auto_pad resolved into pads;
+// ceil_mode becomes extra end padding (windows the device then sees partly
+// outside the input). Sets `why` when the node is outside what vec.pool does.
+std::optional<Window> read_window(const Graph& g, const Node& n, const Shape& in, const Shape& out,
                                   std::string& why) {
   Window w;
   w.kernel = n.ints("kernel_shape");
   w.strides = n.ints("strides", {1, 1});
   w.pads = n.ints("pads", {0, 0, 0, 0});
-  if (n.s("auto_pad", "NOTSET") != "NOTSET" && n.s("auto_pad", "NOTSET") != "VALID")
-    why = "auto_pad " + n.s("auto_pad", "") + " is not supported (give explicit pads)";
-  else if (w.kernel.size() != 2 || w.strides.size() != 2 || w.pads.size() != 4)
+  const std::vector<int64_t> resolved = resolved_pads(g, n, n.inputs[0], w.kernel, why);
+  if (!resolved.empty()) w.pads = resolved;
+  if (!why.empty()) return std::nullopt;  // auto_pad could not be resolved
+  if (w.kernel.size() != 2 || w.strides.size() != 2 || w.pads.size() != 4)
     why = "only 2-D pooling runs on the NPU";
   else if (n.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
     why = "dilated pooling is not supported by vec.pool";
@@ -80,7 +81,7 @@ std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes) {
   if (n.op == "GlobalAveragePool")
     w = Window{{xv.shape[2], xv.shape[3]}, {1, 1}, {0, 0, 0, 0}};
   else
-    w = read_window(n, xv.shape, yv.shape, why);
+    w = read_window(g, n, xv.shape, yv.shape, why);
   if (!w) return reject(why);
   if (w->kernel[0] > 255 || w->kernel[1] > 255) return reject("window above 255 pixels");
   Rewrite& r = m->rewrite;

@@ -54,7 +54,8 @@ Node make_qconv(const ConvMatch& m) {
 }  // namespace
 
 std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, const Quant& xq,
-                                       const Quant& wq, int64_t oc, std::string& why) {
+                                       const Quant& wq, int64_t oc, std::string& why,
+                                       double factor) {
   auto unit = [&](int64_t o) {
     return double(xq.scales[0]) * (wq.scales.size() == 1 ? wq.scales[0] : wq.scales[o]);
   };
@@ -68,17 +69,19 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
     }
     const Tensor& q = *g.value(dq->inputs[0]).constant;
     for (int64_t o = 0; o < oc; ++o)
-      real[o] = (q.at(o) - bq->zero_points[bq->zero_points.size() == 1 ? 0 : o]) *
-                bq->scales[bq->scales.size() == 1 ? 0 : o];
+      real[o] =
+          (q.at(q.size() == 1 ? 0 : o) - bq->zero_points[bq->zero_points.size() == 1 ? 0 : o]) *
+          bq->scales[bq->scales.size() == 1 ? 0 : o];
   } else if (g.is_constant(b)) {
-    for (int64_t o = 0; o < oc; ++o) real[o] = g.value(b).constant->at(o);
+    const Tensor& c = *g.value(b).constant;
+    for (int64_t o = 0; o < oc; ++o) real[o] = c.at(c.size() == 1 ? 0 : o);
   } else {
     why = "bias is not constant";
     return std::nullopt;
   }
   std::vector<int32_t> q(oc);
   for (int64_t o = 0; o < oc; ++o) {
-    const double v = std::nearbyint(real[o] / unit(o));
+    const double v = std::nearbyint(factor * real[o] / unit(o));
     if (std::fabs(v) > 2147483647.0) {
       why = "bias does not fit int32 at the accumulator's scale";
       return std::nullopt;
@@ -88,39 +91,7 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
   return Tensor::from(DType::kInt32, {oc}, q);
 }
 
-namespace {
-
-// The pads of a convolution with auto_pad resolved against its input's
-// spatial dims (ONNX: SAME_UPPER puts the odd pad at the end, SAME_LOWER at
-// the start); empty if auto_pad is NOTSET. `why` says when it cannot be.
-std::vector<int64_t> resolved_pads(const Graph& g, const Node& c, const std::string& x,
-                                   const Shape& w, std::string& why) {
-  const std::string mode = c.s("auto_pad", "NOTSET");
-  if (mode == "NOTSET") return {};
-  const Value& xv = g.value(x);
-  const size_t r = w.size() - 2;
-  if (!xv.rank_known || xv.shape.size() != w.size()) {
-    why = "auto_pad with an unknown input shape";
-    return {};
-  }
-  const auto s = c.ints("strides", std::vector<int64_t>(r, 1));
-  const auto d = c.ints("dilations", std::vector<int64_t>(r, 1));
-  std::vector<int64_t> pads(2 * r, 0);
-  if (mode == "VALID") return pads;
-  if (mode != "SAME_UPPER" && mode != "SAME_LOWER") {
-    why = "auto_pad " + mode + " is not supported";
-    return {};
-  }
-  for (size_t a = 0; a < r; ++a) {
-    const int64_t in = xv.shape[2 + a], out = (in + s[a] - 1) / s[a];
-    const int64_t total = std::max<int64_t>(0, (out - 1) * s[a] + (w[2 + a] - 1) * d[a] + 1 - in);
-    pads[a] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
-    pads[r + a] = total - pads[a];
-  }
-  return pads;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why) {
   ConvMatch m;
@@ -171,7 +142,7 @@ std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::s
   m.w_shape = g.value(m.w).shape;
   if (conv.op == "Conv") {
     why.clear();
-    m.pads = resolved_pads(g, conv, m.x, m.w_shape, why);
+    m.pads = resolved_pads(g, conv, m.x, kernel_dims(m.w_shape), why);
     if (!why.empty()) return std::nullopt;
   }
   m.y = q->outputs[0];
@@ -210,7 +181,7 @@ std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::
   m.w = c.inputs[3];
   m.w_shape = g.value(m.w).shape;
   why.clear();
-  m.pads = resolved_pads(g, c, m.x, m.w_shape, why);
+  m.pads = resolved_pads(g, c, m.x, kernel_dims(m.w_shape), why);
   if (!why.empty()) return std::nullopt;
   m.y = c.outputs[0];
   m.xq = *xq;
@@ -295,6 +266,7 @@ Matcher matcher_for(const Node& n) {
       {"Slice", match_permute},
       {"Pad", match_pad},
       {"ConvTranspose", match_conv_transpose},
+      {"PRelu", match_prelu},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);

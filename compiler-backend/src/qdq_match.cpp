@@ -1,6 +1,7 @@
 // Shared pieces of the QDQ matchers (qdq_match.hpp).
 #include "qdq_match.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "npusim/compiler/npu_ops.hpp"
@@ -122,6 +123,37 @@ Node npu_node(const std::string& op, const Node& original) {
   n.op = op;
   n.domain = kNpuDomain;
   return n;
+}
+
+Shape kernel_dims(const Shape& w) {
+  return w.size() > 2 ? Shape(w.begin() + 2, w.end()) : Shape{};
+}
+
+std::vector<int64_t> resolved_pads(const Graph& g, const Node& n, const std::string& x,
+                                   const Shape& kernel, std::string& why) {
+  const std::string mode = n.s("auto_pad", "NOTSET");
+  if (mode == "NOTSET") return {};
+  const Value& xv = g.value(x);
+  const size_t r = kernel.size();
+  if (!xv.rank_known || xv.shape.size() != r + 2) {
+    why = "auto_pad with an unknown input shape";
+    return {};
+  }
+  const auto s = n.ints("strides", std::vector<int64_t>(r, 1));
+  const auto d = n.ints("dilations", std::vector<int64_t>(r, 1));
+  std::vector<int64_t> pads(2 * r, 0);
+  if (mode == "VALID") return pads;
+  if (mode != "SAME_UPPER" && mode != "SAME_LOWER") {
+    why = "auto_pad " + mode + " is not supported";
+    return {};
+  }
+  for (size_t a = 0; a < r; ++a) {
+    const int64_t in = xv.shape[2 + a], out = (in + s[a] - 1) / s[a];
+    const int64_t total = std::max<int64_t>(0, (out - 1) * s[a] + (kernel[a] - 1) * d[a] + 1 - in);
+    pads[a] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+    pads[r + a] = total - pads[a];
+  }
+  return pads;
 }
 
 std::optional<UnaryQdq> unary_qdq_rewrite(const Graph& g, const Node& n, const std::string& op,

@@ -62,6 +62,15 @@ std::vector<int64_t> requant_table(const Quant& in, const Quant& out);
 // The identity on bytes (the same quantisation, or a table that changes nothing).
 std::vector<int64_t> identity_table();
 
+// The pads (begins, then ends) of a Conv, ConvTranspose's input side or a
+// pooling node with auto_pad resolved against x's spatial dims and the
+// kernel's (ONNX: SAME_UPPER puts the odd pad at the end, SAME_LOWER at the
+// start); empty if auto_pad is NOTSET. `why` says when it cannot be.
+std::vector<int64_t> resolved_pads(const Graph& g, const Node& n, const std::string& x,
+                                   const Shape& kernel, std::string& why);
+// The spatial dims of an OIHW (or IOHW) weight shape.
+Shape kernel_dims(const Shape& w);
+
 // Zero point, signedness and other per-tensor attributes of a quantised output.
 void set_output_attrs(Node& n, const Quant& y);
 
@@ -111,9 +120,11 @@ Rewrite conv_rewrite(const ConvMatch& m);
 // (weights, bias and activation as for a convolution), or nothing with `why`.
 std::optional<ConvMatch> match_qdq_conv(const Graph& g, const Node& conv, std::string& why);
 // Bias in accumulator units (x_scale * w_scale[oc]), from a float constant or
-// a DequantizeLinear of int32 (re-scaled if its scale differs).
+// a DequantizeLinear of int32 (re-scaled if its scale differs), times
+// `factor` (Gemm's beta); one stored value serves every channel.
 std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, const Quant& xq,
-                                       const Quant& wq, int64_t oc, std::string& why);
+                                       const Quant& wq, int64_t oc, std::string& why,
+                                       double factor = 1.0);
 
 // Family matchers: a Rewrite, or nothing with notes[n.describe()] saying why.
 std::optional<Rewrite> match_conv(const Graph& g, const Node& n, Notes& notes);
@@ -124,6 +135,7 @@ std::optional<Rewrite> match_concat(const Graph& g, const Node& n, Notes& notes)
 std::optional<Rewrite> match_split(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_pad(const Graph& g, const Node& n, Notes& notes);
+std::optional<Rewrite> match_prelu(const Graph& g, const Node& n, Notes& notes);  // tensor slope
 std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes& notes);
 // Slice, Transpose, Reshape, Flatten, Squeeze, Unsqueeze
 std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes);

@@ -340,6 +340,34 @@ Graph gemm_model() {
   return round_trip(g, "gemm_model");
 }
 
+// [Conv ->] PRelu with a slope per channel (float, then quantised behind a
+// DequantizeLinear) and per column: one table per slope value. In device
+// order (NHWC) the per-channel tables repeat every 16 bytes, the per-column
+// ones every 12 * 16.
+Graph prelu_model(bool conv) {
+  std::mt19937 rng(9);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 16, 96, 12});
+  std::string c = qdq(g, "x", 0.03f, 2);
+  if (conv) {
+    const std::string w = weights(g, "w", 16, 16, 3, rng);
+    c = op_qdq(g, with(node("Conv", {c, w}, {"c"}), "pads", Ints{1, 1, 1, 1}), 0.05f, -3);
+  }
+  std::vector<float> per_channel(16), per_column(12);
+  for (size_t i = 0; i < per_channel.size(); ++i) per_channel[i] = -0.5f + 0.09f * float(i);
+  for (size_t i = 0; i < per_column.size(); ++i) per_column[i] = 0.07f * float(i) - 0.3f;
+  constant(g, "slope_c", Tensor::from(DType::kFloat32, {16, 1, 1}, per_channel));
+  constant(g, "slope_w", Tensor::from(DType::kFloat32, {12}, per_column));
+  const std::string slope_q = quantized_constant(g, "slope_q", {1, 16, 1, 1}, 0.01f, rng);
+  const std::string a = op_qdq(g, node("PRelu", {c, "slope_c"}, {"a"}), 0.03f, -40);
+  const std::string b = op_qdq(g, node("PRelu", {a, "slope_w"}, {"b"}), 0.02f, -30);
+  const std::string d = op_qdq(g, node("PRelu", {b, slope_q}, {"d"}), 0.02f, -20);
+  g.nodes.push_back(node("Identity", {d}, {"y"}));
+  add_output(g, "y", {1, 16, 96, 12});
+  return round_trip(g, "prelu_model");
+}
+
 struct OpModel {
   std::string name;
   std::function<Graph()> build;
@@ -359,6 +387,7 @@ const std::vector<OpModel>& models() {
       {"Pad", pad_model, 3, 1 << 10},
       {"ConvTranspose", conv_transpose_model, 4, 4 << 10},
       {"MatMulNd", matmul_nd_model, 6, 1 << 10},
+      {"PRelu", [] { return prelu_model(true); }, 4, 64 << 10},
   };
   return m;
 }
@@ -460,6 +489,30 @@ TEST(CompileOpsLowering, ActivationTablesEqualTheFloatGraph) {
   const Lowered r = run_lowered(lut_model(false), "QLut");
   EXPECT_EQ(r.count, 7);
   EXPECT_EQ(r.want.at("y").raw(), r.got.at("y").raw());
+}
+
+// A PRelu's tables are the float graph itself, one per slope value, so the
+// lowered graph equals the float QDQ graph exactly, slope by slope.
+TEST(CompileOpsLowering, PreluTablesEqualTheFloatGraph) {
+  const Lowered r = run_lowered(prelu_model(false), "QLut");
+  EXPECT_EQ(r.count, 3);
+  EXPECT_EQ(r.want.at("y").raw(), r.got.at("y").raw());
+}
+
+// In device order (NHWC) a per-channel slope's tables repeat every 16 bytes
+// and a per-column slope's every 12 * 16: vec.lutn walks that many tables.
+TEST(CompileOpsLowering, PreluTablesRepeatWithTheSlopesPeriodInDeviceOrder) {
+  const compiler::CompileResult r = compiler::compile(prelu_model(false), {});  // warboy
+  std::set<int64_t> tables;
+  for (const auto& seg : r.program.segments)
+    if (const auto* npu = std::get_if<isa::NpuSegment>(&seg))
+      for (const auto& code : npu->streams[0])
+        for (const auto& in : isa::decode(code))
+          if (in.op == isa::Opcode::kVecLutN) tables.insert(in[isa::Field::kTables]);
+  EXPECT_EQ(tables, (std::set<int64_t>{16, 192}));
+  int tiled = 0;
+  for (const auto& layer : r.layer_asm) tiled += layer.find("-byte periods") != std::string::npos;
+  EXPECT_EQ(tiled, 3);
 }
 
 // QPermute is the ONNX data movement itself: the lowered graph's outputs equal

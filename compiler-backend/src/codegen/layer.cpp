@@ -68,10 +68,10 @@ isa::Instruction vec_lut(uint64_t src, uint64_t dst, int64_t len, uint64_t table
                                           {Field::kTable, int64_t(table)}});
 }
 
-BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes) {
+BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes, uint64_t table_bytes) {
   SramLayout l;
   BufferedSram p;
-  p.table = l.take(256);
+  p.table = l.take(table_bytes);
   for (int b = 0; b < 2; ++b) {
     p.in[b] = l.take(in_bytes);
     p.out[b] = l.take(out_bytes);

@@ -85,7 +85,7 @@ class SramLayout {
 struct BufferedSram {
   uint64_t table = 0, in[2] = {0, 0}, out[2] = {0, 0}, total = 0;
 };
-BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes);
+BufferedSram buffered_sram(uint64_t in_bytes, uint64_t out_bytes, uint64_t table_bytes = 256);
 
 // A 3-D DMA walk (dma.load / dma.store fields; strides in bytes).
 struct Walk {

@@ -134,9 +134,24 @@ std::vector<Tensor> qmul(const OpContext& c) {
 std::vector<Tensor> qlut(const OpContext& c) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
-  const std::vector<int64_t> table = table_attr(c, "table");
+  const std::vector<int64_t> table_shape = c.ints("table_shape");
   Tensor y(out_type(c), x.shape());
-  for (int64_t i = 0; i < x.size(); ++i) set_element(y, i, lookup(table, element(x, i)));
+  if (table_shape.empty()) {  // one table for every element
+    const std::vector<int64_t> table = table_attr(c, "table");
+    for (int64_t i = 0; i < x.size(); ++i) set_element(y, i, lookup(table, element(x, i)));
+    return {std::move(y)};
+  }
+  // Tables laid out as a tensor of shape table_shape that broadcasts to x.
+  const std::vector<int64_t> tables = c.ints("table");
+  if (tables.size() != size_t(256 * element_count(table_shape)))
+    fail("attribute 'table' must hold 256 entries per element of table_shape");
+  if (broadcast_shapes(table_shape, x.shape()) != x.shape())
+    fail("table_shape does not broadcast to the input's shape");
+  for_each_broadcast<1>(x.shape(), {Shape(table_shape)},
+                        [&](int64_t o, const std::array<int64_t, 1>& t) {
+                          const auto code = static_cast<uint8_t>(element(x, o));
+                          set_element(y, o, static_cast<int32_t>(tables[256 * t[0] + code]));
+                        });
   return {std::move(y)};
 }
 

@@ -21,6 +21,7 @@ std::vector<std::string> data_inputs(const Node& n, Role r) {
     case Role::kCompute:
       return {n.inputs.begin(), n.inputs.begin() + std::min<size_t>(2, n.inputs.size())};
     case Role::kPool:
+    case Role::kSlopeLut:
     case Role::kSharedPool:
     case Role::kResize:
     case Role::kSharedResize:

@@ -69,6 +69,7 @@ class RoleBuilder {
       const Node& n = g_.nodes[i];
       if (!assigned_[i] && elementwise(n) && binary_op(n.op) && two_operands(n))
         r_.role[i] = Role::kBinary;
+      if (!assigned_[i] && tensor_slope_prelu(n)) r_.role[i] = Role::kSlopeLut;
     }
     return r_;
   }
@@ -128,6 +129,14 @@ class RoleBuilder {
 
   bool two_operands(const Node& n) const {
     return n.inputs.size() == 2 && !n.inputs[0].empty() && !n.inputs[1].empty();
+  }
+
+  // A PRelu whose slope is a float constant of more than one value (a scalar
+  // slope is an ordinary table): one table per slope value (lower_prelu.cpp).
+  bool tensor_slope_prelu(const Node& n) const {
+    return n.domain.empty() && n.op == "PRelu" && n.inputs.size() == 2 &&
+           g_.is_constant(n.inputs[1]) && g_.value(n.inputs[1]).dtype == DType::kFloat32 &&
+           !scalar_constant(n.inputs[1]);
   }
 
   bool scalar_constant(const std::string& v) const {
@@ -220,9 +229,9 @@ class RoleBuilder {
 }  // namespace
 
 const char* role_name(Role r) {
-  static const char* names[] = {"float",  "compute", "binary",           "lut",
-                                "pool",   "pool",    "resize",           "resize",
-                                "concat", "move",    "fused-activation", "bias"};
+  static const char* names[] = {
+      "float",  "compute", "binary",           "lut",  "pool",     "pool", "resize", "resize",
+      "concat", "move",    "fused-activation", "bias", "slope-lut"};
   return names[static_cast<int>(r)];
 }
 

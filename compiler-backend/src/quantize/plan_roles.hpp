@@ -23,6 +23,7 @@ enum class Role {
   kMove,          // data movement (Reshape, Transpose, ...): scale passes through
   kFusedAct,      // Relu/Clip fused into the Conv/Gemm/MatMul/Add/Mul before it
   kBiasAdd,       // the constant Add after a MatMul (its bias)
+  kSlopeLut,      // PRelu with a constant slope tensor: one table per slope element
 };
 const char* role_name(Role r);
 

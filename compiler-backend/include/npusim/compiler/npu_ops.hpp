@@ -19,6 +19,8 @@
 // QMul    as QAdd without mult_a/b:  y = clamp(y_zp + requantize((a-a_zp)(b-b_zp), mult, shift))
 // QLut    input x; attrs table[256] (indexed by x's byte, int8 codes as uint8), y_signed
 //         y = table[(uint8) x]   (activations, requantisation: computed at compile time)
+//         With table_shape (broadcasts to x's shape; a PRelu's slope shape), table holds
+//         256 entries per element of table_shape and each element of x uses its own.
 // QPool   input x (NCHW); attrs mode (0 max, 1 average), kernel_shape, strides, pads (t,l,b,r),
 //                count_pad, x_zp, y_zp, mult/shift (average), table[256] + y_signed (max, optional)
 //         max: y = table[max of the valid taps (qmin if none)]; average: y has x's type,

@@ -2,7 +2,8 @@
 // (npu_ops.hpp), so classifier heads run on the matrix unit:
 //   DequantizeLinear(x [M, K]) -> Gemm(w, C) | MatMul(w) [-> Add(bias)]
 //       [-> Relu|Clip] -> QuantizeLinear
-// and QLinearMatMul(a [M, K], b constant [K, N]) the same way. A MatMul
+// and QLinearMatMul(a [M, K], b constant [K, N]) the same way; MatMulInteger
+// too, its output the int32 sums. A MatMul
 // input of higher rank [..., M, K] is reshaped to [rows, K] before
 // (QPermute) and the result back to [..., M, N] after; Gemm's transA
 // transposes the input first (QPermute).
@@ -235,6 +236,37 @@ std::optional<Rewrite> match_qlinear_matmul(const Graph& g, const Node& n, Notes
   m.w = m.y + "/weights";
   m.w_shape = wt.shape();
   Rewrite r = conv_rewrite(m);
+  r.constants.emplace_back(m.w, wt);
+  return r;
+}
+
+// MatMulInteger(a [M, K], b constant [K, N], a_zp, b_zp): the product of the
+// codes, its int32 sums the output (QConv with int32_out).
+std::optional<Rewrite> match_matmul_integer(const Graph& g, const Node& n, Notes& notes) {
+  auto reject = [&](const std::string& why) {
+    notes[n.describe()] = why;
+    return std::nullopt;
+  };
+  const Value& av = g.value(n.inputs.at(0));
+  if (!av.rank_known || av.shape.size() != 2)
+    return reject("only 2-D inputs [M, K] run on the NPU");
+  if (!g.is_constant(n.inputs.at(1)) || g.value(n.inputs[1]).shape.size() != 2)
+    return reject("b is not a constant 2-D matrix (weights)");
+  const auto az = integer_zero_point(g, n, 2), bz = integer_zero_point(g, n, 3);
+  if (!az || !bz) return reject("zero points are not constants of one value each");
+  const Tensor& b = *g.value(n.inputs[1]).constant;
+  ConvMatch m;
+  m.conv = &n;
+  const Tensor wt = conv_weights(b, false);
+  m.x = n.inputs[0];
+  m.y = n.outputs[0];
+  m.xq = Quant{{1.0f}, {*az}, av.dtype == DType::kInt8};
+  m.wq = Quant{{1.0f}, {*bz}, b.dtype() == DType::kInt8};
+  m.yq = Quant{{1.0f}, {0}, true};
+  m.w = m.y + "/weights";
+  m.w_shape = wt.shape();
+  Rewrite r = conv_rewrite(m);
+  r.node.attrs["int32_out"] = int64_t(1);
   r.constants.emplace_back(m.w, wt);
   return r;
 }

@@ -5,6 +5,7 @@
 // x * Sigmoid(x), ...; constants must be scalars), or nothing at all (a pure
 // requantisation). The 256-entry table is f evaluated by the reference
 // executor on every input code, so the NPU matches the float graph exactly.
+// Clip of an 8-bit integer tensor is a table of the clamp.
 #include <algorithm>
 #include <set>
 
@@ -161,6 +162,35 @@ std::optional<Rewrite> match_lut(const Graph& g, const Node& dq, Notes& notes) {
     for (const int n : c.nodes) notes[g.nodes[n].describe()] = why;
   }
   return std::nullopt;
+}
+
+// Clip of an 8-bit integer tensor (no quantisation around it) with constant
+// bounds: the clamp itself is the table, codes in and codes out.
+std::optional<Rewrite> match_integer_clip(const Graph& g, const Node& n, Notes& notes) {
+  const Value& x = g.value(n.inputs.at(0));
+  if (x.dtype != DType::kInt8 && x.dtype != DType::kUint8)
+    return std::nullopt;  // float: a DQ chain
+  const bool is_signed = x.dtype == DType::kInt8;
+  int32_t lo = isa::qmin(is_signed), hi = isa::qmax(is_signed);
+  for (size_t i = 1; i < n.inputs.size() && i < 3; ++i) {
+    if (n.inputs[i].empty()) continue;
+    if (!g.is_constant(n.inputs[i]) || g.value(n.inputs[i]).constant->size() != 1) {
+      notes[n.describe()] = "bounds are not constant";
+      return std::nullopt;
+    }
+    (i == 1 ? lo : hi) = int32_t(g.value(n.inputs[i]).constant->at(0));
+  }
+  Rewrite r;
+  r.node = npu_node("QLut", n);
+  r.node.inputs = {n.inputs[0]};
+  r.node.outputs = {n.outputs.at(0)};
+  std::vector<int64_t> table(256);
+  for (int32_t code = isa::qmin(is_signed); code <= isa::qmax(is_signed); ++code)
+    table[uint8_t(code)] = uint8_t(std::min(std::max(code, lo), hi));
+  r.node.attrs["table"] = table;
+  set_output_attrs(r.node, Quant{{1.0f}, {0}, is_signed});
+  r.anchor = n.outputs[0];
+  return r;
 }
 
 }  // namespace npusim::compiler::lowering

@@ -197,6 +197,32 @@ std::optional<ConvMatch> match_qlinear_conv(const Graph& g, const Node& c, std::
   return m;
 }
 
+// ConvInteger(x, w, x_zp, w_zp) with constant weights and zero points: the
+// convolution of the codes, its int32 sums the output (no quantisation).
+std::optional<ConvMatch> match_conv_integer(const Graph& g, const Node& c, std::string& why) {
+  if (!g.is_constant(c.inputs.at(1))) {
+    why = "weights are not constant";
+    return std::nullopt;
+  }
+  const auto xz = integer_zero_point(g, c, 2), wz = integer_zero_point(g, c, 3);
+  if (!xz || !wz) {
+    why = "zero points are not constants of one value each";
+    return std::nullopt;
+  }
+  ConvMatch m;
+  m.conv = &c;
+  m.x = c.inputs[0];
+  m.y = c.outputs[0];
+  m.w = c.inputs[1];
+  m.w_shape = g.value(m.w).shape;
+  m.xq = Quant{{1.0f}, {*xz}, g.value(m.x).dtype == DType::kInt8};
+  m.wq = Quant{{1.0f}, {*wz}, g.value(m.w).dtype == DType::kInt8};
+  m.yq = Quant{{1.0f}, {0}, true};
+  m.pads = resolved_pads(g, c, m.x, kernel_dims(m.w_shape), why);
+  if (!why.empty()) return std::nullopt;
+  return m;
+}
+
 }  // namespace
 
 Rewrite conv_rewrite(const ConvMatch& m) {
@@ -245,6 +271,8 @@ Matcher matcher_for(const Node& n) {
   static const std::map<std::string, Matcher> matchers = {
       {"Conv", match_conv},
       {"QLinearConv", match_conv},
+      {"ConvInteger", match_conv},
+      {"MatMulInteger", match_matmul_integer},
       {"Add", match_binary},
       {"Mul", match_binary},
       {"Sub", match_binary},
@@ -267,6 +295,7 @@ Matcher matcher_for(const Node& n) {
       {"Pad", match_pad},
       {"ConvTranspose", match_conv_transpose},
       {"PRelu", match_prelu},
+      {"Clip", match_integer_clip},
   };
   if (!n.domain.empty()) return nullptr;
   auto it = matchers.find(n.op);
@@ -284,12 +313,16 @@ size_t index_of(const Graph& g, const std::string& output, size_t fallback) {
 
 std::optional<Rewrite> match_conv(const Graph& g, const Node& n, Notes& notes) {
   std::string why;
-  const auto m = n.op == "Conv" ? match_qdq_conv(g, n, why) : match_qlinear_conv(g, n, why);
+  const auto m = n.op == "Conv"          ? match_qdq_conv(g, n, why)
+                 : n.op == "QLinearConv" ? match_qlinear_conv(g, n, why)
+                                         : match_conv_integer(g, n, why);
   if (!m) {
     notes[n.describe()] = why;
     return std::nullopt;
   }
-  return conv_rewrite(*m);
+  Rewrite r = conv_rewrite(*m);
+  if (n.op == "ConvInteger") r.node.attrs["int32_out"] = int64_t(1);
+  return r;
 }
 
 }  // namespace lowering

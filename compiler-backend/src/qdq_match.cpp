@@ -125,6 +125,16 @@ Node npu_node(const std::string& op, const Node& original) {
   return n;
 }
 
+std::optional<int32_t> integer_zero_point(const Graph& g, const Node& n, size_t i) {
+  const std::string z = opt_in(n, i);
+  if (z.empty()) return 0;
+  if (!g.is_constant(z)) return std::nullopt;
+  const Tensor& t = *g.value(z).constant;
+  for (int64_t k = 1; k < t.size(); ++k)
+    if (t.at(k) != t.at(0)) return std::nullopt;
+  return t.size() ? int32_t(t.at(0)) : 0;
+}
+
 Shape kernel_dims(const Shape& w) {
   return w.size() > 2 ? Shape(w.begin() + 2, w.end()) : Shape{};
 }

@@ -25,6 +25,10 @@ std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const 
 bool per_tensor(const Quant& q);
 bool same_quant(const Quant& a, const Quant& b);  // per tensor, equal scale, zero point, type
 
+// The zero point of ConvInteger / MatMulInteger input i (0 when left out), if
+// it is a constant whose values are all equal.
+std::optional<int32_t> integer_zero_point(const Graph& g, const Node& n, size_t i);
+
 // Input i of n, or "" when it is left out.
 std::string opt_in(const Node& n, size_t i);
 // The producer of `v` if it is `op` (default domain), else nullptr.
@@ -130,6 +134,7 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
 std::optional<Rewrite> match_conv(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_binary(const Graph& g, const Node& n, Notes& notes);  // Add, Mul
 std::optional<Rewrite> match_lut(const Graph& g, const Node& dq, Notes& notes);    // from a DQ
+std::optional<Rewrite> match_integer_clip(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_concat(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_split(const Graph& g, const Node& n, Notes& notes);
@@ -141,5 +146,6 @@ std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes
 std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes);
 std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes);  // Gemm, MatMul
 std::optional<Rewrite> match_qlinear_matmul(const Graph& g, const Node& n, Notes& notes);
+std::optional<Rewrite> match_matmul_integer(const Graph& g, const Node& n, Notes& notes);
 
 }  // namespace npusim::compiler::lowering

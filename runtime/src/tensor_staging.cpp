@@ -1,5 +1,7 @@
 #include "tensor_staging.hpp"
 
+#include <algorithm>
+
 #include "npusim/runtime/errors.hpp"
 
 namespace npusim::runtime {
@@ -13,19 +15,19 @@ bool device_is_nhwc(const isa::TensorInfo& t) {
   return t.layout == "NHWC" && t.shape.size() == 4;
 }
 
-// Copies a [N,C,H,W] block of 1-byte elements to [N,H,W,C] (or back).
-void transpose_nchw(const uint8_t* src, uint8_t* dst, const Shape& s, bool to_nhwc) {
+// Copies a [N,C,H,W] block of `elem`-byte elements to [N,H,W,C] (or back).
+void transpose_nchw(const uint8_t* src, uint8_t* dst, const Shape& s, size_t elem, bool to_nhwc) {
   const int64_t n = s[0], c = s[1], h = s[2], w = s[3];
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t y = 0; y < h; ++y)
         for (int64_t x = 0; x < w; ++x) {
-          const int64_t nchw = ((b * c + ch) * h + y) * w + x;
-          const int64_t nhwc = ((b * h + y) * w + x) * c + ch;
+          const size_t nchw = size_t(((b * c + ch) * h + y) * w + x) * elem;
+          const size_t nhwc = size_t(((b * h + y) * w + x) * c + ch) * elem;
           if (to_nhwc)
-            dst[nhwc] = src[nchw];
+            std::copy_n(src + nchw, elem, dst + nhwc);
           else
-            dst[nchw] = src[nhwc];
+            std::copy_n(src + nhwc, elem, dst + nchw);
         }
 }
 
@@ -43,8 +45,8 @@ void stage_in(const Tensor& value, const isa::TensorInfo& t, std::vector<uint8_t
     throw RuntimeError(RuntimeErrorKind::kModel,
                        "tensor \"" + t.name + "\" lies outside its segment's I/O area");
   uint8_t* dst = area.data() + t.io_offset;
-  if (device_is_nhwc(t) && compiler::dtype_size(want) == 1)
-    transpose_nchw(value.raw().data(), dst, t.shape, true);
+  if (device_is_nhwc(t))
+    transpose_nchw(value.raw().data(), dst, t.shape, compiler::dtype_size(want), true);
   else
     std::copy(value.raw().begin(), value.raw().end(), dst);
 }
@@ -55,8 +57,8 @@ Tensor stage_out(const isa::TensorInfo& t, const std::vector<uint8_t>& area) {
     throw RuntimeError(RuntimeErrorKind::kModel,
                        "tensor \"" + t.name + "\" lies outside its segment's I/O area");
   const uint8_t* src = area.data() + t.io_offset;
-  if (device_is_nhwc(t) && compiler::dtype_size(value.dtype()) == 1)
-    transpose_nchw(src, value.raw().data(), t.shape, false);
+  if (device_is_nhwc(t))
+    transpose_nchw(src, value.raw().data(), t.shape, compiler::dtype_size(value.dtype()), false);
   else
     std::copy(src, src + value.bytes(), value.raw().begin());
   return value;

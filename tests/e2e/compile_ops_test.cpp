@@ -368,6 +368,39 @@ Graph prelu_model(bool conv) {
   return round_trip(g, "prelu_model");
 }
 
+// ConvInteger (uint8 codes, stride 2, pads, zero points) and MatMulInteger
+// (int8): their outputs are the int32 sums themselves, 4 bytes per element.
+Graph integer_model() {
+  std::mt19937 rng(10);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 20, 22});
+  add_input(g, "m", {6, 32});
+  constant(g, "x_s", scalar_f(0.02f));
+  constant(g, "x_z", Tensor::from(DType::kUint8, {}, std::vector<uint8_t>{120}));
+  g.nodes.push_back(node("QuantizeLinear", {"x", "x_s", "x_z"}, {"x_q"}));
+  constant(g, "m_s", scalar_f(0.03f));
+  constant(g, "m_z", scalar_i8(-5));
+  g.nodes.push_back(node("QuantizeLinear", {"m", "m_s", "m_z"}, {"m_q"}));
+  std::uniform_int_distribution<int> code(-128, 127);
+  std::vector<int8_t> w(16 * 8 * 3 * 3), b(32 * 10);
+  for (auto& v : w) v = int8_t(code(rng));
+  for (auto& v : b) v = int8_t(code(rng));
+  constant(g, "w", Tensor::from(DType::kInt8, {16, 8, 3, 3}, w));
+  constant(g, "w_z", scalar_i8(3));
+  constant(g, "b", Tensor::from(DType::kInt8, {32, 10}, b));
+  constant(g, "b_z", scalar_i8(-2));
+  g.nodes.push_back(
+      with(with(node("ConvInteger", {"x_q", "w", "x_z", "w_z"}, {"y"}), "pads", Ints{1, 0, 2, 1}),
+           "strides", Ints{2, 1}));
+  g.nodes.push_back(node("MatMulInteger", {"m_q", "b", "m_z", "b_z"}, {"y2"}));
+  add_output(g, "y", {1, 16, 11, 21});
+  add_output(g, "y2", {6, 10});
+  g.values["y"].dtype = DType::kInt32;
+  g.values["y2"].dtype = DType::kInt32;
+  return round_trip(g, "integer_model");
+}
+
 struct OpModel {
   std::string name;
   std::function<Graph()> build;
@@ -388,6 +421,7 @@ const std::vector<OpModel>& models() {
       {"ConvTranspose", conv_transpose_model, 4, 4 << 10},
       {"MatMulNd", matmul_nd_model, 6, 1 << 10},
       {"PRelu", [] { return prelu_model(true); }, 4, 64 << 10},
+      {"ConvMatMulInteger", integer_model, 2, 8 << 10},
   };
   return m;
 }
@@ -513,6 +547,16 @@ TEST(CompileOpsLowering, PreluTablesRepeatWithTheSlopesPeriodInDeviceOrder) {
   int tiled = 0;
   for (const auto& layer : r.layer_asm) tiled += layer.find("-byte periods") != std::string::npos;
   EXPECT_EQ(tiled, 3);
+}
+
+// ConvInteger and MatMulInteger become QConv writing int32 sums: the lowered
+// graph equals ONNX's integer ops exactly.
+TEST(CompileOpsLowering, IntegerConvAndMatMulEqualOnnx) {
+  const Lowered r = run_lowered(integer_model(), "QConv");
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(r.got.at("y").dtype(), DType::kInt32);
+  EXPECT_EQ(r.want.at("y").raw(), r.got.at("y").raw());
+  EXPECT_EQ(r.want.at("y2").raw(), r.got.at("y2").raw());
 }
 
 // QPermute is the ONNX data movement itself: the lowered graph's outputs equal

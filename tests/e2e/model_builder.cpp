@@ -90,12 +90,14 @@ std::vector<uint8_t> device_layout(const Tensor& t) {
   const auto& s = t.shape();
   if (s.size() != 4) return t.raw();
   const int64_t n = s[0], c = s[1], h = s[2], w = s[3];
+  const size_t e = compiler::dtype_size(t.dtype());
   std::vector<uint8_t> out(t.bytes());
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t y = 0; y < h; ++y)
         for (int64_t x = 0; x < w; ++x)
-          out[((b * h + y) * w + x) * c + ch] = t.raw()[((b * c + ch) * h + y) * w + x];
+          std::copy_n(t.raw().begin() + long(size_t(((b * c + ch) * h + y) * w + x) * e), e,
+                      out.begin() + long(size_t(((b * h + y) * w + x) * c + ch) * e));
   return out;
 }
 

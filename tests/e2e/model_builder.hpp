@@ -49,7 +49,7 @@ Graph round_trip(const Graph& g, const std::string& name);
 //              -> Conv1x1(8, stride 2) -> Q/DQ -> y: a small model for end-to-end tests.
 Graph two_conv_model();
 
-// A tensor's bytes in device layout: NCHW -> NHWC for rank 4, as is otherwise.
+// A tensor's bytes in device layout: NCHW -> NHWC for rank 4 (any element size), as is otherwise.
 std::vector<uint8_t> device_layout(const Tensor& t);
 // Uniform floats in [-range, range).
 Tensor random_input(const Shape& shape, uint32_t seed, float range = 2.5f);

@@ -13,6 +13,7 @@ using isa::Field;
 
 struct Geometry {
   int64_t n, c, h, w, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+  int64_t out_elem;  // bytes per output element: 1, or 4 for int32 sums (int32_out)
 };
 
 Geometry geometry(const ConvLayer& l) {
@@ -37,6 +38,7 @@ Geometry geometry(const ConvLayer& l) {
   g.group = q.i("group", 1);
   g.kh = l.kh;
   g.kw = l.kw;
+  g.out_elem = q.i("int32_out", 0) ? 4 : 1;
   return g;
 }
 
@@ -68,9 +70,10 @@ ConvSram layout(const Geometry& g, int64_t rows) {
   const uint64_t in_bytes = uint64_t(span.last - span.first + 1) * g.w * g.c;
   p.in[0] = take(in_bytes);
   p.in[1] = take(in_bytes);
-  p.acc = take(uint64_t(rows) * g.ow * g.oc * 4);
-  p.out[0] = take(uint64_t(rows) * g.ow * g.oc);
-  p.out[1] = take(uint64_t(rows) * g.ow * g.oc);
+  // int32 sums go straight into the (double-buffered) output: no accumulator.
+  p.acc = take(g.out_elem == 4 ? 0 : uint64_t(rows) * g.ow * g.oc * 4);
+  p.out[0] = take(uint64_t(rows) * g.ow * g.oc * g.out_elem);
+  p.out[1] = take(uint64_t(rows) * g.ow * g.oc * g.out_elem);
   p.total = at;
   return p;
 }
@@ -139,7 +142,8 @@ void emit_conv(Streams& s, const ConvLayer& l, const ConvSram& p, int slot, uint
                                            {Field::kLen0, int64_t(p.table + 8 * g.oc - p.weights)},
                                            {Field::kCnt1, 1},
                                            {Field::kCnt2, 1}}));
-  const uint64_t row_in = uint64_t(g.w * g.c), row_out = uint64_t(g.ow * g.oc);
+  const uint64_t row_in = uint64_t(g.w * g.c), row_out = uint64_t(g.ow * g.oc * g.out_elem);
+  const bool sums_out = g.out_elem == 4;
   int tile = 0;
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t r0 = row_begin; r0 < row_end; r0 += p.rows, ++tile) {
@@ -159,48 +163,53 @@ void emit_conv(Streams& s, const ConvLayer& l, const ConvSram& p, int slot, uint
                      {Field::kCnt1, 1},
                      {Field::kCnt2, 1}}));
       s.signal(slot, Engine::kLoad, kInFull0 + b);
-      // compute: convolution into the int32 accumulator, then requantise
+      // compute: convolution into the int32 accumulator, then requantise (or,
+      // for int32 sums, straight into the output buffer)
       s.wait(slot, Engine::kCompute, kInFull0 + b);
+      if (sums_out) s.wait(slot, Engine::kCompute, kOutFree0 + b);
       const Node& q = *l.node;
       s.emit(slot, Engine::kCompute,
-             isa::make(isa::Opcode::kMatConv, {{Field::kSrc, int64_t(base + p.in[b])},
-                                               {Field::kWgt, int64_t(base + p.weights)},
-                                               {Field::kBias, int64_t(base + p.bias)},
-                                               {Field::kDst, int64_t(base + p.acc)},
-                                               {Field::kInH, last - first + 1},
-                                               {Field::kInW, g.w},
-                                               {Field::kInC, g.c},
-                                               {Field::kOutC, g.oc},
-                                               {Field::kKH, g.kh},
-                                               {Field::kKW, g.kw},
-                                               {Field::kStrideH, g.sh},
-                                               {Field::kStrideW, g.sw},
-                                               {Field::kDilH, g.dh},
-                                               {Field::kDilW, g.dw},
-                                               {Field::kPadT, first - span.first},
-                                               {Field::kPadL, g.pl},
-                                               {Field::kPadB, span.last - last},
-                                               {Field::kPadR, g.pr},
-                                               {Field::kGroups, g.group},
-                                               {Field::kSrcZp, q.i("x_zp", 0)},
-                                               {Field::kWgtZp, q.i("w_zp", 0)},
-                                               {Field::kSrcSigned, q.i("x_signed", 1)},
-                                               {Field::kWgtSigned, q.i("w_signed", 1)},
-                                               {Field::kBiasEn, 1}}));
+             isa::make(isa::Opcode::kMatConv,
+                       {{Field::kSrc, int64_t(base + p.in[b])},
+                        {Field::kWgt, int64_t(base + p.weights)},
+                        {Field::kBias, int64_t(base + p.bias)},
+                        {Field::kDst, int64_t(base + (sums_out ? p.out[b] : p.acc))},
+                        {Field::kInH, last - first + 1},
+                        {Field::kInW, g.w},
+                        {Field::kInC, g.c},
+                        {Field::kOutC, g.oc},
+                        {Field::kKH, g.kh},
+                        {Field::kKW, g.kw},
+                        {Field::kStrideH, g.sh},
+                        {Field::kStrideW, g.sw},
+                        {Field::kDilH, g.dh},
+                        {Field::kDilW, g.dw},
+                        {Field::kPadT, first - span.first},
+                        {Field::kPadL, g.pl},
+                        {Field::kPadB, span.last - last},
+                        {Field::kPadR, g.pr},
+                        {Field::kGroups, g.group},
+                        {Field::kSrcZp, q.i("x_zp", 0)},
+                        {Field::kWgtZp, q.i("w_zp", 0)},
+                        {Field::kSrcSigned, q.i("x_signed", 1)},
+                        {Field::kWgtSigned, q.i("w_signed", 1)},
+                        {Field::kBiasEn, 1}}));
       s.signal(slot, Engine::kCompute, kInFree0 + b);
-      s.wait(slot, Engine::kCompute, kOutFree0 + b);
-      s.emit(slot, Engine::kCompute,
-             isa::make(isa::Opcode::kVecRequant,
-                       {{Field::kSrc, int64_t(base + p.acc)},
-                        {Field::kDst, int64_t(base + p.out[b])},
-                        {Field::kCount, (r1 - r0) * g.ow},
-                        {Field::kChannels, g.oc},
-                        {Field::kPerChannel, 1},
-                        {Field::kParams, int64_t(base + p.table)},
-                        {Field::kOutZp, q.i("y_zp", 0)},
-                        {Field::kOutSigned, q.i("y_signed", 1)},
-                        {Field::kClampLo, std::max<int64_t>(-32768, q.i("act_lo", -32768))},
-                        {Field::kClampHi, std::min<int64_t>(32767, q.i("act_hi", 32767))}}));
+      if (!sums_out) {
+        s.wait(slot, Engine::kCompute, kOutFree0 + b);
+        s.emit(slot, Engine::kCompute,
+               isa::make(isa::Opcode::kVecRequant,
+                         {{Field::kSrc, int64_t(base + p.acc)},
+                          {Field::kDst, int64_t(base + p.out[b])},
+                          {Field::kCount, (r1 - r0) * g.ow},
+                          {Field::kChannels, g.oc},
+                          {Field::kPerChannel, 1},
+                          {Field::kParams, int64_t(base + p.table)},
+                          {Field::kOutZp, q.i("y_zp", 0)},
+                          {Field::kOutSigned, q.i("y_signed", 1)},
+                          {Field::kClampLo, std::max<int64_t>(-32768, q.i("act_lo", -32768))},
+                          {Field::kClampHi, std::min<int64_t>(32767, q.i("act_hi", 32767))}}));
+      }
       s.signal(slot, Engine::kCompute, kOutFull0 + b);
       // store: the tile's output rows
       s.wait(slot, Engine::kStore, kOutFull0 + b);

@@ -18,6 +18,8 @@ int32_t element(const Tensor& t, int64_t i) {
 void set_element(Tensor& t, int64_t i, int32_t q) {
   if (t.dtype() == DType::kUint8)
     t.as<uint8_t>()[i] = static_cast<uint8_t>(q);
+  else if (t.dtype() == DType::kInt32)
+    t.as<int32_t>()[i] = q;
   else
     t.as<int8_t>()[i] = static_cast<int8_t>(q);
 }
@@ -58,7 +60,9 @@ std::vector<Tensor> qconv(const OpContext& c) {
   const int64_t oc = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
   const int64_t group = c.i("group", 1), cg = ci / group, og = oc / group;
   const auto s = c.ints("strides"), d = c.ints("dilations"), p = c.ints("pads");
-  const auto mult = c.ints("mult"), shift = c.ints("shift");
+  const bool int32_out = c.i("int32_out", 0) != 0;  // ConvInteger: the accumulators themselves
+  const auto mult = int32_out ? std::vector<int64_t>(oc, 1 << 30) : c.ints("mult");
+  const auto shift = int32_out ? std::vector<int64_t>(oc, 0) : c.ints("shift");
   if (group < 1 || ci % group || oc % group || w.shape()[1] != cg)
     fail("QConv channels do not match the weights and group");
   if (static_cast<int64_t>(mult.size()) != oc || static_cast<int64_t>(shift.size()) != oc)
@@ -68,7 +72,7 @@ std::vector<Tensor> qconv(const OpContext& c) {
   const int32_t xz = c.i("x_zp", 0), wz = c.i("w_zp", 0), yz = c.i("y_zp", 0);
   const bool ys = c.i("y_signed", 1) != 0;
   const int32_t lo = c.i("act_lo", -32768), hi = c.i("act_hi", 32767);
-  Tensor y(out_type(c), gemm ? Shape{n, oc} : Shape{n, oc, oh, ow});
+  Tensor y(int32_out ? DType::kInt32 : out_type(c), gemm ? Shape{n, oc} : Shape{n, oc, oh, ow});
   for (int64_t b0 = 0; b0 < n; ++b0)
     for (int64_t o = 0; o < oc; ++o) {
       const int64_t g = o / og;
@@ -88,7 +92,7 @@ std::vector<Tensor> qconv(const OpContext& c) {
           // The device accumulates in int32 with wrap-around (docs/isa-compute.md).
           const int32_t acc32 = static_cast<int32_t>(static_cast<uint32_t>(acc));
           const int64_t yi = ((b0 * oc + o) * oh + yy) * ow + xx;
-          set_element(y, yi, isa::requantize_to_8bit(acc32, m, yz, ys, lo, hi));
+          set_element(y, yi, int32_out ? acc32 : isa::requantize_to_8bit(acc32, m, yz, ys, lo, hi));
         }
     }
   return {std::move(y)};

@@ -11,6 +11,8 @@
 //                act_lo, act_hi (clamp in the output's integer domain: fused ReLU/ReLU6)
 //         y = clamp(y_zp + requantize(sum (x-x_zp)(w-w_zp) + b, mult, shift), act_lo, act_hi)
 //         A 2-D x [M, K] with weights [N, K, 1, 1] is a Gemm/MatMul: y [M, N].
+//         int32_out = 1 (ConvInteger, MatMulInteger): y is int32, the wrapped sum itself
+//         (no bias, requantisation or clamp; mult and shift are not needed).
 // QAdd    inputs a, b (same 8-bit type; numpy broadcasting)
 //         attrs  a_zp, b_zp, y_zp, y_signed, mult_a/shift_a, mult_b/shift_b, mult/shift,
 //                act_lo, act_hi

@@ -59,6 +59,14 @@ Tables device_tables(const Node& n, const Shape& x) {
   return t;
 }
 
+// table_shape broadcasts to x and names one 256-entry table per element.
+bool tables_fit(const Shape& shape, const Shape& x, size_t entries) {
+  if (shape.size() != x.size() || entries != size_t(256 * element_count(shape))) return false;
+  for (size_t d = 0; d < x.size(); ++d)
+    if (shape[d] != 1 && shape[d] != x[d]) return false;
+  return true;
+}
+
 BufferedSram sram_plan(int64_t periods, const Tables& t) {
   const uint64_t bytes = uint64_t(periods * t.period);
   return buffered_sram(bytes, bytes, uint64_t(256 * t.period));
@@ -84,8 +92,10 @@ isa::Instruction lookup(uint64_t src, uint64_t dst, int64_t len, uint64_t table,
 
 std::string lut_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const Shape& x = g.value(n.inputs[0]).shape;
-  const bool per_position = !n.ints("table_shape").empty();
-  if (!per_position && n.ints("table").size() != 256) return "QLut without a 256-entry table";
+  const std::vector<int64_t> shape = n.ints("table_shape");
+  if (shape.empty() && n.ints("table").size() != 256) return "QLut without a 256-entry table";
+  if (!shape.empty() && !tables_fit(shape, x, n.ints("table").size()))
+    return "QLut whose table_shape does not match its input or its tables";
   const Tables t = device_tables(n, x);
   if (t.period > kMaxTables)
     return "its tables repeat every " + std::to_string(t.period) + " bytes (at most " +

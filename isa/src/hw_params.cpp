@@ -4,6 +4,7 @@
 // through double) so that describe() -> set_param() round-trips bit for bit.
 #include "npusim/isa/hw_params.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -382,6 +383,11 @@ bool operator==(const HwParams& a, const HwParams& b) {
                     p.host_op_ns);
   };
   return fields(a) == fields(b);
+}
+
+uint64_t clock_period_ps(uint64_t clock_hz) {
+  if (clock_hz == 0) return 1;
+  return std::max<uint64_t>(1, (1'000'000'000'000ull + clock_hz / 2) / clock_hz);
 }
 
 }  // namespace npusim::isa

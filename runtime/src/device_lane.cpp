@@ -1,6 +1,7 @@
 #include "device_lane.hpp"
 
 #include "copy_command.hpp"
+#include "npusim/isa/hw_params.hpp"
 
 namespace npusim::runtime {
 
@@ -102,7 +103,7 @@ bool DeviceLane::finished(const LaneTickets& t) {
 }
 
 uint64_t DeviceLane::to_ps(uint64_t cycles) const {
-  return static_cast<uint64_t>(static_cast<double>(cycles) * 1e12 / static_cast<double>(clock_hz_));
+  return cycles * isa::clock_period_ps(clock_hz_);
 }
 
 LaneTiming DeviceLane::collect(const LaneTickets& t) {

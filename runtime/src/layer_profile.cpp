@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "host_work_cost.hpp"
+#include "npusim/isa/hw_params.hpp"
 
 namespace npusim::runtime {
 
@@ -28,7 +29,7 @@ LayerRow npu_row(const isa::Program& p, const isa::NpuSegment& seg, size_t index
   if (!any) return row;
   const double ps = double(row.end_ps - row.start_ps);
   row.time_us = ps / 1e6;
-  row.cycles = static_cast<uint64_t>(ps * double(p.hw.clock_hz) / 1e12 + 0.5);
+  row.cycles = (row.end_ps - row.start_ps) / isa::clock_period_ps(p.hw.clock_hz);
   const double peak = double(row.cycles) * double(p.hw.array_rows * p.hw.array_cols) *
                       double(p.mode == isa::Mode::kFused ? 2 : 1);
   row.utilisation = peak > 0 ? double(row.macs) / peak : 0.0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "npusim/driver/device.hpp"
+#include "npusim/isa/hw_params.hpp"
 #include "npusim/isa/kernels.hpp"
 
 namespace npusim::runtime {
@@ -59,9 +60,7 @@ std::vector<LayerEvent> LayerTracer::collect(uint64_t request, size_t segment, u
                                              uint64_t start_ps, uint64_t end_ps) {
   std::vector<isa::reg::TraceRecord> fresh = trace_.drain();
   pending_.insert(pending_.end(), fresh.begin(), fresh.end());
-  const auto ps = [&](uint64_t cycles) {
-    return static_cast<uint64_t>(double(cycles) * 1e12 / double(clock_hz_));
-  };
+  const auto ps = [&](uint64_t cycles) { return cycles * isa::clock_period_ps(clock_hz_); };
   const SegmentCode& code = code_.at(segment);
   if (code.npu->layers.empty()) return {};
   // Keyed by (layer, pe, engine) so events come out in layer order.

@@ -95,7 +95,7 @@ uint64_t burst_cycles(uint64_t bytes, uint64_t bandwidth, const isa::HwParams& h
 }
 
 uint64_t cycle_ps(const isa::HwParams& hw) {
-  return std::max<uint64_t>(1, (1'000'000'000'000ull + hw.clock_hz / 2) / hw.clock_hz);
+  return isa::clock_period_ps(hw.clock_hz);
 }
 
 }  // namespace npusim::sim

@@ -96,6 +96,18 @@ TEST(HwParams, WarboyIsTheStructDefault) {
   EXPECT_DOUBLE_EQ(w.cycle_ns(), 0.5);
 }
 
+// Whole picoseconds, rounded: 2 GHz -> 500 ps, 1.5 GHz -> 667 ps (as the
+// simulated device keeps time); cycle counts beyond 2^53 / 10^12 convert exactly.
+TEST(HwParams, ClockPeriodIsWholePicoseconds) {
+  EXPECT_EQ(clock_period_ps(2'000'000'000), 500u);
+  EXPECT_EQ(clock_period_ps(1'500'000'000), 667u);
+  EXPECT_EQ(clock_period_ps(3'000'000'000'000), 1u) << "at least 1 ps";
+  // 64 ms at 2 GHz: the double conversion this replaces, cycles * 1e12 / clock,
+  // gave 63,807,120,999 ps here (a trace's busy time then missed the counters by ps).
+  const uint64_t cycles = 127'614'242;
+  EXPECT_EQ(cycles * clock_period_ps(2'000'000'000), 63'807'121'000u);
+}
+
 TEST(HwParams, SmallDiffersOnlyInArrayAndName) {
   HwParams s = preset("small");
   EXPECT_EQ(s.name, "small");

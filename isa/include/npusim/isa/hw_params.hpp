@@ -38,6 +38,12 @@ struct HwParams {
   uint64_t macs_per_cycle() const { return uint64_t(array_rows) * uint64_t(array_cols); }
 };
 
+// The device clock period in whole picoseconds (at least 1): the simulated
+// device keeps time in ps, so `cycles` of a counter or trace record took
+// exactly cycles * clock_period_ps(clock_hz) ps. Integer arithmetic: a double
+// product cycles * 1e12 loses picoseconds beyond 2^53.
+uint64_t clock_period_ps(uint64_t clock_hz);
+
 // A bad key or value, with the key and value named in the message.
 class ParamError : public std::runtime_error {
  public:

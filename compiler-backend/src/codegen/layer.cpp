@@ -23,6 +23,13 @@ Shape device_shape(const Shape& s) {
   return {s[0], s[2], s[3], s[1]};
 }
 
+std::vector<int> device_order(size_t rank) {
+  if (rank == 4) return {0, 2, 3, 1};
+  std::vector<int> order(rank);
+  for (size_t a = 0; a < rank; ++a) order[a] = int(a);
+  return order;
+}
+
 std::vector<uint8_t> device_bytes(const Tensor& t) {
   const Shape& s = t.shape();
   if (s.size() != 4) return t.raw();

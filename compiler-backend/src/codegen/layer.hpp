@@ -47,6 +47,9 @@ struct LayerCode {
 std::vector<uint8_t> device_bytes(const Tensor& t);
 // The device-layout dims of a logical shape: [N, H, W, C] for rank 4.
 Shape device_shape(const Shape& logical);
+// The logical axis of each device-layout axis, outermost first: {0, 2, 3, 1}
+// for rank 4, the identity otherwise.
+std::vector<int> device_order(size_t rank);
 
 // Appends a 256-entry table (attribute values 0..255) to the weights blob; returns its offset.
 uint64_t append_table(std::vector<uint8_t>& blob, const std::vector<int64_t>& table);

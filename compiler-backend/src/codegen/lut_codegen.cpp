@@ -25,14 +25,6 @@ struct Tables {
   std::vector<int64_t> bytes;  // period * 256 entries
 };
 
-// Logical axis of each device-order axis (NHWC for rank 4, else the same).
-std::vector<size_t> device_axes(size_t rank) {
-  if (rank == 4) return {0, 2, 3, 1};
-  std::vector<size_t> a(rank);
-  for (size_t i = 0; i < rank; ++i) a[i] = i;
-  return a;
-}
-
 Tables device_tables(const Node& n, const Shape& x) {
   const std::vector<int64_t> table = n.ints("table"), shape = n.ints("table_shape");
   if (shape.empty()) return {1, table};
@@ -41,7 +33,7 @@ Tables device_tables(const Node& n, const Shape& x) {
   for (int64_t d = int64_t(shape.size()) - 1, s = 1; d >= 0; s *= shape[d], --d)
     if (shape[d] != 1) stride[d] = s;
   // The period: the innermost device axes, from the outermost one the table varies along.
-  const std::vector<size_t> axes = device_axes(x.size());
+  const std::vector<int> axes = device_order(x.size());
   size_t first = axes.size();
   for (size_t d = 0; d < axes.size() && first == axes.size(); ++d)
     if (stride[axes[d]] != 0) first = d;

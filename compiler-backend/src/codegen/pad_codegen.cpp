@@ -45,9 +45,7 @@ std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why
     why = "QPad needs a tensor of rank 1 to 4";
     return std::nullopt;
   }
-  std::vector<int64_t> order(rank);  // device dim -> logical axis
-  for (size_t d = 0; d < rank; ++d) order[d] = int64_t(d);
-  if (rank == 4) order = {0, 2, 3, 1};
+  const std::vector<int> order = device_order(rank);  // device dim -> logical axis
   Geometry geo;
   for (size_t d = 0; d < rank; ++d) {
     const size_t k = 4 - rank + d;

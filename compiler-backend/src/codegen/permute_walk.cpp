@@ -23,14 +23,6 @@ std::vector<int64_t> device_strides(const Shape& s) {
   return out;
 }
 
-// The output's logical axes in device order, outermost first.
-std::vector<int> device_order(size_t rank) {
-  if (rank == 4) return {0, 2, 3, 1};
-  std::vector<int> order(rank);
-  for (size_t a = 0; a < rank; ++a) order[a] = int(a);
-  return order;
-}
-
 struct Atom {
   int64_t size, stride;
   int out_axis;

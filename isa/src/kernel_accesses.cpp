@@ -86,15 +86,13 @@ Accesses accesses(const Instruction& in) {
       elementwise_accesses(in, b);
       break;
     case Opcode::kVecLut:
+    case Opcode::kVecLutN: {
+      const uint64_t tables = in.op == Opcode::kVecLutN ? in.u(F::kTables) : 1;
       b.read(in[F::kSrc], in.u(F::kLen));
-      if (in.u(F::kLen)) b.read(in[F::kTable], 256);
+      if (in.u(F::kLen)) b.read(in[F::kTable], 256 * tables);
       b.write(in[F::kDst], in.u(F::kLen));
       break;
-    case Opcode::kVecLutN:
-      b.read(in[F::kSrc], in.u(F::kLen));
-      if (in.u(F::kLen)) b.read(in[F::kTable], 256 * in.u(F::kTables));
-      b.write(in[F::kDst], in.u(F::kLen));
-      break;
+    }
     case Opcode::kVecPool: {
       const auto s = detail::pool_shape(in);
       b.read(in[F::kSrc], uint64_t(s.in_h * s.in_w * s.in_c));

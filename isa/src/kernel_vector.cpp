@@ -14,30 +14,29 @@ bool overlaps(const Range& a, const Range& b) {
   return a.begin < b.end && b.begin < a.end;
 }
 
-}  // namespace
-
-void exec_lut(const Instruction& in, Bytes sram) {
-  // Copy the table first so that a dst range covering it still reads the original.
-  uint8_t table[256];
+// dst[i] = table[256 * (i mod tables) + src[i]] (vec.lut: one table).
+void lookup(const Instruction& in, Bytes sram, uint64_t tables) {
   const uint64_t len = in.u(F::kLen);
   if (len == 0) return;
-  std::memcpy(table, sram.data() + in[F::kTable], 256);
-  const uint8_t* src = sram.data() + in[F::kSrc];
-  uint8_t* dst = sram.data() + in[F::kDst];
-  for (uint64_t i = 0; i < len; ++i) dst[i] = table[src[i]];
-}
-
-void exec_lut_n(const Instruction& in, Bytes sram) {
-  const uint64_t len = in.u(F::kLen), tables = in.u(F::kTables);
-  if (tables == 0) throw IsaError("vec.lutn: tables must be at least 1");
-  if (len == 0) return;
-  // As in exec_lut: the tables are read before any destination byte is written.
+  // Copy the tables first so that a dst range covering them still reads the originals.
   const uint8_t* at = sram.data() + in[F::kTable];
   const std::vector<uint8_t> table(at, at + 256 * tables);
   const uint8_t* src = sram.data() + in[F::kSrc];
   uint8_t* dst = sram.data() + in[F::kDst];
   for (uint64_t i = 0, t = 0; i < len; ++i, t = t + 1 == tables ? 0 : t + 1)
     dst[i] = table[256 * t + src[i]];
+}
+
+}  // namespace
+
+void exec_lut(const Instruction& in, Bytes sram) {
+  lookup(in, sram, 1);
+}
+
+void exec_lut_n(const Instruction& in, Bytes sram) {
+  const uint64_t tables = in.u(F::kTables);
+  if (tables == 0) throw IsaError("vec.lutn: tables must be at least 1");
+  lookup(in, sram, tables);
 }
 
 void exec_copy(const Instruction& in, Bytes sram) {

@@ -134,6 +134,24 @@ Rewrite wrap_rank(const Graph& g, const Node& n, const ConvMatch& m, Rewrite r) 
   return r;
 }
 
+// QLinearMatMul / MatMulInteger n(a [M, K], b constant [K, N]) as a 1x1 QConv.
+Rewrite matmul_rewrite(const Node& n, const Tensor& b, const Quant& aq, const Quant& bq,
+                       const Quant& yq) {
+  ConvMatch m;
+  m.conv = &n;
+  const Tensor wt = conv_weights(b, false);
+  m.x = n.inputs[0];
+  m.y = n.outputs[0];
+  m.xq = aq;
+  m.wq = bq;
+  m.yq = yq;
+  m.w = m.y + "/weights";
+  m.w_shape = wt.shape();
+  Rewrite r = conv_rewrite(m);
+  r.constants.emplace_back(m.w, wt);
+  return r;
+}
+
 // MatMul's bias: a constant added right after it.
 const Node* bias_add(const Graph& g, const Node& mm, std::string& bias) {
   const Node* add = sole_consumer(g, mm.outputs[0], "Add");
@@ -178,7 +196,7 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
   m.y = y->y;
   m.xq = x->quant;
   m.wq = w->quant;
-  for (float& s : m.wq.scales) s *= n.op == "Gemm" ? n.f("alpha", 1.0f) : 1.0f;
+  for (float& s : m.wq.scales) s *= n.f("alpha", 1.0f);  // MatMul has no alpha: 1
   m.yq = y->quant;
   m.w = y->y + "/weights";
   m.w_shape = wt.shape();
@@ -194,8 +212,7 @@ std::optional<Rewrite> match_gemm(const Graph& g, const Node& n, Notes& notes) {
     const std::string& stored = dq ? dq->inputs[0] : bias;
     if (!g.is_constant(stored) || !bias_per_column(g.value(stored).shape, wt.shape()[0]))
       return reject("bias is not a constant of one value, or one per output column");
-    const double beta = n.op == "Gemm" ? n.f("beta", 1.0f) : 1.0;
-    m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why, beta);
+    m.bias = accumulator_bias(g, bias, m.xq, m.wq, wt.shape()[0], why, n.f("beta", 1.0f));
     if (!m.bias) return reject(why);
   }
   Rewrite r = conv_rewrite(m);
@@ -225,19 +242,7 @@ std::optional<Rewrite> match_qlinear_matmul(const Graph& g, const Node& n, Notes
     return reject("b is quantised along the reduction axis");
   for (int32_t z : bq->zero_points)
     if (z != bq->zero_points[0]) return reject("b has different zero points per column");
-  ConvMatch m;
-  m.conv = &n;
-  const Tensor wt = conv_weights(b, false);
-  m.x = n.inputs[0];
-  m.y = n.outputs[0];
-  m.xq = *aq;
-  m.wq = *bq;
-  m.yq = *yq;
-  m.w = m.y + "/weights";
-  m.w_shape = wt.shape();
-  Rewrite r = conv_rewrite(m);
-  r.constants.emplace_back(m.w, wt);
-  return r;
+  return matmul_rewrite(n, b, *aq, *bq, *yq);
 }
 
 // MatMulInteger(a [M, K], b constant [K, N], a_zp, b_zp): the product of the
@@ -255,19 +260,10 @@ std::optional<Rewrite> match_matmul_integer(const Graph& g, const Node& n, Notes
   const auto az = integer_zero_point(g, n, 2), bz = integer_zero_point(g, n, 3);
   if (!az || !bz) return reject("zero points are not constants of one value each");
   const Tensor& b = *g.value(n.inputs[1]).constant;
-  ConvMatch m;
-  m.conv = &n;
-  const Tensor wt = conv_weights(b, false);
-  m.x = n.inputs[0];
-  m.y = n.outputs[0];
-  m.xq = Quant{{1.0f}, {*az}, av.dtype == DType::kInt8};
-  m.wq = Quant{{1.0f}, {*bz}, b.dtype() == DType::kInt8};
-  m.yq = Quant{{1.0f}, {0}, true};
-  m.w = m.y + "/weights";
-  m.w_shape = wt.shape();
-  Rewrite r = conv_rewrite(m);
+  Rewrite r =
+      matmul_rewrite(n, b, Quant{{1.0f}, {*az}, av.dtype == DType::kInt8},
+                     Quant{{1.0f}, {*bz}, b.dtype() == DType::kInt8}, Quant{{1.0f}, {0}, true});
   r.node.attrs["int32_out"] = int64_t(1);
-  r.constants.emplace_back(m.w, wt);
   return r;
 }
 

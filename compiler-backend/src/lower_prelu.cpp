@@ -3,7 +3,6 @@
 // with one table per slope element (attribute table_shape). A scalar slope is
 // an ordinary activation table (lower_lut.cpp).
 #include "npusim/isa/int8.hpp"
-#include "ops/kernel.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {
@@ -50,35 +49,35 @@ std::vector<int64_t> prelu_tables(const Tensor& slope, const Quant& x, const Qua
 }
 
 // The slope's shape left-padded with 1s to x's rank, if it broadcasts to x.
-std::optional<Shape> table_shape(const Shape& slope, const Shape& x, std::string& why) {
-  Shape s = slope;
-  if (s.size() > x.size()) s.erase(s.begin(), s.begin() + long(s.size() - x.size()));
-  s.insert(s.begin(), x.size() - s.size(), 1);
-  try {
-    if (ops::broadcast_shapes(s, x) == x && element_count(s) == element_count(slope)) return s;
-  } catch (const std::exception&) {
-  }
-  why = "slope does not broadcast to the input's shape";
-  return std::nullopt;
+std::optional<Shape> table_shape(const Shape& slope, const Shape& x) {
+  if (slope.size() > x.size()) return std::nullopt;
+  Shape s(x.size() - slope.size(), 1);
+  s.insert(s.end(), slope.begin(), slope.end());
+  for (size_t d = 0; d < x.size(); ++d)
+    if (s[d] != 1 && s[d] != x[d]) return std::nullopt;
+  return s;
 }
 
 }  // namespace
 
 std::optional<Rewrite> match_prelu(const Graph& g, const Node& n, Notes& notes) {
-  std::string why;
-  const Value& x = g.value(n.inputs.at(0));
-  auto m = unary_qdq_rewrite(g, n, "QLut", why);
-  const auto slope = m && n.inputs.size() > 1 ? slope_values(g, n.inputs[1], why) : std::nullopt;
-  if (slope && !x.rank_known) why = "input shape unknown";
-  const auto shape =
-      slope && x.rank_known ? table_shape(slope->shape(), x.shape, why) : std::nullopt;
-  if (shape && element_count(*shape) > kMaxTables)
-    why = "slope has " + std::to_string(element_count(*shape)) + " elements (at most " +
-          std::to_string(kMaxTables) + " tables)";
-  if (!why.empty() || !shape) {
-    notes[n.describe()] = why.empty() ? "PRelu without a slope input" : why;
+  auto reject = [&](const std::string& why) {
+    notes[n.describe()] = why;
     return std::nullopt;
-  }
+  };
+  std::string why;
+  auto m = unary_qdq_rewrite(g, n, "QLut", why);
+  if (!m) return reject(why);
+  if (n.inputs.size() < 2) return reject("PRelu without a slope input");
+  const auto slope = slope_values(g, n.inputs[1], why);
+  if (!slope) return reject(why);
+  const Value& x = g.value(n.inputs[0]);
+  if (!x.rank_known) return reject("input shape unknown");
+  const auto shape = table_shape(slope->shape(), x.shape);
+  if (!shape) return reject("slope does not broadcast to the input's shape");
+  if (element_count(*shape) > kMaxTables)
+    return reject("slope has " + std::to_string(element_count(*shape)) + " elements (at most " +
+                  std::to_string(kMaxTables) + " tables)");
   m->rewrite.node.attrs["table"] = prelu_tables(*slope, m->x, m->y);
   m->rewrite.node.attrs["table_shape"] = *shape;
   return m->rewrite;

@@ -109,6 +109,18 @@ TEST_F(RuntimeTest, DeviceStringsAreChecked) {
               [&] { runtime::Runner r(compiled(isa::Mode::kFused), options("npu0pe1")); });
 }
 
+TEST_F(RuntimeTest, SdkDeviceAliasesRunOnTheNamedPes) {
+  const Tensor x = random_input({1, 8, 16, 16}, 7);
+  {
+    runtime::Runner fused(compiled(isa::Mode::kFused), options("warboy(2)*1"));
+    EXPECT_EQ(fused.run({x})[0].raw(), expected(x)[0].raw());
+    EXPECT_EQ(fused.last_timing().device, "npu0pe0-1");
+  }
+  runtime::Runner single(compiled(), options("npu:0:1"));
+  EXPECT_EQ(single.run({x})[0].raw(), expected(x)[0].raw());
+  EXPECT_EQ(single.last_timing().device, "npu0pe1");
+}
+
 TEST_F(RuntimeTest, DefaultDeviceComesFromTheEnvironment) {
   setenv(runtime::kDevicesEnv, "npu0pe1", 1);
   runtime::Runner runner(compiled(), options(""));

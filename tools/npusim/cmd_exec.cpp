@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "hw_options.hpp"
+#include "model_options.hpp"
 #include "npusim/driver/device.hpp"
 #include "npusim/runtime/loaded_program.hpp"
 #include "npusim/runtime/run_once.hpp"
@@ -103,6 +104,9 @@ int cmd_exec(const Args& args) {
   const isa::Program program = read_program(path, hw);
   if (device_name.empty())
     device_name = program.mode == isa::Mode::kFused ? "npu0pe0-1" : "npu0pe0";
+  const std::vector<std::string> named = device_list(device_name);  // aliases: npu:0:1, ...
+  if (named.size() != 1) throw UsageError("--device takes one PE or the fused pair for exec");
+  device_name = named.front();
   driver::Device device(sim::in_process_device({hw, timing_only}));
   auto context = device.open(device_name);
   runtime::LoadedProgram loaded(device, program, hw, !no_verify);

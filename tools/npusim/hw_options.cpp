@@ -1,5 +1,7 @@
 #include "hw_options.hpp"
 
+#include "commands.hpp"
+
 namespace po = boost::program_options;
 
 namespace npusim::cli {
@@ -14,7 +16,13 @@ void add_hw_options(po::options_description& desc, HwOptions& out) {
 isa::HwParams resolve_hw(const HwOptions& options) {
   isa::HwParams hw =
       options.file.empty() ? isa::preset("warboy") : isa::load_params_file(options.file);
-  for (const std::string& a : options.assignments) isa::apply_assignment(hw, a);
+  for (const std::string& a : options.assignments) {
+    try {
+      isa::apply_assignment(hw, a);
+    } catch (const isa::ParamError& e) {  // the command line is wrong: exit status 2
+      throw UsageError(std::string("--set: ") + e.what());
+    }
+  }
   return hw;
 }
 

@@ -9,6 +9,9 @@
 
 namespace npusim::cli {
 
+// The device string's entries (aliases resolved); a bad string is a UsageError.
+std::vector<std::string> device_list(const std::string& devices);
+
 runtime::ModelOptions model_options(const isa::HwParams& hw, const std::string& devices,
                                     const std::vector<std::string>& input_shapes);
 

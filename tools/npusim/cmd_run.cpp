@@ -12,6 +12,7 @@
 #include "input_options.hpp"
 #include "model_options.hpp"
 #include "npusim/runtime/device_list.hpp"
+#include "npusim/runtime/image_input.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
@@ -54,10 +55,17 @@ Tensor random_tensor(const TensorDesc& d, uint32_t seed) {
 Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a) {
   if (spec == "random") return random_tensor(d, a.seed);
   Tensor t;
-  if (ends_with(spec, ".npy"))
+  if (ends_with(spec, ".npy")) {
     t = compiler::read_npy(spec);
-  else
-    t = compiler::load_image(spec, d.shape, to_preprocess(a.image)).at(0);
+  } else {
+    const compiler::ImagePreprocess pp = to_preprocess(a.image);
+    if (d.quantized() && runtime::rescales_pixels(pp))
+      std::cerr << "npusim run: note: input \"" << d.name << "\" takes "
+                << compiler::dtype_name(d.dtype)
+                << " pixels (the quantiser folded the preprocessing into its scale): "
+                   "--scale/--mean/--std do not apply\n";
+    t = runtime::image_input(d, spec, pp);
+  }
   if (t.dtype() != d.dtype || t.shape() != d.shape)
     throw UsageError(
         spec + ": input \"" + d.name + "\" needs " + std::string(compiler::dtype_name(d.dtype)) +
@@ -137,7 +145,8 @@ RunArgs parse(const Args& args) {
   add("device,d", po::value(&a.devices)->value_name("D"),
       "npu0pe0, npu0pe1, npu0pe0-1 (fused); default $NPUSIM_DEVICES or npu0pe0");
   add("input,i", po::value(&a.inputs)->composing()->value_name("SPEC"),
-      "FILE.npy, an image, or random (default); NAME=SPEC per input");
+      "FILE.npy, an image, or random (default); NAME=SPEC per input. Images feed uint8 "
+      "inputs their raw pixels");
   add("output-dir", po::value(&a.output_dir)->value_name("DIR"), "write <output name>.npy files");
   add("output,o", po::value(&a.output)->value_name("FILE.npy"), "single-output models: the file");
   add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
@@ -160,7 +169,7 @@ int cmd_run(const Args& args) {
   const RunArgs a = parse(args);
   const isa::HwParams hw = resolve_hw(a.hw);
   runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
-  mo.outputs = a.outputs;
+  mo.outputs = split_names(a.outputs);
   const auto model = runtime::Model::load(a.model, mo);
 
   runtime::RunnerOptions ro;

@@ -8,9 +8,16 @@ Graph conventions follow a PyTorch export of the unfused model:
   C2f    = Conv k1 -> Split(2 halves) -> n Bottlenecks on the last half -> Concat -> Conv k1
   SPPF   = Conv k1 -> MaxPool(k5,s1,p2) x3 chained -> Concat(4) -> Conv k1
   Upsample x2 = Resize(X, roi='', scales=[1,1,2,2]) nearest/asymmetric/floor
-The graph is cut before the Detect decode: the outputs are the six head
-convolutions box_p3, cls_p3, box_p4, cls_p4, box_p5, cls_p5 (box: 4 sides x 16 DFL
-bins = 64 channels, cls: 80 classes) at strides 8, 16 and 32.
+By default the graph is cut before the Detect decode: the outputs are the six
+head convolutions (box: 4 sides x 16 DFL bins = 64 channels, cls: 80 classes) at
+strides 8, 16 and 32, named as in an Ultralytics ONNX export, where the Warboy
+tutorial cuts it:
+  /model.22/cv2.{0,1,2}/cv2.{0,1,2}.2/Conv_output_0   box, strides 8, 16, 32
+  /model.22/cv3.{0,1,2}/cv3.{0,1,2}.2/Conv_output_0   cls
+With --export the graph goes on as the export does: the decode (Concat and
+Reshape per level, Split, DFL softmax and 1x1 conv, dist2bbox with anchors and
+strides, class Sigmoid) to one output `output0` [1, 84, anchors] (cx, cy, w, h,
+80 class scores): the model a user has before cutting it.
 
 Initializer names follow the Ultralytics state dict (model.<layer>.<module>...).
 
@@ -26,7 +33,7 @@ Head convolutions (1x1 with bias): std 1/sqrt(fan_in) weights, box bias 1.0
 (Ultralytics' init), class bias -4.0 (a few random detections pass 0.25).
 
 Usage: /usr/bin/python3 models/build_yolov8n.py [--size 640] [--output PATH]
-           [--seed 0] [--classes 80] [--fold-bn]
+           [--seed 0] [--classes 80] [--fold-bn] [--export]
 """
 
 import argparse
@@ -104,7 +111,7 @@ class Builder:
         return outputs[0]
 
     # -- layers ----------------------------------------------------------
-    def conv2d(self, x, cout, k, s, prefix, bias, w_std):
+    def conv2d(self, x, cout, k, s, prefix, bias, w_std, out_name):
         """Plain Conv2d with bias (the head's last convolutions). Returns output name."""
         cin, h, w = self.shapes[x]
         p = k // 2
@@ -113,7 +120,7 @@ class Builder:
         inputs = [x, self.init(prefix + ".weight", weight), self.init(prefix + ".bias", bias)]
         ho = (h + 2 * p - k) // s + 1
         wo = (w + 2 * p - k) // s + 1
-        out = self.node("Conv", inputs, [prefix + ".out"], prefix,
+        out = self.node("Conv", inputs, [out_name], out_name.replace("_output_0", ""),
                         kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p],
                         dilations=[1, 1], group=1)
         self.shapes[out] = (cout, ho, wo)
@@ -221,18 +228,71 @@ class Builder:
         self.vals[out] = self.vals[x].repeat(2, axis=2).repeat(2, axis=3)
         return out
 
-    def rename(self, tensor, new):
-        """Renames a node output (used for the graph outputs)."""
-        for nd in self.nodes:
-            for i, o in enumerate(nd.output):
-                if o == tensor:
-                    nd.output[i] = new
-        self.shapes[new] = self.shapes[tensor]
-        self.vals[new] = self.vals[tensor]
-        return new
+    def const(self, name, array):
+        return self.init(name, np.asarray(array))
+
+    def decode(self, heads, nc, size):
+        """The Detect head's export-mode decode, as Ultralytics writes it to ONNX:
+        per level Concat(box, cls) and Reshape to [1, 64 + nc, H*W]; Concat the
+        levels; Split into box and cls; DFL (softmax over 16 bins, 1x1 conv with
+        weights 0..15); dist2bbox around the cell centres, times the strides;
+        Sigmoid on the class logits; Concat -> output0 [1, 4 + nc, anchors]."""
+        p = "/model.22"
+        no = 4 * REG_MAX + nc
+        flat, anchors, strides = [], [], []
+        for i, (box, cls, stride) in enumerate(heads):
+            _, h, w = self.shapes[box]
+            cat = self.node("Concat", [box, cls], [f"{p}/Concat{'_' + str(i) if i else ''}_output_0"],
+                            f"{p}/Concat{'_' + str(i) if i else ''}", axis=1)
+            shape = self.const(f"{p}/Constant_{i}_output_0", np.array([1, no, -1], np.int64))
+            flat.append(self.node("Reshape", [cat, shape], [f"{p}/Reshape_{i}_output_0"],
+                                  f"{p}/Reshape_{i}"))
+            ys, xs = np.meshgrid(np.arange(h) + 0.5, np.arange(w) + 0.5, indexing="ij")
+            anchors.append(np.stack([xs.ravel(), ys.ravel()]))
+            strides.append(np.full(h * w, stride))
+        n = sum(a.shape[1] for a in anchors)
+        x = self.node("Concat", flat, [f"{p}/Concat_3_output_0"], f"{p}/Concat_3", axis=2)
+        split = self.const(f"{p}/split", np.array([4 * REG_MAX, nc], np.int64))
+        box, cls = f"{p}/Split_output_0", f"{p}/Split_output_1"
+        self.node("Split", [x, split], [box, cls], f"{p}/Split", axis=1)
+        # DFL: [1, 64, n] -> [1, 4, 16, n] -> [1, 16, 4, n], softmax over the bins,
+        # expected value by a 1x1 conv with weights 0..15 -> [1, 4, n].
+        d = f"{p}/dfl"
+        t = self.node("Reshape", [box, self.const(f"{d}/shape0", np.array([1, 4, REG_MAX, n], np.int64))],
+                      [f"{d}/Reshape_output_0"], f"{d}/Reshape")
+        t = self.node("Transpose", [t], [f"{d}/Transpose_output_0"], f"{d}/Transpose", perm=[0, 2, 1, 3])
+        t = self.node("Softmax", [t], [f"{d}/Softmax_output_0"], f"{d}/Softmax", axis=1)
+        bins = np.arange(REG_MAX, dtype=np.float32).reshape(1, REG_MAX, 1, 1)
+        t = self.node("Conv", [t, self.init("model.22.dfl.conv.weight", bins)],
+                      [f"{d}/conv/Conv_output_0"], f"{d}/conv/Conv", kernel_shape=[1, 1])
+        dist = self.node("Reshape", [t, self.const(f"{d}/shape1", np.array([1, 4, n], np.int64))],
+                         [f"{d}/Reshape_1_output_0"], f"{d}/Reshape_1")
+        # dist2bbox (xywh) around the cell centres, in cells, then times the stride.
+        lt, rb = f"{p}/Split_1_output_0", f"{p}/Split_1_output_1"
+        self.node("Split", [dist, self.const(f"{p}/split_1", np.array([2, 2], np.int64))], [lt, rb],
+                  f"{p}/Split_1", axis=1)
+        anchor = self.init(f"{p}/anchors", np.concatenate(anchors, axis=1)[None].astype(np.float32))
+        x1y1 = self.node("Sub", [anchor, lt], [f"{p}/Sub_output_0"], f"{p}/Sub")
+        x2y2 = self.node("Add", [anchor, rb], [f"{p}/Add_output_0"], f"{p}/Add")
+        c = self.node("Add", [x1y1, x2y2], [f"{p}/Add_1_output_0"], f"{p}/Add_1")
+        c = self.node("Div", [c, self.const(f"{p}/two", np.array(2, np.float32))], [f"{p}/Div_output_0"],
+                      f"{p}/Div")
+        wh = self.node("Sub", [x2y2, x1y1], [f"{p}/Sub_1_output_0"], f"{p}/Sub_1")
+        xywh = self.node("Concat", [c, wh], [f"{p}/Concat_4_output_0"], f"{p}/Concat_4", axis=1)
+        stride = self.init(f"{p}/strides", np.concatenate(strides)[None].astype(np.float32))
+        dbox = self.node("Mul", [xywh, stride], [f"{p}/Mul_output_0"], f"{p}/Mul")
+        scores = self.node("Sigmoid", [cls], [f"{p}/Sigmoid_output_0"], f"{p}/Sigmoid")
+        out = self.node("Concat", [dbox, scores], ["output0"], f"{p}/Concat_5", axis=1)
+        self.shapes[out] = (4 + nc, n)
+        return out
 
 
-def build(size, seed, nc, fold_bn):
+def head_output(branch, level):
+    """The Ultralytics export's name of a head convolution's output."""
+    return f"/model.22/{branch}.{level}/{branch}.{level}.2/Conv_output_0"
+
+
+def build(size, seed, nc, fold_bn, export=False):
     if size % 32 != 0 or size < 64:
         raise SystemExit(f"build_yolov8n: --size must be a multiple of 32 and >= 64 (got {size})")
     b = Builder(seed, fold_bn)
@@ -266,21 +326,24 @@ def build(size, seed, nc, fold_bn):
     t = b.concat([t, p5], "model.20")
     o5 = b.c2f(t, 256, 1, False, "model.21")
 
-    # Detect head, cut before the DFL/box decode and the class sigmoid.
+    # Detect head: per level a box and a class branch ending in a 1x1 conv.
     c2 = max(16, 64 // 4, REG_MAX * 4)   # 64
     c3 = max(64, min(nc, 100))           # 80
-    outputs = []
-    for i, (feat, lvl) in enumerate([(o3, "p3"), (o4, "p4"), (o5, "p5")]):  # strides 8, 16, 32
+    outputs, heads = [], []
+    for i, (feat, stride) in enumerate([(o3, 8), (o4, 16), (o5, 32)]):
         box = b.conv(feat, c2, 3, 1, f"model.22.cv2.{i}.0")
         box = b.conv(box, c2, 3, 1, f"model.22.cv2.{i}.1")
         box = b.conv2d(box, 4 * REG_MAX, 1, 1, f"model.22.cv2.{i}.2",
-                       bias=np.ones(4 * REG_MAX), w_std=1 / math.sqrt(c2))
+                       bias=np.ones(4 * REG_MAX), w_std=1 / math.sqrt(c2),
+                       out_name=head_output("cv2", i))
         cls = b.conv(feat, c3, 3, 1, f"model.22.cv3.{i}.0")
         cls = b.conv(cls, c3, 3, 1, f"model.22.cv3.{i}.1")
         cls = b.conv2d(cls, nc, 1, 1, f"model.22.cv3.{i}.2", bias=np.full(nc, -4.0),
-                       w_std=1 / math.sqrt(c3))
-        outputs.append(b.rename(box, f"box_{lvl}"))
-        outputs.append(b.rename(cls, f"cls_{lvl}"))
+                       w_std=1 / math.sqrt(c3), out_name=head_output("cv3", i))
+        outputs += [box, cls]
+        heads.append((box, cls, stride))
+    if export:
+        outputs = [b.decode(heads, nc, size)]
 
     graph = helper.make_graph(
         b.nodes, "yolov8n",
@@ -292,7 +355,8 @@ def build(size, seed, nc, fold_bn):
                               producer_version="1")
     model.ir_version = 7   # opset 13 era; readable by every ONNX Runtime / libonnx 1.12
     model.doc_string = (f"YOLOv8n, {size}x{size}, random weights (seed {seed}), "
-                        f"{'BN folded' if fold_bn else 'Conv+BN+SiLU'}, cut before the decode")
+                        f"{'BN folded' if fold_bn else 'Conv+BN+SiLU'}, "
+                        f"{'with the decode (as exported)' if export else 'cut before the decode'}")
     return model, b
 
 
@@ -307,9 +371,13 @@ def main():
     ap.add_argument("--classes", type=int, default=80, help="number of classes (default 80)")
     ap.add_argument("--fold-bn", action="store_true",
                     help="fold BatchNormalization into the conv weights/bias (as a fused export)")
+    ap.add_argument("--export", action="store_true",
+                    help="keep the Detect decode after the head (output0), as an Ultralytics "
+                         "export has it; the Warboy tutorial then cuts it at the six head "
+                         "convolutions")
     args = ap.parse_args()
 
-    model, b = build(args.size, args.seed, args.classes, args.fold_bn)
+    model, b = build(args.size, args.seed, args.classes, args.fold_bn, args.export)
     onnx.checker.check_model(model, full_check=True)
     inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     for vi in inferred.graph.output:   # inferred output shapes must match the declared ones

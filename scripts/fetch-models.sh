@@ -111,19 +111,32 @@ for pkg in "${!want_pkg[@]}"; do
 done
 
 # YOLOv8n: built locally, not downloaded (no checksum pin: it is generated).
+# The sha256 of the builder that wrote it is kept beside it: a changed
+# builder (other output names, say) rebuilds it.
 if [ "$build_yolo" = 1 ]; then
   y="$DIR/yolov8n.onnx"
-  if [ -f "$y" ]; then
+  builder_sha="$(sha256sum "$ROOT/models/build_yolov8n.py" | cut -d' ' -f1)"
+  stamp="$y.builder-sha256"
+  if [ -f "$y" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$builder_sha" ]; then
     echo "fetch-models: yolov8n.onnx ok (cached; delete it to rebuild)"
   elif [ "$check_only" = 1 ]; then
-    echo "fetch-models: ERROR: $y is missing (run scripts/fetch-models.sh)" >&2
+    if [ -f "$y" ]; then
+      echo "fetch-models: ERROR: $y was built by another models/build_yolov8n.py (run scripts/fetch-models.sh)" >&2
+    else
+      echo "fetch-models: ERROR: $y is missing (run scripts/fetch-models.sh)" >&2
+    fi
     errors=$((errors + 1))
   else
     "$PYTHON" -c 'import onnx, numpy' 2>/dev/null ||
       die "$PYTHON cannot import onnx/numpy (apt-get install python3-onnx python3-numpy)"
-    echo "fetch-models: building yolov8n.onnx"
+    if [ -f "$y" ]; then
+      echo "fetch-models: rebuilding yolov8n.onnx (models/build_yolov8n.py changed)"
+    else
+      echo "fetch-models: building yolov8n.onnx"
+    fi
     "$PYTHON" "$ROOT/models/build_yolov8n.py" --output "$y" ||
       die "models/build_yolov8n.py failed"
+    echo "$builder_sha" > "$stamp.tmp.$$" && mv -f "$stamp.tmp.$$" "$stamp"
   fi
 fi
 

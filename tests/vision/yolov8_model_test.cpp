@@ -27,12 +27,16 @@ TEST(Yolov8Model, HeadOutputsDecodeOnAPhoto) {
   in[input] = compiler::load_image(image, g.value(input).shape, {}).at(0);  // [0, 1]
   const compiler::TensorMap out = compiler::execute(g, in);
 
+  if (out.count("box_p3"))
+    GTEST_SKIP() << model << " was built by an older models/build_yolov8n.py (outputs box_p3, "
+                 << "...): run scripts/fetch-models.sh to rebuild it";
   const auto levels = find_yolov8_outputs(out);
   ASSERT_EQ(levels.size(), 3u);
-  const char* names[] = {"p3", "p4", "p5"};
+  // The names of an Ultralytics export, where the Warboy tutorial cuts the graph.
   for (size_t l = 0; l < 3; ++l) {
-    EXPECT_EQ(levels[l].box, &out.at(std::string("box_") + names[l])) << names[l];
-    EXPECT_EQ(levels[l].cls, &out.at(std::string("cls_") + names[l])) << names[l];
+    const std::string i = std::to_string(l);
+    EXPECT_EQ(levels[l].box, &out.at("/model.22/cv2." + i + "/cv2." + i + ".2/Conv_output_0"));
+    EXPECT_EQ(levels[l].cls, &out.at("/model.22/cv3." + i + "/cv3." + i + ".2/Conv_output_0"));
   }
   const auto boxes = decode_yolov8(levels);
   EXPECT_LE(boxes.size(), 300u);

@@ -22,14 +22,6 @@ namespace po = boost::program_options;
 namespace npusim::cli {
 namespace {
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 void print_report(const compiler::CompileResult& r, const std::string& output) {
   std::cout << "stages\n";
   for (const auto& s : r.stages)
@@ -47,6 +39,24 @@ void print_report(const compiler::CompileResult& r, const std::string& output) {
   std::cout << "wrote      " << output << "\n";
 }
 
+// Cutting a quantised model at the float output of an op, before its
+// QuantizeLinear, leaves the op without the Q it needs to lower: it runs on
+// the CPU. Cutting the FP32 model before quantising keeps it on the NPU.
+void warn_float_cuts(const compiler::Graph& g, const std::vector<std::string>& outputs) {
+  for (const auto& o : outputs) {
+    const int p = g.producer(o);
+    if (p < 0 || g.nodes[p].op == "DequantizeLinear") continue;
+    bool quantised_next = false;
+    for (int c : g.consumers(o))
+      quantised_next = quantised_next || g.nodes[c].op == "QuantizeLinear";
+    if (!quantised_next) continue;
+    std::cerr << "npusim compile: warning: --outputs " << o << " is the float output of "
+              << g.nodes[p].describe() << " before its QuantizeLinear; cut here, the "
+              << g.nodes[p].op << " runs on the CPU. Cut the FP32 model instead: npusim quantize "
+              << "FP32.onnx --outputs " << o << " ...\n";
+  }
+}
+
 }  // namespace
 
 int cmd_compile(const Args& args) {
@@ -56,7 +66,8 @@ int cmd_compile(const Args& args) {
   po::options_description desc("compile options");
   desc.add_options()("model", po::value(&model)->required()->value_name("MODEL.onnx"),
                      "quantised (QDQ) ONNX model")(
-      "output,o", po::value(&output)->required()->value_name("OUT.npub"), "program to write")(
+      "output,o", po::value(&output)->value_name("OUT.npub"),
+      "program to write (default: MODEL.npub beside the model)")(
       "target", po::value(&target)->value_name("single|fused"),
       "single: one PE (runs on either); fused: both PEs split every layer")(
       "input-shape", po::value(&input_shapes)->composing()->value_name("NAME=DIMS"),
@@ -68,18 +79,20 @@ int cmd_compile(const Args& args) {
   add_hw_options(desc, hw_options);
   po::positional_options_description pos;
   pos.add("model", 1);
-  parse_options(args, "npusim compile MODEL.onnx -o OUT.npub [options]", desc, pos);
+  parse_options(args, "npusim compile MODEL.onnx [-o OUT.npub] [options]", desc, pos);
+  if (output.empty()) output = beside(model, ".npub");
   if (target != "single" && target != "fused") throw UsageError("--target must be single or fused");
 
   compiler::CompileOptions options;
   options.hw = resolve_hw(hw_options);
   options.target = target == "fused" ? isa::Mode::kFused : isa::Mode::kSingle;
-  options.outputs = split_commas(outputs);
+  options.outputs = split_names({outputs});
   compiler::ImportOptions import;
   for (const auto& spec : input_shapes) import.input_shapes.insert(parse_input_shape(spec));
 
   const auto start = std::chrono::steady_clock::now();
   compiler::Graph graph = compiler::import_onnx(model, import);
+  warn_float_cuts(graph, options.outputs);
   const double import_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   compiler::CompileResult r = compiler::compile(std::move(graph), options);

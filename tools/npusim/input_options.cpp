@@ -34,6 +34,16 @@ std::pair<int64_t, int64_t> parse_size(const std::string& s, const std::string& 
 
 }  // namespace
 
+std::vector<std::string> split_names(const std::vector<std::string>& specs) {
+  std::vector<std::string> out;
+  for (const auto& spec : specs) {
+    std::stringstream ss(spec);
+    for (std::string item; std::getline(ss, item, ',');)
+      if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
 double parse_number(const std::string& s, const std::string& option) {
   try {
     const auto slash = s.find('/');

@@ -1,5 +1,6 @@
 #include "program_files.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +27,10 @@ isa::Program read_program(const std::string& path, const isa::HwParams& hw) {
   isa::Program p = isa::assemble(text, path);
   if (text.find(".hw") == std::string::npos) p.hw = hw;
   return p;
+}
+
+std::string beside(const std::string& input, const std::string& new_extension) {
+  return std::filesystem::path(input).replace_extension(new_extension).string();
 }
 
 }  // namespace npusim::cli

@@ -14,4 +14,8 @@ void write_text_file(const std::string& path, const std::string& text);
 // hardware-agnostic: it takes `hw` unless it names parameters with `.hw`.
 isa::Program read_program(const std::string& path, const isa::HwParams& hw);
 
+// The default output beside an input: "dir/model.onnx" + ".npub" ->
+// "dir/model.npub" (the input's extension replaced).
+std::string beside(const std::string& input, const std::string& new_extension);
+
 }  // namespace npusim::cli

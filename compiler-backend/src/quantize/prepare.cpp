@@ -37,6 +37,16 @@ void record_output_shapes(Graph& g) {
   }
 }
 
+// Makes `outputs` the graph's outputs and drops what they do not need.
+void cut_at(Graph& g, const std::vector<std::string>& outputs, const std::string& origin) {
+  for (const auto& o : outputs)
+    if (g.producer(o) < 0)
+      throw CompileError(origin + ": --outputs names \"" + o +
+                         "\", which no node of the model produces");
+  g.outputs = outputs;
+  g.prune();
+}
+
 // An ONNX round trip: the checker validates the graph and shape inference
 // records every value's shape.
 Graph reimport(Graph g, const std::string& origin, int64_t min_opset = 0) {
@@ -54,6 +64,12 @@ Graph prepare_graph(Graph g, const std::string& origin, const PrepareOptions& op
     if (notes) notes->push_back(s);
   };
   refuse_quantized(g, origin);
+  if (!options.outputs.empty()) {
+    const size_t before = g.nodes.size();
+    cut_at(g, options.outputs, origin);
+    note("cut at " + std::to_string(options.outputs.size()) + " output(s): kept " +
+         std::to_string(g.nodes.size()) + " of " + std::to_string(before) + " nodes");
+  }
   try {
     quant::check_inputs(g);
   } catch (const CompileError& e) {

@@ -30,12 +30,18 @@ struct PrepareOptions {
   std::map<std::string, Shape> input_shapes;  // overrides for dynamic dims
   int64_t opset = 13;                         // per-channel DequantizeLinear needs 13
   bool fold_affine = true;  // BatchNormalization / Mul / Add by constants into Conv
+  // Cut the FP32 graph here before anything else: these tensors become its
+  // outputs and what they do not need is dropped (the Warboy tutorial cuts
+  // YOLOv8 before its box decode). Cutting before quantising gives the new
+  // outputs their own Q/DQ, so the ops producing them stay on the NPU.
+  std::vector<std::string> outputs;
 };
 
 // Imports `path` and readies it for quantisation: fixes input shapes, folds
 // constant subgraphs (Constant, Shape of static shapes, ConstantOfShape, ...),
 // drops Identity/Dropout, converts to opset >= 13 and folds per-channel
-// affine ops into the convolution before them. Refuses models that are
+// affine ops into the convolution before them; first cuts the graph at
+// options.outputs if given. Refuses models that are
 // already quantised, dynamic input shapes and non-float inputs, naming the
 // input. `notes` (optional) receives what was done.
 Graph prepare_model(const std::string& path, const PrepareOptions& options = {},

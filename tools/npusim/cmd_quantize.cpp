@@ -17,6 +17,7 @@
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
 #include "parse_options.hpp"
+#include "program_files.hpp"
 
 namespace po = boost::program_options;
 
@@ -31,9 +32,9 @@ using compiler::TensorMap;
 struct QuantizeArgs {
   std::string model, output, method = "percentile-asym", save_ranges, load_ranges;
   double percentile = 99.99;
-  std::vector<std::string> calib, eval, input_shapes, input_types;
+  std::vector<std::string> calib, eval, input_shapes, input_types, outputs;
   size_t calib_count = 16, top = 10;
-  int holdout = -1;  // -1: automatic
+  int holdout = 0;
   uint32_t seed = 1;
   bool compare = false, quiet = false, no_bias_correction = false;
   ImageOptions image;
@@ -67,19 +68,26 @@ QuantizeArgs parse_args(const Args& args) {
   po::options_description desc("quantize options");
   auto add = desc.add_options();
   add("model", po::value(&a.model)->required()->value_name("MODEL.onnx"), "FP32 ONNX model");
-  add("output,o", po::value(&a.output)->required()->value_name("OUT.onnx"), "QDQ model to write");
+  add("output,o", po::value(&a.output)->value_name("OUT.onnx"),
+      "QDQ model to write (default: MODEL.int8.onnx beside the model)");
   add("method,m", po::value(&a.method)->value_name("NAME"),
       "minmax, percentile, entropy, mse or sqnr, each -asym or -sym (default percentile-asym)");
   add("percentile", po::value(&a.percentile)->value_name("P"), "percentile: share kept, % (99.99)");
   add("calib", po::value(&a.calib)->multitoken()->composing()->value_name("SPEC..."),
-      "calibration data: DIR, FILE.npy, IMAGE, NAME=SPEC or random");
+      "calibration data: DIR, FILE.npy, IMAGE, NAME=SPEC or random. random: uniform pixels "
+      "0..255 through --scale/--mean/--std, so values span what images give: [0, 1] by "
+      "default, [-1, 1] with --scale 2/255 --mean 1");
   add("calib-count", po::value(&a.calib_count)->value_name("N"), "random inputs to draw (16)");
   add("eval", po::value(&a.eval)->multitoken()->composing()->value_name("SPEC..."),
       "evaluation data (default: inputs held back from --calib)");
   add("holdout", po::value(&a.holdout)->value_name("N"),
-      "calibration inputs held back for the report (default: a fifth, at least 1 of 2+)");
+      "hold the last N calibration inputs back for the accuracy report instead of "
+      "calibrating on them (0: calibrate on all, report on them too)");
   add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
       "static shape for a dynamic input, e.g. x=1x3x320x320");
+  add("outputs", po::value(&a.outputs)->multitoken()->composing()->value_name("NAME..."),
+      "cut the FP32 graph at these tensors first (names, or A,B,...): they become the "
+      "outputs, quantised, so the ops producing them stay on the NPU");
   add("input-type", po::value(&a.input_types)->composing()->value_name("NAME=uint8|int8"),
       "the input takes integer codes (no QuantizeLinear on the host)");
   add_image_options(desc, a.image);
@@ -96,7 +104,8 @@ QuantizeArgs parse_args(const Args& args) {
   add("quiet,q", po::bool_switch(&a.quiet), "no progress bar");
   po::positional_options_description pos;
   pos.add("model", 1);
-  parse_options(args, "npusim quantize MODEL.onnx -o OUT.onnx [options]", desc, pos);
+  parse_options(args, "npusim quantize MODEL.onnx [-o OUT.onnx] [options]", desc, pos);
+  if (a.output.empty()) a.output = beside(a.model, ".int8.onnx");
   return a;
 }
 
@@ -120,13 +129,30 @@ compiler::ProgressFn progress_bar(const std::string& what, bool quiet) {
 
 // ---- data ------------------------------------------------------------------------
 
+std::string num(double v, int precision = 4);
+
 struct Data {
   std::vector<TensorMap> calib, eval;
-  std::string eval_note;
+  std::string calib_note, eval_note, random_note;
 };
 
-size_t auto_holdout(size_t n) {
-  return n >= 2 ? std::max<size_t>(1, n / 5) : 0;
+// What `random` calibration draws: the range the preprocessing maps the
+// pixels 0..255 to, per channel, for the report.
+std::string random_note(const QuantizeArgs& a, const compiler::ImagePreprocess& pp) {
+  bool random = false;
+  for (const auto& spec : a.calib) random = random || spec == "random" || spec.ends_with("=random");
+  if (!random) return "";
+  std::ostringstream s;
+  s << "random: uniform pixels 0..255 through --scale/--mean/--std, values in ";
+  const size_t channels = std::max(pp.mean.size(), pp.std.size());
+  for (size_t c = 0; c < channels; ++c) {
+    const float mean = pp.mean.size() > c ? pp.mean[c] : pp.mean[0];
+    const float sd = pp.std.size() > c ? pp.std[c] : pp.std[0];
+    const float lo = (0 - mean) / sd, hi = (255 * pp.scale - mean) / sd;
+    s << (c ? ", " : "") << "[" << num(std::min(lo, hi), 4) << ", " << num(std::max(lo, hi), 4)
+      << "]";
+  }
+  return s.str() + " (give the model's own preprocessing if it expects another range)";
 }
 
 Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
@@ -136,6 +162,7 @@ Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
     throw UsageError(
         "no calibration data: give --calib DIR|FILE.npy|IMAGE|random (or --load-ranges FILE)");
   if (!a.calib.empty()) d.calib = compiler::load_inputs(g, a.calib, pp, a.calib_count, a.seed);
+  d.random_note = random_note(a, pp);
   if (!a.eval.empty()) {
     compiler::ImagePreprocess other_crops = pp;  // the same images give other crops
     other_crops.crop_seed = pp.crop_seed + 1;
@@ -149,17 +176,22 @@ Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
     return d;
   }
   const size_t n = d.calib.size();
-  const size_t hold = a.holdout < 0 ? auto_holdout(n) : static_cast<size_t>(a.holdout);
+  if (a.holdout < 0) throw UsageError("--holdout takes a count >= 0");
+  const size_t hold = static_cast<size_t>(a.holdout);
   if (hold >= n)
     throw UsageError("--holdout " + std::to_string(hold) + " leaves no calibration input (of " +
                      std::to_string(n) + ")");
   if (hold == 0) {
     d.eval = d.calib;
-    d.eval_note = std::to_string(n) + " calibration input(s) (none held back)";
+    d.eval_note = "the " + std::to_string(n) +
+                  " calibration input(s) (seen in calibration: --eval SPEC or --holdout N "
+                  "measure on unseen data)";
     return d;
   }
   d.eval.assign(d.calib.end() - static_cast<std::ptrdiff_t>(hold), d.calib.end());
   d.calib.resize(n - hold);
+  d.calib_note = " (" + std::to_string(hold) + " of " + std::to_string(n) +
+                 " held back by --holdout for the report)";
   d.eval_note = std::to_string(hold) + " held-back input(s)";
   return d;
 }
@@ -195,7 +227,7 @@ std::string db(double v) {
   return s.str();
 }
 
-std::string num(double v, int precision = 4) {
+std::string num(double v, int precision) {
   std::ostringstream s;
   s << std::setprecision(precision) << v;
   return s.str();
@@ -222,16 +254,49 @@ std::string compiler_preview(const compiler::Graph& g) {
   return s;
 }
 
+// Whether an integer input's codes are the raw pixels under the image
+// preprocessing given, as `npusim run -i IMAGE` and runtime::image_input
+// feed them: each pixel 0..255 as a code must stand for its preprocessed
+// value within half a step (what rounding allows). It holds when
+// calibration spanned the pixels 0..255.
+std::string pixel_codes_note(const compiler::ActivationQuant& iq, compiler::DType type,
+                             const compiler::ImagePreprocess& pp) {
+  const int offset = type == compiler::DType::kInt8 ? 128 : 0;
+  const size_t channels = std::max(pp.mean.size(), pp.std.size());
+  double worst = 0;
+  int worst_pixel = 0;
+  for (size_t c = 0; c < channels; ++c) {
+    const float mean = pp.mean.size() > c ? pp.mean[c] : pp.mean[0];
+    const float sd = pp.std.size() > c ? pp.std[c] : pp.std[0];
+    for (int p = 0; p < 256; ++p) {
+      const double value = (double(p) * pp.scale - mean) / sd;
+      const double off = std::fabs((p - offset - iq.zero_point) - value / iq.scale);
+      if (off > worst) worst = off, worst_pixel = p;
+    }
+  }
+  if (worst <= 0.5 + 1e-3)
+    return "with this image preprocessing the codes are the raw pixels" +
+           std::string(offset ? " - 128" : "") + ": npusim run -i IMAGE feeds them";
+  return "warning: the codes are not the raw pixels (pixel " + std::to_string(worst_pixel) +
+         " is " + num(worst, 3) +
+         " steps off): calibration did not span the pixels 0..255 with this preprocessing; feed "
+         "codes round(value / scale) + zero point, or calibrate on data that does";
+}
+
 void print_summary(const QuantizeArgs& a, const compiler::QuantPlan& plan, const QuantizedModel& q,
-                   const std::vector<std::string>& notes, const Data& d, bool bias_corrected) {
+                   const std::vector<std::string>& notes, const Data& d, bool bias_corrected,
+                   const compiler::ImagePreprocess& pp) {
   std::cout << "model      " << a.model << "\n";
   for (const auto& n : notes) std::cout << "           " << n << "\n";
   std::cout << "method     " << a.method
             << (a.method.rfind("percentile", 0) == 0 ? " (" + num(a.percentile, 6) + " %)" : "")
             << ", "
-            << (a.load_ranges.empty() ? std::to_string(d.calib.size()) + " calibration input(s)"
-                                      : "ranges from " + a.load_ranges)
+            << (a.load_ranges.empty()
+                    ? std::to_string(d.calib.size()) + " calibration input(s)" + d.calib_note
+                    : "ranges from " + a.load_ranges)
             << "\n";
+  if (a.load_ranges.empty() && !d.random_note.empty())
+    std::cout << "           " << d.random_note << "\n";
   std::cout << "quantised  " << plan.activations.size() << " activations (int8 per tensor), "
             << plan.weights.size() << " weights (int8 per channel), " << plan.biases.size()
             << " biases (int32" << (bias_corrected ? ", bias-corrected" : "") << ")\n";
@@ -241,10 +306,12 @@ void print_summary(const QuantizeArgs& a, const compiler::QuantPlan& plan, const
       std::cout << (i ? ", " : " ") << plan.float_nodes[i];
     std::cout << (plan.float_nodes.size() > 6 ? ", ..." : "") << "\n";
   }
-  for (const auto& [name, iq] : q.integer_inputs)
-    std::cout << "input      " << name << " takes "
-              << compiler::dtype_name(q.graph.value(name).dtype)
-              << " codes: real = " << num(iq.scale, 6) << " * (q - " << iq.zero_point << ")\n";
+  for (const auto& [name, iq] : q.integer_inputs) {
+    const compiler::DType type = q.graph.value(name).dtype;
+    std::cout << "input      " << name << " takes " << compiler::dtype_name(type)
+              << " codes: real = " << num(iq.scale, 6) << " * (q - " << iq.zero_point << ")\n"
+              << "           " << pixel_codes_note(iq, type, pp) << "\n";
+  }
   for (const auto& n : q.notes) std::cout << "note       " << n << "\n";
   std::cout << "compiler   " << compiler_preview(q.graph) << "\n";
 }
@@ -351,6 +418,7 @@ int cmd_quantize(const Args& args) {
   const compiler::ImagePreprocess pp = preprocess_of(a);
   compiler::PrepareOptions prepare;
   for (const auto& spec : a.input_shapes) prepare.input_shapes.insert(parse_input_shape(spec));
+  prepare.outputs = split_names(a.outputs);
   compiler::QuantizeOptions options;
   options.input_types = parse_input_types(a.input_types);
   options.symmetric = method.symmetric;
@@ -377,7 +445,7 @@ int cmd_quantize(const Args& args) {
   if (!a.save_ranges.empty())
     compiler::save_ranges(a.save_ranges, run.ranges, method, a.model, calibration.channel_means);
   write_model(run.model.graph, a.output);
-  print_summary(a, plan, run.model, notes, d, !options.channel_means.empty());
+  print_summary(a, plan, run.model, notes, d, !options.channel_means.empty(), pp);
   std::cout << "written    " << a.output << " (" << std::filesystem::file_size(a.output)
             << " bytes)\n";
   print_accuracy(acc, d.eval_note, a.top);

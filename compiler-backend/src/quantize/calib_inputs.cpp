@@ -112,7 +112,8 @@ std::vector<Tensor> spec_samples(const std::string& spec, const std::string& inp
   return file_samples(p, input, shape, pp);
 }
 
-// Random pixels 0..255 through the preprocessing, so values span what real images give.
+// Random pixels 0..255 (integers, as images have) through the preprocessing,
+// so values span what real images give, both ends included.
 Tensor random_sample(const Shape& shape, const ImagePreprocess& pp, std::mt19937& rng) {
   Tensor t(DType::kFloat32, shape);
   auto out = t.as<float>();
@@ -123,13 +124,13 @@ Tensor random_sample(const Shape& shape, const ImagePreprocess& pp, std::mt19937
   } catch (const CompileError&) {
     image = false;
   }
-  std::uniform_real_distribution<float> pixel(0.0f, 255.0f);
+  std::uniform_int_distribution<int> pixel(0, 255);
   for (size_t i = 0; i < out.size(); ++i) {
     const int64_t ch = !image ? 0 : l.nhwc ? int64_t(i) % l.c : int64_t(i) / (l.h * l.w);
     const auto c = static_cast<size_t>(ch);
     const float mean = pp.mean.size() > c ? pp.mean[c] : pp.mean[0];
     const float sd = pp.std.size() > c ? pp.std[c] : pp.std[0];
-    out[i] = (pixel(rng) * pp.scale - mean) / sd;
+    out[i] = (float(pixel(rng)) * pp.scale - mean) / sd;
   }
   return t;
 }

@@ -12,6 +12,18 @@ namespace {
 
 constexpr int kBins = 2048;
 constexpr double kMinValues = 4096;  // fewer non-zero values: min/max
+// A window may clip at most this share of the values. Without the bound, on
+// data far from 0 (BlazeFace's background score logits, all near -100) a
+// window ending where the data starts wins with KL 0: P is then all in its
+// end bin, and so is Q. That range clipped 100 % of the values.
+constexpr double kMaxClipped = 0.01;
+
+// Mass of hist[0, i) for every i (size n + 1).
+std::vector<double> prefix_sums(const std::vector<double>& hist) {
+  std::vector<double> sums(hist.size() + 1, 0.0);
+  for (size_t i = 0; i < hist.size(); ++i) sums[i + 1] = sums[i] + hist[i];
+  return sums;
+}
 
 // KL(P || Q) for the window [begin, end) of `hist` and `levels` levels.
 // P: the window with the mass outside folded into its end bins (clipping);
@@ -54,15 +66,18 @@ double kl_divergence(const std::vector<double>& hist, int begin, int end, int le
 }
 
 // Symmetric: the |x| histogram, thresholds from 128 bins up (128 levels of
-// int8 magnitude), as TensorRT does.
+// int8 magnitude), as TensorRT does, that clip at most kMaxClipped.
 Range entropy_symmetric(const Histogram& h) {
   const double a = std::max(std::fabs(h.min()), std::fabs(h.max()));
   if (a <= 0) return {};
   const auto hist = resample(h, 0, a, kBins, true);
+  const auto sums = prefix_sums(hist);
+  const double total = sums.back(), max_clipped = kMaxClipped * total;
   const int levels = 128;
   double best = INFINITY;
   int best_end = kBins;
   for (int end = levels; end <= kBins; end += 2) {
+    if (total - sums[end] > max_clipped) continue;
     const double kl = kl_divergence(hist, 0, end, levels);
     if (kl < best) {
       best = kl;
@@ -74,14 +89,16 @@ Range entropy_symmetric(const Histogram& h) {
 }
 
 // Asymmetric: windows [begin, end) of the signed histogram on [min, max]
-// that contain 0 (the range must), 29 widths from 1/8 of the range to all
-// of it, each at up to 33 positions, with 256 levels. (Without the zero
-// constraint a narrow window far out in a tail wins: P is then almost all
-// in one end bin, which Q matches trivially.)
+// that contain 0 (the range must) and clip at most kMaxClipped, 29 widths
+// from 1/8 of the range to all of it, each at up to 33 positions, with 256
+// levels. (Without the zero constraint a narrow window far out in a tail
+// wins: P is then almost all in one end bin, which Q matches trivially.)
 Range entropy_asymmetric(const Histogram& h) {
   const double lo = std::min(h.min(), 0.0), hi = std::max(h.max(), 0.0);
   if (!(hi > lo)) return {};
   const auto hist = resample(h, lo, hi, kBins, false);
+  const auto sums = prefix_sums(hist);
+  const double max_clipped = kMaxClipped * sums.back();
   const int zero = static_cast<int>(std::lround(-lo / (hi - lo) * kBins));
   const int levels = 256;
   double best = INFINITY;
@@ -92,6 +109,7 @@ Range entropy_asymmetric(const Histogram& h) {
     const int positions = std::min(32, last - first);
     for (int j = 0; j <= positions; ++j) {
       const int begin = positions == 0 ? first : first + (last - first) * j / positions;
+      if (sums[begin] + (sums.back() - sums[begin + width]) > max_clipped) continue;
       const double kl = kl_divergence(hist, begin, begin + width, levels);
       if (kl < best) {
         best = kl;

@@ -270,6 +270,21 @@ TEST_F(BrowserTest, ShowsSummaryStagesAndHardware) {
   EXPECT_EQ(count(dom, "class=\"latency-part\""), 4u);
 }
 
+TEST_F(BrowserTest, TimelineComesRightAfterTheSummaryWithTheHardwareFolded) {
+  const std::string dom = render(profile());
+  const size_t summary = dom.find("id=\"summary-section\""),
+               timeline = dom.find("id=\"timeline-section\""),
+               layers = dom.find("id=\"layers-section\"");
+  ASSERT_NE(timeline, std::string::npos);
+  EXPECT_LT(summary, timeline);
+  EXPECT_LT(timeline, layers) << "the layer chart (one bar per layer) comes after the timeline";
+  // The hardware parameters are inside a closed <details>, not a long table above the timeline.
+  const size_t details = dom.find("<details id=\"hardware\">");
+  ASSERT_NE(details, std::string::npos);
+  EXPECT_LT(details, dom.find("2GHz"));
+  EXPECT_LT(dom.find("2GHz"), dom.find("</details>"));
+}
+
 TEST_F(BrowserTest, EmptyAndMalformedProfilesRender) {
   const json malformed = {{"model", 7},
                           {"hw", 5},

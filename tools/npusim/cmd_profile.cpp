@@ -3,6 +3,7 @@
 // each with its time and memory, then the per-layer table of the fastest
 // inference from the device's instruction trace. Writes it as CSV, the whole
 // profile as JSON, a Chrome/Perfetto trace and a single-file HTML report.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -41,23 +42,51 @@ std::string mib(double bytes_or_mib, bool bytes = true) {
   return s.str();
 }
 
+// One stage over one or more runs, reported as AI Hub does: the time of the
+// fastest run, and (min, max) ranges over the runs of the host process's
+// peak resident set during a run and of what a run added to it.
 struct Stage {
-  std::string name;
-  double ms = 0;  // wall for compile and loads, simulated for inference
-  std::string time_kind, memory;
+  Stage(std::string stage, std::string kind) : name(std::move(stage)), time_kind(std::move(kind)) {}
+  std::string name, time_kind;
+  std::vector<double> ms, peak_mib, increase_mib;
+  std::string device;  // device memory the stage holds
+
+  double best_ms() const { return *std::min_element(ms.begin(), ms.end()); }
+  std::string memory() const;
 };
 
-// Host memory over a stage, as a range: from what the stage added to the
-// resident set up to the process's peak.
-std::string host_range(const HostMemory& before, const HostMemory& after) {
-  return "host " + mib(std::max(0.0, after.rss - before.rss), false) + " - " +
-         mib(after.peak, false);
+// "a MiB" for one run or equal ends, else "a - b MiB".
+std::string mib_range(const std::vector<double>& v) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << *lo;
+  if (*hi - *lo >= 0.05) s << " - " << *hi;
+  return s.str() + " MiB";
+}
+
+std::string Stage::memory() const {
+  return "host peak " + mib_range(peak_mib) + ", increase " + mib_range(increase_mib) +
+         (device.empty() ? "" : "; device " + device);
+}
+
+// Runs `f` as one run of `stage`. What `f` returns (a runner, say) is kept
+// until the memory is read, so the increase counts what the stage holds.
+template <typename F>
+void measure(Stage& stage, F&& f) {
+  reset_peak_memory();
+  const HostMemory before = host_memory();
+  const auto t0 = Clock::now();
+  const auto kept = f();
+  stage.ms.push_back(ms_since(t0));
+  const HostMemory after = host_memory();
+  stage.peak_mib.push_back(after.peak);
+  stage.increase_mib.push_back(std::max(0.0, after.rss - before.rss));
 }
 
 struct ProfileArgs {
   std::string model, devices, json, csv, html, trace;
   std::vector<std::string> input_shapes;
-  int runs = 10;
+  int runs = 10, loads = 3;
   bool quiet_layers = false;
   HwOptions hw;
 };
@@ -70,6 +99,8 @@ ProfileArgs parse(const Args& args) {
   add("device,d", po::value(&a.devices)->value_name("D"), "npu0pe0 (default), npu0pe0-1, ...");
   add("runs,r", po::value(&a.runs)->value_name("N"),
       "inference runs; the minimum is reported (10)");
+  add("loads", po::value(&a.loads)->value_name("N"),
+      "warm loads after the first; the fastest is reported, memory as (min, max) (3)");
   add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
       "ONNX: dynamic input dims");
   add("output,o", po::value(&a.json)->value_name("FILE.json"), "write the profile as JSON");
@@ -84,6 +115,7 @@ ProfileArgs parse(const Args& args) {
   pos.add("model", 1);
   parse_options(args, "npusim profile MODEL [options]", desc, pos);
   if (a.runs < 1) throw UsageError("--runs must be at least 1");
+  if (a.loads < 1) throw UsageError("--loads must be at least 1");
   // Refuse an output path that cannot be written before minutes of simulation.
   for (const std::string* out : {&a.json, &a.csv, &a.html, &a.trace}) {
     if (out->empty()) continue;
@@ -102,13 +134,14 @@ struct Inference {
 };
 
 Inference infer(runtime::Runner& runner, const runtime::Model& model, int runs,
-                const runtime::HostCostModel& host) {
+                const runtime::HostCostModel& host, Stage& stage) {
   std::vector<runtime::Tensor> inputs;
   for (const auto& d : model.inputs()) inputs.emplace_back(d.dtype, d.shape);
   Inference inf;
   for (int i = 0; i < runs; ++i) {
-    runner.run(inputs);
+    measure(stage, [&] { return runner.run(inputs); });
     const runtime::RequestTiming& t = runner.last_timing();
+    stage.ms.back() = double(t.latency_ps()) / 1e9;  // simulated, not wall
     if (i == 0 || t.latency_ps() < inf.best.latency_ps()) inf.best = t;
   }
   inf.stats = runner.stats();
@@ -147,9 +180,20 @@ nlohmann::json profile_json(const ProfileArgs& a, const isa::HwParams& hw,
   j["device"] = inf.best.device;
   j["target"] = isa::mode_name(model.program().mode);
   for (const auto& [k, v] : isa::describe(hw)) j["hw"][k] = v;
-  for (const auto& s : stages)
-    j["stages"].push_back(
-        {{"name", s.name}, {"ms", s.ms}, {"time_kind", s.time_kind}, {"memory", s.memory}});
+  for (const auto& s : stages) {
+    const auto range = [](const std::vector<double>& v) {
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      return nlohmann::json::array({*lo, *hi});
+    };
+    j["stages"].push_back({{"name", s.name},
+                           {"ms", s.best_ms()},
+                           {"runs", s.ms.size()},
+                           {"time_kind", s.time_kind},
+                           {"memory", s.memory()},
+                           {"host_peak_mib_range", range(s.peak_mib)},
+                           {"host_increase_mib_range", range(s.increase_mib)},
+                           {"device_memory", s.device}});
+  }
   const auto us = [](uint64_t ps) { return double(ps) / 1e6; };
   const runtime::RequestTiming& t = inf.best;
   j["summary"] = {{"latency_us", us(t.latency_ps())}, {"host_us", us(t.host_ps)},
@@ -174,8 +218,8 @@ void print_stages(const ProfileArgs& a, const isa::HwParams& hw, const std::vect
   std::cout << "model      " << a.model << " on " << inf.best.device << " (" << hw.name << ")\n";
   for (const auto& s : stages)
     std::cout << "  " << std::left << std::setw(12) << s.name << std::right << std::fixed
-              << std::setprecision(3) << std::setw(10) << s.ms << " ms  (" << s.time_kind << ")  "
-              << s.memory << "\n";
+              << std::setprecision(3) << std::setw(10) << s.best_ms() << " ms  (" << s.time_kind
+              << ")  " << s.memory() << "\n";
   const auto us = [](uint64_t ps) { return double(ps) / 1e6; };
   const auto& t = inf.best;
   std::cout << std::setprecision(1) << "latency    " << us(t.latency_ps()) << " us: host "
@@ -226,36 +270,46 @@ int cmd_profile(const Args& args) {
   ro.host = runtime::HostCostModel::from(hw);
   std::vector<Stage> stages;
 
-  HostMemory before = host_memory();
-  auto t0 = Clock::now();
-  runtime::ModelOptions fresh = mo;
-  fresh.cache_dir = "none";
-  auto model = runtime::Model::load(a.model, fresh);
-  if (model->compiled_from_onnx())
-    stages.push_back({"compile", ms_since(t0), "wall", host_range(before, host_memory())});
-
-  before = host_memory();
-  t0 = Clock::now();
-  {
-    runtime::Runner first(model, ro);
-    stages.push_back({"first load", ms_since(t0), "wall",
-                      host_range(before, host_memory()) + "; device DRAM " +
-                          mib(double(first.stats().dram_bytes))});
+  // compile (ONNX): once, without the compile cache. The loads then build
+  // their model from this program, as a .npub's loads read the file: no
+  // load compiles (warm loads once compiled through a cache the compile
+  // stage never wrote, which made them slower than the first).
+  std::shared_ptr<const runtime::Model> compiled;
+  if (a.model.ends_with(".onnx")) {
+    Stage compile{"compile", "wall, 1 run"};
+    runtime::ModelOptions fresh = mo;
+    fresh.cache_dir = "none";
+    measure(compile, [&] { return compiled = runtime::Model::load(a.model, fresh); });
+    stages.push_back(compile);
   }
-  before = host_memory();
-  t0 = Clock::now();
-  auto warm_model = runtime::Model::load(a.model, mo);  // the compile cache, if ONNX
-  ro.device_trace = true;                               // per-layer cycles; costs no simulated time
-  runtime::Runner runner(warm_model, ro);
-  const uint64_t dram = runner.stats().dram_bytes;
-  stages.push_back({"warm load", ms_since(t0), "wall",
-                    host_range(before, host_memory()) + "; device DRAM " + mib(double(dram))});
+  // A load: the model from its program (read and verify a .npub; check and
+  // verify the compiled program) and a runner (place weights and code in
+  // device DRAM, open the PEs).
+  uint64_t dram = 0;
+  auto load = [&] {
+    auto model = compiled ? runtime::Model::from_program(compiled->program(), a.model, hw)
+                          : runtime::Model::load(a.model, mo);
+    auto runner = std::make_unique<runtime::Runner>(model, ro);
+    dram = runner->stats().dram_bytes;
+    return runner;
+  };
+  Stage first{"first load", "wall, 1 run"};
+  measure(first, load);
+  first.device = "DRAM " + mib(double(dram));
+  stages.push_back(first);
+  Stage warm{"warm load", "wall, min of " + std::to_string(a.loads)};
+  for (int i = 0; i < a.loads; ++i) measure(warm, load);
+  warm.device = "DRAM " + mib(double(dram));
+  stages.push_back(warm);
 
-  const Inference inf = infer(runner, *warm_model, a.runs, *ro.host);
-  stages.push_back({"inference", double(inf.best.latency_ps()) / 1e9,
-                    "simulated, min of " + std::to_string(a.runs),
-                    "device SRAM 0 - " + mib(double(sram_high_water(warm_model->program()))) +
-                        " per PE, DRAM " + mib(double(dram))});
+  auto model = compiled ? compiled : runtime::Model::load(a.model, mo);
+  ro.device_trace = true;  // per-layer cycles; costs no simulated time
+  runtime::Runner runner(model, ro);
+  Stage inference{"inference", "simulated, min of " + std::to_string(a.runs)};
+  const Inference inf = infer(runner, *model, a.runs, *ro.host, inference);
+  inference.device = "SRAM " + mib(double(sram_high_water(model->program()))) +
+                     " per PE (high-water mark), DRAM " + mib(double(dram));
+  stages.push_back(inference);
 
   print_stages(a, hw, stages, inf);
   if (!a.quiet_layers) print_layers(inf.layers, inf.best.request);
@@ -264,7 +318,7 @@ int cmd_profile(const Args& args) {
   const std::string trace = whole || !a.trace.empty() ? runtime::chrome_trace(inf.stats) : "";
   if (!a.trace.empty()) write_text_file(a.trace, trace);
   if (whole) {
-    const nlohmann::json j = profile_json(a, hw, *warm_model, stages, inf, trace);
+    const nlohmann::json j = profile_json(a, hw, *model, stages, inf, trace);
     if (!a.json.empty()) write_text_file(a.json, j.dump(1) + "\n");
     if (!a.html.empty()) write_text_file(a.html, report::profile_html(j));
   }

@@ -19,6 +19,11 @@ HostMemory host_memory() {
   return m;
 }
 
+bool reset_peak_memory() {
+  std::ofstream clear("/proc/self/clear_refs");
+  return static_cast<bool>(clear << "5" << std::flush);
+}
+
 namespace {
 
 using isa::Field;

@@ -13,6 +13,10 @@ struct HostMemory {
   double rss = 0, peak = 0;
 };
 HostMemory host_memory();
+// Resets the peak to the present resident set (/proc/self/clear_refs), so
+// host_memory().peak afterwards is the peak of what ran since. Returns false
+// where the kernel does not allow it (the peak is then the process's).
+bool reset_peak_memory();
 
 // The highest SRAM byte (exclusive) any instruction of the program reads or
 // writes, per PE: the program's SRAM high-water mark.

@@ -49,9 +49,9 @@ svg .axis line { stroke: #bbb; }
 constexpr std::string_view kBody = R"HTML(<body>
 <h1 id="title">npusim profile</h1>
 <noscript><p class="error">This report draws its tables and charts with JavaScript.</p></noscript>
-<section><h2>Summary</h2><div id="summary"></div></section>
-<section><h2>Layers</h2><div id="layers"></div></section>
-<section><h2>Timeline</h2><div id="timeline"></div></section>
+<section id="summary-section"><h2>Summary</h2><div id="summary"></div></section>
+<section id="timeline-section"><h2>Timeline</h2><div id="timeline"></div></section>
+<section id="layers-section"><h2>Layers</h2><div id="layers"></div></section>
 )HTML";
 
 constexpr std::string_view kDataOpen =
@@ -194,17 +194,19 @@ function renderSummary(p, root) {
   root.appendChild(keyValue([["Model", p.model], ["Model hash", p.model_hash],
                              ["Device", p.device], ["Target", p.target],
                              ["npusim", p.npusim_version]]));
-  const hw = Object.entries(obj(p.hw));
-  if (hw.length) {
-    root.appendChild(el("h3", {}, "Hardware"));
-    root.appendChild(keyValue(hw));
-  }
+  if (isObj(p.summary)) renderLatency(p.summary, root);
   const stages = arr(p.stages).map(obj);
   if (stages.length) {
     root.appendChild(el("h3", {}, "Stages"));
     root.appendChild(stagesTable(stages));
   }
-  if (isObj(p.summary)) renderLatency(p.summary, root);
+  // Folded: two dozen parameters would push the timeline down the page.
+  const hw = Object.entries(obj(p.hw));
+  if (hw.length) {
+    const details = root.appendChild(el("details", {id: "hardware"}));
+    details.appendChild(el("summary", {}, "Hardware (" + hw.length + " parameters)"));
+    details.appendChild(keyValue(hw));
+  }
 }
 )JS";
 
@@ -407,8 +409,8 @@ function main() {
     document.getElementById("title").textContent = document.title;
   }
   renderSummary(p, document.getElementById("summary"));
-  renderLayers(p, document.getElementById("layers"));
   renderTimeline(p, document.getElementById("timeline"));
+  renderLayers(p, document.getElementById("layers"));
   document.body.dataset.rendered = "ok";
 }
 

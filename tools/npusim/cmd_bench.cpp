@@ -1,6 +1,8 @@
 // npusim bench: throughput and latency of a model on the simulated NPU, with
 // the flags users know from furiosa-bench and trtexec. All figures are
 // simulated time; PE utilisation comes from the device's counters.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include "npusim/runtime/trace.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
+#include "runner_comparison.hpp"
 #include "version.hpp"
 
 namespace po = boost::program_options;
@@ -25,12 +28,13 @@ namespace npusim::cli {
 namespace {
 
 struct BenchArgs {
-  std::string model, devices, workload = "T", json, trace;
+  std::string model, devices, workload = "T", json, trace, compare;
   std::vector<std::string> input_shapes;
   uint64_t queries = 0;
   double duration = 0;
   int batch = 1, workers = 8, io_threads = 0;
-  bool arithmetic = false;
+  bool arithmetic = false, compare_runners = false;
+  double pre_us = 2000, post_us = 3000;
   HwOptions hw;
 };
 
@@ -147,6 +151,15 @@ BenchArgs parse(const Args& args) {
   add("input-shape", po::value(&a.input_shapes)->composing()->value_name("NAME=DIMS"),
       "ONNX: dynamic input dims");
   add("arithmetic", po::bool_switch(&a.arithmetic), "compute outputs too (default timing-only)");
+  add("compare-runners", po::bool_switch(&a.compare_runners),
+      "the Warboy tutorial's experiment: -n frames through the sync runner, the async "
+      "runner with -w workers and the queue, each frame with host pre- and post-processing");
+  add("compare", po::value(&a.compare)->value_name("D"),
+      "--compare-runners: also on this device list, e.g. npu0pe0,npu0pe1 or npu0pe0-1");
+  add("pre-us", po::value(&a.pre_us)->value_name("US"),
+      "--compare-runners: host preprocessing per frame, us (2000)");
+  add("post-us", po::value(&a.post_us)->value_name("US"),
+      "--compare-runners: host decode + NMS per frame, us (3000)");
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -158,14 +171,35 @@ BenchArgs parse(const Args& args) {
   return a;
 }
 
+// --compare-runners: the runner experiment (runner_comparison.hpp).
+int compare_runners_command(const BenchArgs& a, const isa::HwParams& hw) {
+  if (a.duration > 0) throw UsageError("--compare-runners runs -n frames, not --duration");
+  if (!a.json.empty() || !a.trace.empty())
+    throw UsageError("--compare-runners prints a table; -o and -T are for the plain bench");
+  RunnerComparison c;
+  c.model = a.model;
+  c.devices = a.devices.empty() ? "npu0pe0" : a.devices;
+  c.compare = a.compare;
+  c.frames = int(a.queries);
+  c.workers = a.workers;
+  c.pre_us = a.pre_us;
+  c.post_us = a.post_us;
+  c.arithmetic = a.arithmetic;
+  c.hw = hw;
+  compare_runners(c, std::cout, std::cerr, isatty(STDERR_FILENO));
+  return 0;
+}
+
 }  // namespace
 
 int cmd_bench(const Args& args) {
   const BenchArgs a = parse(args);
   isa::HwParams hw = resolve_hw(a.hw);
   if (a.io_threads > 0) hw.host_cores = a.io_threads;
+  if (a.compare_runners) return compare_runners_command(a, hw);
+  if (!a.compare.empty()) throw UsageError("--compare is for --compare-runners");
   runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
-  const auto devices = runtime::parse_device_list(a.devices);
+  const auto devices = device_list(a.devices);
   const auto model = runtime::Model::load(a.model, mo);
 
   runtime::RunnerOptions ro;

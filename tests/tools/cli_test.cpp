@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,14 +26,21 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result npusim(const std::string& args) {
-  const std::string cmd = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
+Result shell(const std::string& cmd) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   std::string out;
   std::array<char, 4096> buf;
   while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
   const int status = pclose(pipe.release());
   return {WEXITSTATUS(status), out};
+}
+
+Result npusim(const std::string& args) {
+  return shell(std::string(NPUSIM_BINARY) + " " + args + " 2>&1");
+}
+
+Result facedetect(const std::string& args) {
+  return shell(std::string(NPUSIM_FACEDETECT_BINARY) + " " + args + " 2>&1");
 }
 
 std::string program(const std::string& name) {
@@ -173,10 +181,13 @@ TEST_F(CliRuntime, BenchWritesJsonWithLatencyPercentilesAndUtilisation) {
 }
 
 TEST_F(CliRuntime, ProfileReportsLoadAndInferenceStages) {
-  const Result r = npusim("profile " + npub + " -r 3");
+  const Result r = npusim("profile " + npub + " -r 3 --loads 2");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* s : {"first load", "warm load", "inference", "(simulated, min of 3)",
-                        "device DRAM", "device SRAM 0 - ", " MiB - "})
+  // AI Hub's stages; host memory as (min, max) over the runs of a stage.
+  for (const char* s :
+       {"first load ", "(wall, 1 run)  host peak ", "warm load ", "(wall, min of 2)  host peak ",
+        "inference ", "(simulated, min of 3)  host peak ", ", increase ", "device DRAM 0.1 MiB",
+        "device SRAM 0.0 MiB per PE (high-water mark)"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   EXPECT_EQ(r.output.find("compile "), std::string::npos) << "a .npub needs no compile stage";
 }
@@ -204,6 +215,55 @@ TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
   EXPECT_NE(r.output.find("only batch 1"), std::string::npos) << r.output;
 }
 
+TEST_F(CliRuntime, DevicesTakeTheSdkAliases) {
+  Result r = npusim("run " + npub + " -d npu:0:1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("device     npu0pe1"), std::string::npos) << r.output;
+  r = npusim("run " + npub + " -d 'warboy(1)*1'");
+  EXPECT_NE(r.output.find("device     npu0pe0"), std::string::npos) << r.output;
+  r = npusim("run " + npub + " -d 'warboy(1)*3'");
+  EXPECT_EQ(r.exit_code, 2) << "a bad device string is a usage error\n" << r.output;
+  EXPECT_NE(r.output.find("bad device \"warboy(1)*3\" asks for 3 single PEs; the simulated "
+                          "device has 2 (npu0pe0, npu0pe1)"),
+            std::string::npos)
+      << r.output;
+  r = npusim("exec " + npub + " -d npu:0:1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("device     npu0pe1"), std::string::npos) << r.output;
+}
+
+// The number after `label`, looking from the first `from` on (NaN if absent).
+double number_after(const std::string& text, const std::string& label,
+                    const std::string& from = "") {
+  const size_t at = text.find(label, text.find(from));
+  if (at == std::string::npos || text.find(from) == std::string::npos) return std::nan("");
+  return std::stod(text.substr(at + label.size()));
+}
+
+TEST_F(CliRuntime, BenchComparesTheRunnersAgainstBoundsTheyMeet) {
+  const Result r = npusim("bench " + npub + " --compare-runners -n 6 -w 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"6 frames per runner",
+                        "runner        total ms       fps    ms/frame  "
+                        "latency ms    NPU%",
+                        "  sync ", "  async x3 ", "  queue x3 ", "npu0pe0 sync: 6/6 frames",
+                        "npu0pe0 queue x3: 6/6 frames"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  // The bounds the time model predicts hold for what the runners measured.
+  const double sync_bound = number_after(r.output, "sync  = frames x (host + device) = ");
+  const double async_bound = number_after(r.output, ") = ", "        = max(");
+  const double sync = number_after(r.output, "\n  sync        "),
+               async = number_after(r.output, "\n  async x3    "),
+               queue = number_after(r.output, "\n  queue x3    ");
+  EXPECT_NEAR(sync, sync_bound, 0.1 + 1e-3 * sync_bound) << r.output;
+  EXPECT_GE(async, async_bound - 0.05) << r.output;
+  EXPECT_GE(queue, async_bound - 0.05) << r.output;
+  EXPECT_LT(async, sync) << r.output;
+
+  const Result bad = npusim("bench " + npub + " --compare-runners -o x.json");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -222,13 +282,29 @@ TEST(CliProfile, BlazeFaceLayerTableCsvTraceAndHtmlReportAgree) {
                     html = temp_path("bf.html");
   Result r = npusim("quantize " + fp32 + " -o " + model + " --calib random --calib-count 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = npusim("profile " + model + " -d npu0pe0-1 -r 2 --csv " + csv + " -o " + json + " -T " +
-             trace + " --html " + html);
+  const std::string cache = temp_path("profile_cache");
+  r = shell("NPUSIM_CACHE=" + cache + " " + NPUSIM_BINARY + " profile " + model +
+            " -d npu0pe0-1 -r 2 --loads 2 --csv " + csv + " -o " + json + " -T " + trace +
+            " --html " + html + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Only the compile stage compiles: the loads build their model from its
+  // program (a warm load once compiled again, through a cache the compile
+  // stage never wrote, and came out slower than the first).
+  EXPECT_FALSE(std::filesystem::exists(cache + "/compiled")) << "a load compiled the model";
   for (const char* s : {"layers of request", "QConv", "NPU", "CPU", "npu0pe1    NPU%"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
 
   const nlohmann::json profile = nlohmann::json::parse(read_file(json));
+  std::vector<std::string> stage_names;
+  for (const auto& stage : profile["stages"]) {
+    stage_names.push_back(stage["name"]);
+    const auto& peak = stage["host_peak_mib_range"];
+    EXPECT_LE(peak[0].get<double>(), peak[1].get<double>()) << stage.dump();
+  }
+  EXPECT_EQ(stage_names,
+            (std::vector<std::string>{"compile", "first load", "warm load", "inference"}));
+  EXPECT_EQ(profile["stages"][2]["runs"], 2);
+  EXPECT_EQ(profile["stages"][3]["runs"], 2);
   const auto& layers = profile["layers"];
   ASSERT_GT(layers.size(), 20u);
   EXPECT_EQ(count(read_file(csv), "\n"), layers.size() + 1) << "a header and one row per layer";
@@ -275,6 +351,146 @@ TEST(CliProfile, BlazeFaceLayerTableCsvTraceAndHtmlReportAgree) {
   EXPECT_EQ(count(dom.output, "class=\"lane-row\""), lanes.size());
   for (const auto& f : {model, csv, json, trace, html}) std::filesystem::remove(f);
   std::filesystem::remove_all(temp_path("chromium"));
+  std::filesystem::remove_all(cache);
+}
+
+// BlazeFace quantised in a folder of its own (random calibration keeps it
+// quick), with the compile cache there too.
+class CliBlazeFace : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string fp32 = npusim::testing::cached_model_path("blazeface.onnx");
+    ASSERT_TRUE(npusim::testing::file_present(fp32, "scripts/fetch-models.sh --no-yolo"));
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(fp32, dir + "/bf.onnx");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  Result run(const std::string& args) {
+    return shell("NPUSIM_CACHE=" + dir + "/cache " + NPUSIM_BINARY + " " + args + " 2>&1");
+  }
+  std::string dir = temp_path("bf");
+  std::string photo = npusim::testing::cached_image_path("astronaut.png");
+};
+
+TEST_F(CliBlazeFace, QuantizeAndCompileWriteBesideTheModelWithoutDashO) {
+  Result r = run("quantize " + dir + "/bf.onnx --calib random --calib-count 2 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bf.int8.onnx"));
+  for (const char* s :
+       {"method     percentile-asym (99.99 %), 2 calibration input(s)\n",
+        "random: uniform pixels 0..255 through --scale/--mean/--std, values in [0, 1]",
+        "accuracy on the 2 calibration input(s) (seen in calibration: --eval SPEC or --holdout N "
+        "measure on unseen data)"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  r = run("compile " + dir + "/bf.int8.onnx");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote      " + dir + "/bf.int8.npub"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bf.int8.npub"));
+}
+
+TEST_F(CliBlazeFace, HoldoutAndTheRandomRangeAreReported) {
+  const Result r = run("quantize " + dir + "/bf.onnx --calib random --calib-count 5 --holdout 2 " +
+                       "--scale 2/255 --mean 1 -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"3 calibration input(s) (2 of 5 held back by --holdout for the report)",
+                        "values in [-1, 1]", "accuracy on 2 held-back input(s)"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+}
+
+TEST_F(CliBlazeFace, CutOfTheQuantisedModelWarnsThatTheConvLeavesTheNpu) {
+  ASSERT_EQ(run("quantize " + dir + "/bf.onnx --calib random --calib-count 2 -q").exit_code, 0);
+  const std::string conv = "StatefulPartitionedCall/functional_1/conv2d_18/BiasAdd:0";
+  const Result r = run("compile " + dir + "/bf.int8.onnx --outputs " + conv);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: --outputs " + conv + " is the float output of Conv"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find("Cut the FP32 model instead: npusim quantize FP32.onnx --outputs " + conv),
+      std::string::npos)
+      << r.output;
+}
+
+// After --input-type NAME=uint8 an image feeds the raw pixels; with the
+// default preprocessing (pixels / 255) and the same ranges, the uint8 model
+// gives the float model's outputs bit for bit.
+TEST_F(CliBlazeFace, Uint8InputTakesTheImageAsRawPixels) {
+  Result r = run("quantize " + dir + "/bf.onnx -o " + dir + "/f.onnx --calib random " +
+                 "--calib-count 2 -q --save-ranges " + dir + "/r.json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("quantize " + dir + "/bf.onnx -o " + dir + "/u.onnx -q --load-ranges " + dir +
+          "/r.json --input-type input:0=uint8");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("input      input:0 takes uint8 codes: real = 0.00392157 * (q - 0)\n"
+                          "           with this image preprocessing the codes are the raw pixels: "
+                          "npusim run -i IMAGE feeds them"),
+            std::string::npos)
+      << r.output;
+  r = run("run " + dir + "/f.onnx -i " + photo + " --output-dir " + dir + "/f_out");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("run " + dir + "/u.onnx -i " + photo + " --output-dir " + dir + "/u_out");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  size_t compared = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/f_out")) {
+    EXPECT_EQ(read_file(e.path().string()),
+              read_file(dir + "/u_out/" + e.path().filename().string()))
+        << e.path().filename();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 4u);
+  r = run("run " + dir + "/u.onnx -i " + photo + " --scale 2/255");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: input \"input:0\" takes uint8 pixels (the quantiser folded the "
+                          "preprocessing into its scale): --scale/--mean/--std do not apply"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(CliBlazeFace, FacedetectReportsTheBestScoreAndExits3WithoutAFace) {
+  const std::string images = npusim::testing::cache_dir() + "/images";
+  ASSERT_EQ(run("quantize " + dir + "/bf.onnx --calib " + images + " -q --scale 2/255 --mean 1")
+                .exit_code,
+            0);
+  ASSERT_EQ(run("compile " + dir + "/bf.int8.onnx").exit_code, 0);
+  const std::string base =
+      "--model " + dir + "/bf.int8.npub --image " + photo + " -o " + dir + "/faces.png";
+  Result r = facedetect(base);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("faces      1 found on the NPU (score >= 0.5)\n  npu      score 0.9"),
+            std::string::npos)
+      << r.output;
+  r = facedetect(base + " --threshold 0.999");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("faces      0 found on the NPU (score >= 0.999)\n  best     score 0."),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("(below the threshold)"), std::string::npos) << r.output;
+}
+
+TEST_F(CliBlazeFace, FacedetectRefusesAModelOfAnotherInputSize) {
+  const std::string npub = dir + "/mm.npub";
+  ASSERT_EQ(npusim("asm " + program("matmul_requant.s") + " -o " + npub).exit_code, 0);
+  const Result r = facedetect("--model " + npub + " --image " + photo + " -o " + dir + "/f.png");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("; the BlazeFace front decode needs a 128x128 RGB image (1x128x128x3 "
+                          "or 1x3x128x128)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/f.png"));
+}
+
+TEST(CliFacedetect, UsageErrorsExit2AndHelpListsTheExitStatus) {
+  Result r = facedetect("--model m.npub");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--image"), std::string::npos) << r.output;
+  r = facedetect("--model m.npub --image p.png --threshold 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = facedetect("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("exit status: 0 faces found, 3 no face (the report gives the best "
+                          "score), 1 error, 2 usage error"),
+            std::string::npos)
+      << r.output;
 }
 
 }  // namespace

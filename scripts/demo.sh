@@ -4,10 +4,19 @@
 # skimage photos) -> npusim compile -> runtime on the simulated Warboy-class
 # NPU -> decode the faces on the host -> out/demo/astronaut_faces.png and a
 # report (out/demo/report.txt).
+#
+# Builds only what the job needs (the command line and the face detector, not
+# the test suite), showing its progress; the full log is in build.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh build > build.log 2>&1 || { tail -50 build.log; exit 1; }
+echo "== 0. build npusim and npusim-facedetect ($(nproc) jobs, log in build.log)"
+if ! scripts/build.sh build --target npusim --target npusim-facedetect 2>&1 | tee build.log |
+  scripts/build-progress.sh build; then
+  echo "demo: the build failed; the end of build.log:" >&2
+  tail -30 build.log >&2
+  exit 1
+fi
 scripts/fetch-models.sh --no-yolo
 scripts/fetch-images.sh
 cache="${NPUSIM_CACHE:-$HOME/.cache/npusim}"
@@ -15,9 +24,10 @@ npusim=build/tools/npusim
 out=out/demo
 mkdir -p "$out"
 
+echo
 echo "== 1. quantise: FP32 -> int8 QDQ, calibrated on the sample photos (and 8 crops of each)"
 $npusim quantize "$cache/models/blazeface.onnx" -o "$out/blazeface.int8.onnx" \
-  --calib "$cache/images" --crops 8 --scale 2/255 --mean 1 --quiet | head -16
+  --calib "$cache/images" --crops 8 --scale 2/255 --mean 1 --top 3 --quiet
 
 echo
 echo "== 2. compile for one PE of the simulated NPU"

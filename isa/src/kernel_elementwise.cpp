@@ -1,15 +1,26 @@
 // Vector-unit element-wise kernels with requantisation: vec.requant, vec.add,
-// vec.mul. All rounding goes through isa::requantize (round half to even).
+// vec.mul. All rounding follows isa::requantize (round half to even); the
+// output stage runs vectorised (output_stage.hpp) on int32 accumulators that
+// are formed here in chunks, and the scalar definition below remains for
+// parameters the vectorised form does not cover and for overlapping operands
+// other than the in-place cases (where chunking could change what is read).
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <vector>
 
 #include "kernel_impl.hpp"
 #include "kernel_shapes.hpp"
 #include "npusim/isa/int8.hpp"
+#include "output_stage.hpp"
 
 namespace npusim::isa::kernels::detail {
 namespace {
 
 using F = Field;
+
+// Elements per chunk: the accumulators of a chunk stay in L1.
+constexpr int64_t kChunk = 1024;
 
 // Offset of element (row i, channel c) of an input under a broadcast mode.
 int64_t bcast_index(int64_t mode, int64_t i, int64_t c, int64_t channels) {
@@ -23,6 +34,31 @@ int64_t bcast_index(int64_t mode, int64_t i, int64_t c, int64_t channels) {
     default:
       return 0;
   }
+}
+
+// Bytes an input of `mode` covers for count x channels elements.
+uint64_t bcast_extent(int64_t mode, int64_t count, int64_t channels) {
+  switch (mode) {
+    case 0:
+      return uint64_t(count * channels);
+    case 1:
+      return uint64_t(channels);
+    case 2:
+      return uint64_t(count);
+    default:
+      return 1;
+  }
+}
+
+// Chunked processing reads a chunk's inputs before writing its outputs; that
+// equals the element-by-element definition when the input does not overlap
+// the output, or is a full-shape input the output starts at or before (each
+// write then lands on an element already read).
+bool chunking_safe(const uint8_t* in, int64_t mode, const uint8_t* dst, int64_t count,
+                   int64_t channels) {
+  const uint64_t n = uint64_t(count * channels), extent = bcast_extent(mode, count, channels);
+  if (in + extent <= dst || dst + n <= in) return true;
+  return mode == 0 && dst <= in;
 }
 
 // The two 8-bit inputs and the output stage shared by vec.add and vec.mul.
@@ -56,7 +92,8 @@ Binary binary_op(const Instruction& in, Bytes sram) {
                 static_cast<int32_t>(in[F::kClampHi])};
 }
 
-// Applies acc = combine(a - za, b - zb) to every output element, then the output stage.
+// Applies acc = combine(a - za, b - zb) to every output element, then the
+// output stage: the definition, element by element.
 template <typename Combine>
 void for_each_pair(const Binary& op, Combine combine) {
   for (int64_t i = 0; i < op.count; ++i) {
@@ -70,14 +107,65 @@ void for_each_pair(const Binary& op, Combine combine) {
   }
 }
 
+// The accumulator of every pair of input bytes is ta[a] + tb[b] (vec.add) or
+// ta[a] * tb[b] (vec.mul); these tables hold the per-byte terms.
+using ByteTable = std::array<int64_t, 256>;
+
+// The vectorised form: accumulators per chunk from the byte tables, then the
+// output stage. False (nothing written) when an accumulator might not fit
+// int32 or the operands overlap in a way chunking would change.
+template <bool kMul>
+bool binary_chunked(const Binary& op, const ByteTable& ta, const ByteTable& tb) {
+  const auto [a_lo, a_hi] = std::minmax_element(ta.begin(), ta.end());
+  const auto [b_lo, b_hi] = std::minmax_element(tb.begin(), tb.end());
+  const int64_t a_max = std::max(-*a_lo, *a_hi), b_max = std::max(-*b_lo, *b_hi);
+  const int64_t bound = kMul ? a_max * b_max : a_max + b_max;
+  if (bound > INT32_MAX) return false;
+  if (!chunking_safe(op.a, op.mode_a, op.dst, op.count, op.channels) ||
+      !chunking_safe(op.b, op.mode_b, op.dst, op.count, op.channels))
+    return false;
+  const OutputStage stage({&op.out_m, 1}, op.out_zp, op.out_signed, op.lo, op.hi);
+  int32_t acc[kChunk];
+  const int64_t total = op.count * op.channels;
+  int64_t i = 0, c = 0;  // row and channel of the chunk's first element
+  for (int64_t e0 = 0; e0 < total; e0 += kChunk) {
+    const int64_t len = std::min(kChunk, total - e0);
+    if (op.mode_a == 0 && op.mode_b == 0) {
+      for (int64_t k = 0; k < len; ++k) {
+        const int64_t x = ta[op.a[e0 + k]], y = tb[op.b[e0 + k]];
+        acc[k] = static_cast<int32_t>(kMul ? x * y : x + y);
+      }
+    } else {
+      for (int64_t k = 0; k < len; ++k) {
+        const int64_t x = ta[op.a[bcast_index(op.mode_a, i, c, op.channels)]];
+        const int64_t y = tb[op.b[bcast_index(op.mode_b, i, c, op.channels)]];
+        acc[k] = static_cast<int32_t>(kMul ? x * y : x + y);
+        if (++c == op.channels) c = 0, ++i;
+      }
+    }
+    stage.run(acc, len, 0, op.dst + e0);
+  }
+  return true;
+}
+
+// x - zp for every byte of the input type.
+ByteTable centred(bool is_signed, int32_t zp) {
+  ByteTable t;
+  for (int v = 0; v < 256; ++v) {
+    const auto byte = static_cast<uint8_t>(v);
+    t[v] = load_q(&byte, is_signed) - zp;
+  }
+  return t;
+}
+
 }  // namespace
 
 void exec_requant(const Instruction& in, Bytes sram) {
   const int64_t count = in[F::kCount], channels = in[F::kChannels];
   std::vector<FixedMultiplier> m(
-      static_cast<size_t>(channels),
-      {static_cast<int32_t>(in[F::kMult]), static_cast<int32_t>(in[F::kShift])});
+      1, {static_cast<int32_t>(in[F::kMult]), static_cast<int32_t>(in[F::kShift])});
   if (in[F::kPerChannel]) {
+    m.resize(static_cast<size_t>(std::max<int64_t>(channels, 1)));
     const uint8_t* p = sram.data() + in[F::kParams];
     for (int64_t c = 0; c < channels; ++c) m[c] = {load_i32(p + 8 * c), load_i32(p + 8 * c + 4)};
   }
@@ -87,13 +175,26 @@ void exec_requant(const Instruction& in, Bytes sram) {
   const bool out_signed = in[F::kOutSigned] != 0;
   const auto lo = static_cast<int32_t>(in[F::kClampLo]);
   const auto hi = static_cast<int32_t>(in[F::kClampHi]);
-  // In increasing order: element e reads bytes [4e, 4e+4) and writes byte e,
-  // so dst == src (in place) is safe.
+  const int64_t total = count * channels;
+  // Element e reads bytes [4e, 4e+4) and writes byte e in increasing order,
+  // so in place (dst <= src) no write lands on an element not yet read, and
+  // copying a chunk's accumulators out first changes nothing.
+  if (dst <= src || dst >= src + 4 * total) {
+    const OutputStage stage(m, zp, out_signed, lo, hi);
+    int32_t acc[kChunk];
+    for (int64_t e0 = 0; e0 < total; e0 += kChunk) {
+      const int64_t len = std::min(kChunk, total - e0);
+      std::memcpy(acc, src + 4 * e0, 4 * len);
+      stage.run(acc, len, e0, dst + e0);
+    }
+    return;
+  }
   for (int64_t i = 0; i < count; ++i)
     for (int64_t c = 0; c < channels; ++c) {
       const int64_t e = i * channels + c;
+      const FixedMultiplier mc = m[m.size() == 1 ? 0 : c];
       dst[e] = static_cast<uint8_t>(
-          requantize_to_8bit(load_i32(src + 4 * e), m[c], zp, out_signed, lo, hi));
+          requantize_to_8bit(load_i32(src + 4 * e), mc, zp, out_signed, lo, hi));
     }
 }
 
@@ -103,13 +204,20 @@ void exec_add(const Instruction& in, Bytes sram) {
   const int32_t ma = static_cast<int32_t>(in[F::kMult]), sa = static_cast<int32_t>(in[F::kShift]);
   const int32_t mb = static_cast<int32_t>(in[F::kMult2]);
   const int32_t sb = static_cast<int32_t>(in[F::kShift2]);
-  for_each_pair(binary_op(in, sram), [&](int64_t a, int64_t b) {
+  const Binary op = binary_op(in, sram);
+  ByteTable ta = centred(op.in_signed, op.za), tb = centred(op.in_signed, op.zb);
+  for (auto& v : ta) v = requantize(v * (int64_t{1} << 20), ma, sa);
+  for (auto& v : tb) v = requantize(v * (int64_t{1} << 20), mb, sb);
+  if (binary_chunked<false>(op, ta, tb)) return;
+  for_each_pair(op, [&](int64_t a, int64_t b) {
     return requantize(a * (int64_t{1} << 20), ma, sa) + requantize(b * (int64_t{1} << 20), mb, sb);
   });
 }
 
 void exec_mul(const Instruction& in, Bytes sram) {
-  for_each_pair(binary_op(in, sram), [](int64_t a, int64_t b) { return a * b; });
+  const Binary op = binary_op(in, sram);
+  if (binary_chunked<true>(op, centred(op.in_signed, op.za), centred(op.in_signed, op.zb))) return;
+  for_each_pair(op, [](int64_t a, int64_t b) { return a * b; });
 }
 
 }  // namespace npusim::isa::kernels::detail

@@ -1,9 +1,12 @@
 // Vector-unit data-movement kernels: vec.lut, vec.lutn, vec.copy, vec.fill.
+#include <immintrin.h>
+
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "kernel_impl.hpp"
+#include "simd_level.hpp"
 
 namespace npusim::isa::kernels::detail {
 namespace {
@@ -14,15 +17,46 @@ bool overlaps(const Range& a, const Range& b) {
   return a.begin < b.end && b.begin < a.end;
 }
 
+// dst[i] = table[src[i]] for 64 bytes at a time: vpermi2b looks up 7-bit
+// indexes in 128-byte halves of the table; bit 7 of the index picks the half.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookup_vbmi(const uint8_t* table,
+                                                                        const uint8_t* src,
+                                                                        uint8_t* dst,
+                                                                        uint64_t len) {
+  const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+  const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+  uint64_t i = 0;
+  for (; i + 64 <= len; i += 64) {
+    const __m512i idx = _mm512_loadu_si512(src + i);
+    const __m512i low = _mm512_permutex2var_epi8(t0, idx, t1);
+    const __m512i high = _mm512_permutex2var_epi8(t2, idx, t3);
+    _mm512_storeu_si512(dst + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), low, high));
+  }
+  for (; i < len; ++i) dst[i] = table[src[i]];
+}
+
 // dst[i] = table[256 * (i mod tables) + src[i]] (vec.lut: one table).
 void lookup(const Instruction& in, Bytes sram, uint64_t tables) {
   const uint64_t len = in.u(F::kLen);
   if (len == 0) return;
-  // Copy the tables first so that a dst range covering them still reads the originals.
-  const uint8_t* at = sram.data() + in[F::kTable];
-  const std::vector<uint8_t> table(at, at + 256 * tables);
+  const uint8_t* table = sram.data() + in[F::kTable];
   const uint8_t* src = sram.data() + in[F::kSrc];
   uint8_t* dst = sram.data() + in[F::kDst];
+  // A dst range covering the tables must still read the original tables.
+  thread_local std::vector<uint8_t> copy;
+  if (overlaps({uint64_t(in[F::kDst]), in[F::kDst] + len},
+               {uint64_t(in[F::kTable]), in[F::kTable] + 256 * tables})) {
+    copy.assign(table, table + 256 * tables);
+    table = copy.data();
+  }
+  // Element by element, a dst just above src reads bytes already written;
+  // the vector loop reads 64 at a time, so it takes only the other cases.
+  if (tables == 1 && kernels::host_vbmi() && (dst <= src || dst >= src + len))
+    return lookup_vbmi(table, src, dst, len);
+  if (tables == 1) {
+    for (uint64_t i = 0; i < len; ++i) dst[i] = table[src[i]];
+    return;
+  }
   for (uint64_t i = 0, t = 0; i < len; ++i, t = t + 1 == tables ? 0 : t + 1)
     dst[i] = table[256 * t + src[i]];
 }

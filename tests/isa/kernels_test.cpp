@@ -332,6 +332,34 @@ TEST(VecRequant, PerChannelMatchesReference) {
   }
 }
 
+// In place (dst == src), with dst below src, and with dst a few bytes above
+// src (later elements then read bytes written before them), over several
+// chunks of the kernel: each against the definition run element by element
+// on a copy of the SRAM.
+TEST(VecRequant, EveryOverlapMatchesElementByElement) {
+  std::mt19937 rng(6);
+  const int64_t count = 3000, ch = 3;
+  const auto x = random_i32(rng, count * ch, -(1 << 24), 1 << 24);
+  const FixedMultiplier m{1518500250, -9};
+  for (int64_t offset : {0, -7, 5, 1}) {
+    Sram mem;
+    const uint64_t region = mem.alloc(8 * count * ch), src = region + 4 * count * ch / 2;
+    for (size_t i = 0; i < x.size(); ++i) std::memcpy(&mem[src + 4 * i], &x[i], 4);
+    const uint64_t dst = src + offset;
+    std::vector<uint8_t> want(8 * count * ch);
+    for (size_t i = 0; i < want.size(); ++i) want[i] = mem[region + i];
+    for (int64_t e = 0; e < count * ch; ++e) {
+      int32_t v;
+      std::memcpy(&v, &want[src - region + 4 * e], 4);
+      want[dst - region + e] = static_cast<uint8_t>(requantize_to_8bit(v, m, 3, true, -100, 100));
+    }
+    mem.run(requant(src, dst, count, ch, m, 3, true, -100, 100));
+    std::vector<uint8_t> got(want.size());
+    for (size_t i = 0; i < got.size(); ++i) got[i] = mem[region + i];
+    EXPECT_EQ(got, want) << "dst - src = " << offset;
+  }
+}
+
 // ---------------------------------------------------------------- vec.add / vec.mul
 
 int64_t bcast_offset(int64_t mode, int64_t i, int64_t c, int64_t ch) {
@@ -345,8 +373,9 @@ struct BinaryParams {
   int32_t lo = -100, hi = 90;
 };
 
-void check_binary(Opcode op, const BinaryParams& p, uint32_t seed) {
-  const int64_t count = 5, ch = 7, n = count * ch;
+void check_binary(Opcode op, const BinaryParams& p, uint32_t seed, int64_t count = 5,
+                  int64_t ch = 7) {
+  const int64_t n = count * ch;
   std::mt19937 rng(seed);
   for (int ma = 0; ma < 4; ++ma)
     for (int mb = 0; mb < 4; ++mb) {
@@ -402,6 +431,56 @@ TEST(VecAdd, AllBroadcastModesMatchReference) {
   u.in_signed = u.out_signed = false;
   u.za = 128, u.zb = 100, u.out_zp = 130, u.lo = 0, u.hi = 255;
   check_binary(Opcode::kVecAdd, u, 12);
+}
+
+// Long enough for several of the kernels' chunks, channel rows crossing them.
+TEST(VecAdd, LongRowsMatchReference) {
+  check_binary(Opcode::kVecAdd, BinaryParams{}, 13, 301, 11);
+}
+
+// A large output multiplier: the accumulator bound rules out the vectorised
+// form and the definition runs (same results either way).
+TEST(VecMul, LargeScalesMatchReference) {
+  BinaryParams p;
+  p.za = -32768, p.zb = 32767, p.out = {INT32_MAX, 20};
+  check_binary(Opcode::kVecMul, p, 14, 40, 30);
+}
+
+// In place on either input (dst == src or dst == src2, full shape), across chunks.
+TEST(VecAdd, InPlaceOnEitherInput) {
+  for (bool on_b : {false, true}) {
+    std::mt19937 rng(15);
+    const int64_t n = 2500;
+    const auto a = random_q(rng, n, true), b = random_q(rng, n, true);
+    Sram m;
+    const uint64_t sa = m.put8(a), sb = m.put8(b);
+    const FixedMultiplier ma{1 << 30, -19}, mb{1518500250, -19}, out{1 << 30, -1};
+    m.run(make(Opcode::kVecAdd, {{F::kSrc, int64_t(sa)},
+                                 {F::kSrc2, int64_t(sb)},
+                                 {F::kDst, int64_t(on_b ? sb : sa)},
+                                 {F::kCount, n},
+                                 {F::kChannels, 1},
+                                 {F::kSrcZp, 2},
+                                 {F::kSrc2Zp, -1},
+                                 {F::kOutZp, 0},
+                                 {F::kSrcSigned, 1},
+                                 {F::kOutSigned, 1},
+                                 {F::kMult, ma.mult},
+                                 {F::kShift, ma.shift},
+                                 {F::kMult2, mb.mult},
+                                 {F::kShift2, mb.shift},
+                                 {F::kMultOut, out.mult},
+                                 {F::kShiftOut, out.shift},
+                                 {F::kClampLo, -128},
+                                 {F::kClampHi, 127}}));
+    std::vector<int32_t> want(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t acc = requantize((a[i] - 2) * (int64_t{1} << 20), ma.mult, ma.shift) +
+                          requantize((b[i] + 1) * (int64_t{1} << 20), mb.mult, mb.shift);
+      want[i] = requantize_to_8bit(acc, out, 0, true);
+    }
+    EXPECT_EQ(m.get8(on_b ? sb : sa, n, true), want) << (on_b ? "dst == src2" : "dst == src");
+  }
 }
 
 TEST(VecAdd, HandChecked) {
@@ -470,6 +549,31 @@ TEST(VecLut, LooksUpEveryByteInPlace) {
       {{F::kSrc, int64_t(d)}, {F::kDst, int64_t(d)}, {F::kLen, 300}, {F::kTable, int64_t(t)}}));
   const auto got = m.get8(d, 300, false);
   for (int i = 0; i < 300; ++i) EXPECT_EQ(got[i], 255 - (i * 7) % 256) << i;
+}
+
+// Every table byte and every position of a 64-byte vector (plus a tail), with
+// dst apart, exactly in place, below src and just above src (where the
+// definition reads bytes already written, element by element).
+TEST(VecLut, RandomTableAtEveryOverlap) {
+  std::mt19937 rng(21);
+  for (int64_t shift : {-1000, 0, -5, 3}) {
+    Sram m;
+    std::vector<int32_t> table(256), data(1000);
+    for (auto& v : table) v = int32_t(rng() % 256);
+    for (auto& v : data) v = int32_t(rng() % 256);
+    const uint64_t t = m.put8(table), region = m.alloc(3000);
+    const uint64_t src = region + 500, dst = shift == -1000 ? region + 1600 : src + shift;
+    for (size_t i = 0; i < data.size(); ++i) m[src + i] = static_cast<uint8_t>(data[i]);
+    // The definition on a copy of the SRAM region, element by element.
+    std::vector<int32_t> want(3000);
+    for (int i = 0; i < 3000; ++i) want[i] = m[region + i];
+    for (int64_t i = 0; i < 999; ++i) want[dst - region + i] = table[want[src - region + i]];
+    m.run(make(Opcode::kVecLut, {{F::kSrc, int64_t(src)},
+                                 {F::kDst, int64_t(dst)},
+                                 {F::kLen, 999},
+                                 {F::kTable, int64_t(t)}}));
+    EXPECT_EQ(m.get8(region, 3000, false), want) << "dst - src = " << shift;
+  }
 }
 
 TEST(VecLutN, ElementIUsesTableIModTables) {

@@ -1,5 +1,6 @@
 // Device DRAM: a TLM-2.0 target with a shared-bandwidth timing model.
-// Storage is reserved lazily (untouched pages cost no host memory).
+// Storage is mapped for the configured size at the first reset (configure),
+// lazily: untouched pages cost no host memory.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -8,6 +9,7 @@
 
 #include "bandwidth_channel.hpp"
 #include "device_context.hpp"
+#include "lazy_memory.hpp"
 
 namespace npusim::sim {
 
@@ -16,22 +18,22 @@ class Dram : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<Dram> socket;
 
   Dram(sc_core::sc_module_name name, const DeviceContext& ctx);
-  ~Dram() override;
 
-  // Resizes storage to ctx.hw.dram_size (contents cleared) and frees the channel.
+  // Sizes storage to ctx.hw.dram_size (contents cleared) and frees the channel.
   void reset();
-  uint64_t size() const { return size_; }
-  uint8_t* data() { return storage_; }
+  uint64_t size() const { return memory_.size(); }
+  uint8_t* data() { return memory_.data(); }
 
  private:
   void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned int transport_dbg(int port, tlm::tlm_generic_payload& trans);
-  bool in_range(uint64_t addr, uint64_t len) const { return addr <= size_ && len <= size_ - addr; }
+  bool in_range(uint64_t addr, uint64_t len) const {
+    return addr <= size() && len <= size() - addr;
+  }
 
   const DeviceContext& ctx_;
   BandwidthChannel channel_;
-  uint8_t* storage_ = nullptr;
-  uint64_t size_ = 0;
+  LazyMemory memory_;
 };
 
 }  // namespace npusim::sim

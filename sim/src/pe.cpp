@@ -13,11 +13,19 @@ Pe::Pe(sc_core::sc_module_name name, int index, const DeviceContext& ctx)
   SC_THREAD(load_thread);
   SC_THREAD(compute_thread);
   SC_THREAD(store_thread);
-  reset();
+  reset_state();  // SRAM is mapped when the platform is configured
 }
 
 void Pe::reset() {
-  sram.assign(ctx_.hw.sram_per_pe, 0);
+  const uint64_t bytes = index_ < ctx_.hw.num_pes ? ctx_.hw.sram_per_pe : 0;
+  if (sram.size() == bytes)
+    sram.clear();
+  else
+    sram.assign(bytes, "PE SRAM");
+  reset_state();
+}
+
+void Pe::reset_state() {
   semaphores_.assign(ctx_.hw.num_semaphores, 0);
   counters.reset(sc_core::sc_time_stamp());
   busy = false;

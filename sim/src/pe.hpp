@@ -9,6 +9,7 @@
 
 #include "device_context.hpp"
 #include "dma_port.hpp"
+#include "lazy_memory.hpp"
 #include "pe_counters.hpp"
 #include "task.hpp"
 #include "trace_unit.hpp"
@@ -32,18 +33,21 @@ class Pe : public sc_core::sc_module {
   // Starts the engines on `task` as slot `slot`; they finish asynchronously
   // (task.running drops to 0 and task.done fires).
   void start(Task& task, int slot);
-  void reset();  // clears SRAM, semaphores and counters (after any task was aborted)
+  // Clears SRAM, semaphores and counters (after any task was aborted); SRAM
+  // is sized to ctx.hw.sram_per_pe, or none for a PE beyond num_pes.
+  void reset();
 
   bool busy = false;
   sc_core::sc_event freed;
   PeCounters counters;
-  std::vector<uint8_t> sram;
+  LazyMemory sram;
 
  private:
   void load_thread() { engine_loop(isa::Engine::kLoad); }
   void compute_thread() { engine_loop(isa::Engine::kCompute); }
   void store_thread() { engine_loop(isa::Engine::kStore); }
   void engine_loop(isa::Engine e);
+  void reset_state();
   void run_stream(Task& t, int slot, isa::Engine e);
   // Executes one instruction; false stops the stream (end, or an error recorded in t).
   bool execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index);

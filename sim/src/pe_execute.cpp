@@ -204,7 +204,7 @@ bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) 
     if (!check(acc.writes[i])) return false;
   if (ctx_.functional) {
     try {
-      isa::kernels::execute(local, sram);
+      isa::kernels::execute(local, {sram.data(), sram.size()});
     } catch (const isa::IsaError&) {  // shape fields the unit cannot execute
       err.code = ErrorCode::kIllegalInstruction;
       return false;

@@ -29,6 +29,7 @@ void CommandProcessor::reset() {
     queue_abort_[q].raise();
     queues[q] = QueueState{};
   }
+  streams_.clear();  // configure() may have changed what the words mean
   reset_event_.notify(sc_core::SC_ZERO_TIME);
 }
 

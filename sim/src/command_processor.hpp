@@ -13,6 +13,7 @@
 #include "dma_port.hpp"
 #include "npusim/isa/regmap.hpp"
 #include "pe.hpp"
+#include "stream_cache.hpp"
 
 namespace npusim::sim {
 
@@ -62,6 +63,8 @@ class CommandProcessor : public sc_core::sc_module {
   isa::reg::ErrorCode injected_ = isa::reg::ErrorCode::kNone;
   std::array<AbortSignal, isa::reg::kMaxQueues> queue_abort_;
   uint64_t generation_ = 0;
+  StreamCache streams_;
+  std::vector<uint32_t> words_;  // a stream's words as read from DRAM, reused
 };
 
 }  // namespace npusim::sim

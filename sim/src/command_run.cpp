@@ -14,24 +14,28 @@ ErrorCode CommandProcessor::load_streams(Task& task, const isa::reg::ProgramTabl
     for (int e = 0; e < isa::kNumEngines; ++e) {
       const isa::reg::StreamRef& ref = table.streams[slot][e];
       if (ref.words == 0) continue;
-      std::vector<uint32_t> words(ref.words);
-      if (!read_dram(ref.addr, words.data(), words.size() * 4)) {
+      words_.resize(ref.words);
+      if (!read_dram(ref.addr, words_.data(), words_.size() * 4)) {
         task.error = {ErrorCode::kBadProgram, 0, task.pes[slot], e, ref.addr};
         return ErrorCode::kBadProgram;
       }
-      auto& code = task.code[slot][e];
-      for (size_t pos = 0; pos < words.size();) {
+      task.code[slot][e] = streams_.find(ref.addr, words_);
+      if (task.code[slot][e]) continue;
+      auto code = std::make_shared<DecodedStream>();
+      for (size_t pos = 0; pos < words_.size();) {
         isa::Instruction in;
         try {
-          pos += isa::decode_one(words, pos, in, code.size());
+          pos += isa::decode_one(words_, pos, in, code->size());
         } catch (const isa::IsaError&) {
-          info = static_cast<uint32_t>(code.size());
+          info = static_cast<uint32_t>(code->size());
           task.error = {ErrorCode::kIllegalInstruction, info, task.pes[slot], e,
                         ref.addr + pos * 4};
           return ErrorCode::kIllegalInstruction;
         }
-        code.push_back(in);
+        code->push_back(in);
       }
+      streams_.insert(ref.addr, words_, code);
+      task.code[slot][e] = std::move(code);
     }
   }
   return ErrorCode::kNone;

@@ -37,7 +37,7 @@ void Pe::start(Task& task, int slot) {
   slot_ = slot;
   std::fill(semaphores_.begin(), semaphores_.end(), 0);
   for (int e = 0; e < isa::kNumEngines; ++e) {
-    if (task.code[slot][e].empty()) continue;
+    if (!task.code[slot][e] || task.code[slot][e]->empty()) continue;
     ++task.running;
     start_[e].notify(sc_core::SC_ZERO_TIME);
   }
@@ -53,7 +53,7 @@ void Pe::engine_loop(isa::Engine e) {
 }
 
 void Pe::run_stream(Task& t, int slot, isa::Engine e) {
-  const auto& code = t.code[slot][static_cast<int>(e)];
+  const auto& code = *t.code[slot][static_cast<int>(e)];
   for (uint32_t i = 0; i < code.size(); ++i) {
     if (t.abort.raised) return;
     if (!execute(t, slot, e, code[i], i)) return;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <systemc>
 #include <vector>
 
@@ -28,7 +29,10 @@ struct Task {
   int num_slots = 1;
   std::array<int, 2> pes{0, 0};    // slot -> PE index
   std::array<uint64_t, 4> base{};  // base registers from the RUN command
-  std::array<std::array<std::vector<isa::Instruction>, isa::kNumEngines>, 2> code;
+  // Decoded streams per (slot, engine); null for an empty stream. Shared with
+  // the command processor's StreamCache, never modified.
+  std::array<std::array<std::shared_ptr<const std::vector<isa::Instruction>>, isa::kNumEngines>, 2>
+      code;
 
   AbortSignal abort;
   sc_core::sc_event done;  // notified when the last engine finishes

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "host_allocator.hpp"
 #include "host_work_cost.hpp"
 #include "npusim/driver/errors.hpp"
 #include "npusim/runtime/device_list.hpp"
@@ -64,6 +65,7 @@ struct Session::Request {
 Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
     : model_(std::move(model)), options_(std::move(options)) {
   if (!model_) throw RuntimeError(RuntimeErrorKind::kInvalidInput, "no model given");
+  keep_freed_tensors_in_heap();
   if (!options_.transport)
     throw RuntimeError(RuntimeErrorKind::kInvalidInput,
                        "RunnerOptions::transport is not set (e.g. sim::in_process_device(...))");
@@ -108,9 +110,12 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
     tracer_ = std::make_unique<LayerTracer>(*device_, program, *placed_, pes);
   }
   cpu_segment_ns_.assign(program.segments.size(), 0);
+  boundary_.resize(program.segments.size());
   for (size_t i = 0; i < program.segments.size(); ++i)
-    if (std::holds_alternative<isa::CpuSegment>(program.segments[i]))
+    if (std::holds_alternative<isa::CpuSegment>(program.segments[i])) {
       cpu_segment_ns_[i] = cpu_segment_cost_ns(model_->cpu_graph(i), host_);
+      boundary_[i] = BoundarySegment::plan(model_->cpu_graph(i));
+    }
   for (int pe = 0; pe < device_->info().num_pes; ++pe)
     counters_at_start_.push_back(device_->counters(pe));
   now_ = device_->now_ps();
@@ -438,11 +443,15 @@ uint64_t Session::run_host_work(Request& r) {
     r.to_device = true;
     return ps;
   }
-  const std::vector<std::string>& names = r.wanted;
+  std::vector<std::string> names = r.wanted;
   if (names.empty())
-    for (const auto& out : model_->outputs()) r.outputs.push_back(r.env.at(out.name));
-  else
-    for (const auto& name : names) r.outputs.push_back(r.env.at(name));
+    for (const auto& out : model_->outputs()) names.push_back(out.name);
+  // Moved out of env (cleared next), copied only for a name asked for again later.
+  for (size_t i = 0; i < names.size(); ++i) {
+    Tensor& value = r.env.at(names[i]);
+    const bool again = std::find(names.begin() + i + 1, names.end(), names[i]) != names.end();
+    r.outputs.push_back(again ? value : std::move(value));
+  }
   r.env.clear();
   if (options_.postprocess) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -455,12 +464,16 @@ uint64_t Session::run_host_work(Request& r) {
 
 uint64_t Session::run_cpu_segment(Request& r, size_t index) {
   const auto& seg = std::get<isa::CpuSegment>(model_->program().segments[index]);
-  compiler::TensorMap inputs;
-  for (const auto& name : seg.inputs) inputs[name] = r.env.at(name);
   const auto t0 = std::chrono::steady_clock::now();
-  compiler::TensorMap outputs = compiler::execute(model_->cpu_graph(index), inputs);
+  if (boundary_[index] && boundary_[index]->accepts(r.env)) {
+    boundary_[index]->run(r.env);  // quantise/dequantise only: tight loops, same bits
+  } else {
+    compiler::TensorMap inputs;
+    for (const auto& name : seg.inputs) inputs[name] = r.env.at(name);
+    compiler::TensorMap outputs = compiler::execute(model_->cpu_graph(index), inputs);
+    for (auto& [name, value] : outputs) r.env[name] = std::move(value);
+  }
   const uint64_t measured = wall_ps_since(t0);
-  for (auto& [name, value] : outputs) r.env[name] = std::move(value);
   const uint64_t ps = host_.measured ? measured : host_ns_to_ps(cpu_segment_ns_[index]);
   r.timing.cpu_ps += ps;
   return ps;

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "boundary_segment.hpp"
 #include "device_lane.hpp"
 #include "layer_tracer.hpp"
 #include "npusim/compiler/executor.hpp"
@@ -95,6 +96,8 @@ class Session {
   // dispatcher reads it once there instead of asking the device each time.
   uint64_t now_ = 0;
   std::vector<double> cpu_segment_ns_;  // per program segment (CPU ones), from the cost model
+  // Per program segment: the tight-loop form of a quantise/dequantise-only CPU segment.
+  std::vector<std::optional<BoundarySegment>> boundary_;
   std::vector<driver::Counters> counters_at_start_;
 
   // Dispatcher-thread state.

@@ -50,4 +50,12 @@ int32_t quantize_linear(float x, float scale, int32_t zero_point, bool out_signe
 // ONNX DequantizeLinear: (x - zero_point) * scale, in float.
 float dequantize_linear(int32_t x, float scale, int32_t zero_point);
 
+// The two above over n elements of one tensor (per-tensor scale and zero
+// point), vectorised where the CPU allows: the same bits as the scalar
+// functions element by element. 8-bit values are raw bytes (int8 when signed).
+void quantize_linear(const float* x, int64_t n, float scale, int32_t zero_point, bool out_signed,
+                     uint8_t* out);
+void dequantize_linear(const uint8_t* x, int64_t n, bool in_signed, float scale, int32_t zero_point,
+                       float* out);
+
 }  // namespace npusim::isa

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "simd_level.hpp"
+
 namespace npusim::isa::kernels::gemm {
 
 bool zero_point_fits_int16(bool is_signed, int32_t zp) {
@@ -125,11 +127,10 @@ constexpr MicroFn kAvx2Kernels[kMr + 1] = {nullptr,       micro_avx2<1>, micro_a
 
 }  // namespace
 
-// NPUSIM_KERNELS_SCALAR=1 forces the portable path, to test it on AVX2 machines.
+// NPUSIM_KERNELS_SCALAR=1 (or NPUSIM_KERNELS_SIMD=scalar) forces the portable
+// path, to test it on AVX2 machines.
 bool avx2_available() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                         std::getenv("NPUSIM_KERNELS_SCALAR") == nullptr;
-  return ok;
+  return host_simd() >= Simd::kAvx2;
 }
 
 void gemm_s16(const int16_t* a, int64_t m, int64_t lda, const PackedB& b, uint8_t* c, int64_t ldc,

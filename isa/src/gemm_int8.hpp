@@ -42,7 +42,7 @@ void pack_b(const uint8_t* b, int64_t n, int64_t k, int64_t ldb, bool is_signed,
             PackedB& out);
 
 enum class Path { kAuto, kScalar, kAvx2 };
-// The CPU has AVX2 (and NPUSIM_KERNELS_SCALAR is not set in the environment).
+// The CPU has AVX2 (and the environment allows it: simd_level.hpp).
 bool avx2_available();
 
 // C (int32, row stride ldc elements, at any byte alignment) += A * B^T for

@@ -1,14 +1,18 @@
 // Matrix-unit kernels: mat.conv and mat.mm (a 1x1 convolution of an [m][1][k]
-// image). The common path is im2col into int16 (x - zp) rows, in chunks that
-// fit L2, followed by the exact GEMM; depthwise-style convolutions (one input
-// channel per group) use a direct loop, since a GEMM with n = 1 wastes the
-// vector width; zero points outside the int16-safe range use a plain loop.
+// image). Where the CPU has AVX-512 VNNI, the common path is an 8-bit GEMM on
+// the raw bytes (gemm_vnni.hpp), with im2col rows in chunks that fit L2, or
+// the source itself as A for a 1x1 stride-1 convolution; elsewhere im2col
+// into int16 (x - zp) rows and the exact int16 GEMM. Depthwise-style
+// convolutions (one input channel per group) use a direct loop, since a GEMM
+// with n = 1 wastes the vector width; zero points outside the int16-safe
+// range use a plain loop.
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "gemm_int8.hpp"
+#include "gemm_vnni.hpp"
 #include "kernel_impl.hpp"
 #include "kernel_matrix.hpp"
 #include "kernel_shapes.hpp"
@@ -95,6 +99,62 @@ void conv_gemm(const MatrixOp& op, const uint32_t* init) {
   }
 }
 
+// One im2col row of raw bytes for the VNNI GEMM: like im2col_row, with the
+// padding and the k tail holding the zero point (x - zp = 0 there).
+void im2col_row8(const MatrixOp& op, int64_t r, int64_t g, int64_t k, int64_t kp, uint8_t* row) {
+  const ConvShape& s = op.s;
+  const int64_t cg = s.in_cg(), oy = r / s.out_w, ox = r % s.out_w;
+  const auto pad = static_cast<uint8_t>(op.src_zp);
+  uint8_t* out = row;
+  for (int64_t kh = 0; kh < s.k_h; ++kh)
+    for (int64_t kw = 0; kw < s.k_w; ++kw, out += cg) {
+      int64_t iy, ix;
+      if (tap_pixel(s, oy, ox, kh, kw, iy, ix))
+        std::memcpy(out, op.src + (iy * s.in_w + ix) * s.in_c + g * cg, cg);
+      else
+        std::memset(out, pad, cg);
+    }
+  std::memset(row + k, pad, kp - k);
+}
+
+// A 1x1 convolution with stride 1 and no padding reads each output pixel's
+// input channels contiguously: the source is A as it is (when k fills whole
+// groups of four bytes).
+bool source_is_a(const ConvShape& s) {
+  return s.k_h == 1 && s.k_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_t == 0 &&
+         s.pad_l == 0 && s.out_h == s.in_h && s.out_w == s.in_w && s.in_cg() % 4 == 0;
+}
+
+// init: the bias row to start from, or null to add into dst as it is.
+void conv_vnni(const MatrixOp& op, const uint32_t* init) {
+  const ConvShape& s = op.s;
+  const int64_t k = s.k_h * s.k_w * s.in_cg(), kp = gemm::padded_k4(k), m = out_pixels(s);
+  const int64_t mc =
+      std::clamp<int64_t>((256 * 1024) / std::max<int64_t>(kp, 1) / gemm::kVnniMr * gemm::kVnniMr,
+                          gemm::kVnniMr, 512 * gemm::kVnniMr);
+  const bool direct = source_is_a(s);
+  thread_local std::vector<uint8_t> a;  // reused: the simulator calls this per instruction
+  thread_local std::vector<uint32_t> rows;
+  thread_local gemm::PackedB8 b;
+  if (!direct) a.resize(static_cast<size_t>(std::min(mc, m) * kp));
+  rows.resize(static_cast<size_t>(std::min(mc, m)));
+  for (int64_t g = 0; g < s.groups; ++g) {
+    gemm::pack_b8(op.wgt + g * s.out_cg() * k, s.out_cg(), k, k, op.wgt_signed, op.wgt_zp,
+                  op.src_signed, op.src_zp, b);
+    for (int64_t m0 = 0; m0 < m; m0 += mc) {
+      const int64_t n_rows = std::min(mc, m - m0);
+      const uint8_t* a_rows = direct ? op.src + m0 * s.in_c + g * s.in_cg() : a.data();
+      const int64_t lda = direct ? s.in_c : kp;
+      if (!direct)
+        for (int64_t r = 0; r < n_rows; ++r) im2col_row8(op, m0 + r, g, k, kp, a.data() + r * kp);
+      gemm::row_terms(a_rows, n_rows, lda, b, rows.data());
+      gemm::gemm_u8s8(a_rows, n_rows, lda, b, rows.data(),
+                      op.dst + (m0 * s.out_c + g * s.out_cg()) * 4, s.out_c,
+                      init ? init + g * s.out_cg() : nullptr);
+    }
+  }
+}
+
 // The definition, term by term, for zero points whose (x - zp) exceeds int16.
 void conv_direct(const MatrixOp& op) {
   const ConvShape& s = op.s;
@@ -139,7 +199,10 @@ void run(const Instruction& in, Bytes sram, const ConvShape& s) {
                        gemm::zero_point_fits_int16(op.wgt_signed, op.wgt_zp);
   if (exact16 && !(s.in_cg() == 1 && s.groups > 1)) {
     if (accumulate) init_output(op, bias, true);
-    return conv_gemm(op, accumulate ? nullptr : bias.data());  // fresh dst: GEMM writes bias + acc
+    const uint32_t* init = accumulate ? nullptr : bias.data();  // fresh dst: GEMM writes bias + acc
+    if (gemm::vnni_available() && gemm::vnni_applies(op.src_signed, op.src_zp))
+      return conv_vnni(op, init);
+    return conv_gemm(op, init);
   }
   init_output(op, bias, accumulate);
   if (exact16)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../../isa/src/gemm_int8.hpp"
+#include "../../isa/src/gemm_vnni.hpp"
 
 namespace npusim::isa::kernels::gemm {
 namespace {
@@ -70,11 +71,43 @@ std::vector<int32_t> run(const Operand& a, const Operand& b, int32_t c0, Path pa
   return c;
 }
 
+// The VNNI GEMM the same way: A's rows padded to a multiple of four bytes
+// with the zero point (as the convolution's im2col does); `init` (n values)
+// replaces C's contents when given.
+std::vector<int32_t> run_vnni(const Operand& a, const Operand& b, int32_t c0,
+                              const std::vector<uint32_t>* init = nullptr) {
+  const int64_t m = a.rows, n = b.rows, k = a.cols;
+  PackedB8 pb;
+  pack_b8(b.data.data(), n, k, k, b.is_signed, b.zp, a.is_signed, a.zp, pb);
+  std::vector<uint8_t> a8(m * pb.kp, static_cast<uint8_t>(a.zp));
+  for (int64_t i = 0; i < m; ++i) std::memcpy(&a8[i * pb.kp], &a.data[i * k], k);
+  std::vector<uint32_t> rows(m);
+  row_terms(a8.data(), m, pb.kp, pb, rows.data());
+  const int64_t ldc = n + 3;
+  std::vector<uint8_t> cbuf(1 + 4 * m * ldc);
+  for (int64_t i = 0; i < m * ldc; ++i) std::memcpy(&cbuf[1 + 4 * i], &c0, 4);
+  gemm_u8s8(a8.data(), m, pb.kp, pb, rows.data(), cbuf.data() + 1, ldc,
+            init ? init->data() : nullptr);
+  std::vector<int32_t> c(m * n);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) std::memcpy(&c[i * n + j], &cbuf[1 + 4 * (i * ldc + j)], 4);
+    for (int64_t j = n; j < ldc; ++j) {
+      int32_t v;
+      std::memcpy(&v, &cbuf[1 + 4 * (i * ldc + j)], 4);
+      EXPECT_EQ(v, c0) << "column " << j << " beyond n was written";
+    }
+  }
+  return c;
+}
+
 void expect_exact(const Operand& a, const Operand& b, int32_t c0 = 0) {
   const auto want = reference(a, b, c0);
   EXPECT_EQ(run(a, b, c0, Path::kScalar), want) << "scalar path";
   if (avx2_available()) {
     EXPECT_EQ(run(a, b, c0, Path::kAvx2), want) << "avx2 path";
+  }
+  if (vnni_available() && vnni_applies(a.is_signed, a.zp)) {
+    EXPECT_EQ(run_vnni(a, b, c0), want) << "vnni path";
   }
 }
 
@@ -166,6 +199,44 @@ TEST(Gemm, InitialRowReplacesC) {
         }
     }
   }
+}
+
+TEST(Gemm, VnniAppliesToZeroPointsOfTheType) {
+  EXPECT_TRUE(vnni_applies(true, -128));
+  EXPECT_TRUE(vnni_applies(true, 127));
+  EXPECT_FALSE(vnni_applies(true, 128));
+  EXPECT_TRUE(vnni_applies(false, 0));
+  EXPECT_TRUE(vnni_applies(false, 255));
+  EXPECT_FALSE(vnni_applies(false, -1));
+}
+
+// Every pairing of signednesses and zero points at the ends of the range
+// (the packed weights flip, the row sums' factor is nonzero or zero), with
+// and without an initial row, k across several slices.
+TEST(Gemm, VnniEveryZeroPointPairing) {
+  if (!vnni_available()) GTEST_SKIP() << "the CPU has no AVX-512 VNNI";
+  std::mt19937 rng(77);
+  for (int signs = 0; signs < 4; ++signs)
+    for (int32_t za : {0, 1, 255, 127})
+      for (int32_t zb : {0, -3, 128, -128, 300, -32768}) {
+        const bool as = signs & 1, bs = signs & 2;
+        const int32_t a_zp = as ? za - 128 : za;
+        SCOPED_TRACE(testing::Message() << "a_signed=" << as << " b_signed=" << bs
+                                        << " a_zp=" << a_zp << " b_zp=" << zb);
+        const Operand a = random_operand(rng, 11, 1031, as, a_zp);
+        const Operand b = random_operand(rng, 37, 1031, bs, zb);
+        const int32_t c0 = static_cast<int32_t>(rng());
+        EXPECT_EQ(run_vnni(a, b, c0), reference(a, b, c0));
+        std::vector<uint32_t> init(37);
+        for (auto& v : init) v = rng();
+        const auto product = reference(a, b, 0);
+        const auto got = run_vnni(a, b, c0, &init);
+        for (int64_t i = 0; i < 11; ++i)
+          for (int64_t j = 0; j < 37; ++j)
+            ASSERT_EQ(static_cast<uint32_t>(got[i * 37 + j]),
+                      init[j] + static_cast<uint32_t>(product[i * 37 + j]))
+                << "init, i=" << i << " j=" << j;
+      }
 }
 
 TEST(Gemm, EmptyKLeavesC) {

@@ -179,11 +179,14 @@ std::string dataflow_text(Dataflow d) {
 }
 
 // One text key: how to set it and how to print it (print == nullptr: an alias
-// that describe() does not list).
+// that describe() does not list), and for numeric keys its value as a number
+// in the base unit `unit` (number == nullptr: not a number, e.g. dataflow).
 struct KeyDef {
   std::string_view name;
   std::function<void(HwParams&, const Ctx&)> set;
   std::function<std::string(const HwParams&)> print;
+  std::function<uint64_t(const HwParams&)> number = nullptr;
+  std::string_view unit = "";
 };
 
 constexpr uint64_t kKiB = 1ull << 10, kMiB = 1ull << 20, kGiB = 1ull << 30;
@@ -195,17 +198,29 @@ KeyDef quantity_key(std::string_view name, T HwParams::*m, const UnitSet& u, uin
                     uint64_t hi) {
   return {name,
           [m, &u, lo, hi](HwParams& p, const Ctx& c) { p.*m = T(parse_quantity(c, u, lo, hi)); },
-          [m, &u](const HwParams& p) { return format_quantity(uint64_t(p.*m), u); }};
+          [m, &u](const HwParams& p) { return format_quantity(uint64_t(p.*m), u); },
+          [m](const HwParams& p) { return uint64_t(p.*m); }, u.units.back().first};
 }
 
+// `unit` names what the count counts ("cycles"), or "" for a plain number.
 template <typename T>
-KeyDef count_key(std::string_view name, T HwParams::*m, uint64_t lo, uint64_t hi) {
+KeyDef count_key(std::string_view name, T HwParams::*m, uint64_t lo, uint64_t hi,
+                 std::string_view unit = "") {
   return {name, [m, lo, hi](HwParams& p, const Ctx& c) { p.*m = T(parse_count(c, lo, hi)); },
-          [m](const HwParams& p) { return std::to_string(p.*m); }};
+          [m](const HwParams& p) { return std::to_string(p.*m); },
+          [m](const HwParams& p) { return uint64_t(p.*m); }, unit};
 }
 
+// Another name for `target`: settable, not printed, not a number of its own.
 KeyDef alias(std::string_view name, KeyDef target) {
   return {name, target.set, nullptr};
+}
+
+// A key describe() does not print that still has a number (array_rows, array_cols).
+KeyDef numeric_alias(std::string_view name, KeyDef target) {
+  target.name = name;
+  target.print = nullptr;
+  return target;
 }
 
 std::vector<KeyDef> build_keys() {
@@ -233,8 +248,8 @@ std::vector<KeyDef> build_keys() {
        [](const HwParams& p) {
          return std::to_string(p.array_rows) + "x" + std::to_string(p.array_cols);
        }});
-  k.push_back(alias("array_rows", count_key("", &HwParams::array_rows, 1, 1024)));
-  k.push_back(alias("array_cols", count_key("", &HwParams::array_cols, 1, 1024)));
+  k.push_back(numeric_alias("array_rows", count_key("", &HwParams::array_rows, 1, 1024)));
+  k.push_back(numeric_alias("array_cols", count_key("", &HwParams::array_cols, 1, 1024)));
   k.push_back({"dataflow",
                [](HwParams& p, const Ctx& c) {
                  if (c.value == "ws")
@@ -252,13 +267,15 @@ std::vector<KeyDef> build_keys() {
   k.push_back(quantity_key("host_link", &HwParams::host_link, kBandwidth, kMBps, 100 * kTBps));
   k.push_back(quantity_key("pe_link", &HwParams::pe_link, kBandwidth, kMBps, 100 * kTBps));
   k.push_back(count_key("vector_lanes", &HwParams::vector_lanes, 1, 4096));
-  k.push_back(count_key("dma_setup_cycles", &HwParams::dma_setup_cycles, 0, 1'000'000));
+  k.push_back(count_key("dma_setup_cycles", &HwParams::dma_setup_cycles, 0, 1'000'000, "cycles"));
   k.push_back(quantity_key("dma_burst", &HwParams::dma_burst, kSize, 64, 16 * kMiB));
-  k.push_back(count_key("matrix_issue_cycles", &HwParams::matrix_issue_cycles, 0, 1'000'000));
-  k.push_back(count_key("vector_issue_cycles", &HwParams::vector_issue_cycles, 0, 1'000'000));
-  k.push_back(count_key("num_semaphores", &HwParams::num_semaphores, 1, 256));  // 8-bit field
   k.push_back(
-      count_key("watchdog_cycles", &HwParams::watchdog_cycles, 1'000, 1'000'000'000'000'000));
+      count_key("matrix_issue_cycles", &HwParams::matrix_issue_cycles, 0, 1'000'000, "cycles"));
+  k.push_back(
+      count_key("vector_issue_cycles", &HwParams::vector_issue_cycles, 0, 1'000'000, "cycles"));
+  k.push_back(count_key("num_semaphores", &HwParams::num_semaphores, 1, 256));  // 8-bit field
+  k.push_back(count_key("watchdog_cycles", &HwParams::watchdog_cycles, 1'000, 1'000'000'000'000'000,
+                        "cycles"));
   k.push_back(count_key("host_cores", &HwParams::host_cores, 1, 1024));
   k.push_back(host_op);
   // The struct member names work too, with the same text syntax.
@@ -371,6 +388,60 @@ std::vector<std::pair<std::string, std::string>> describe(const HwParams& params
 std::string to_text(const HwParams& params) {
   std::string s = "# npusim hardware parameters (docs/params.md)\n";
   for (const auto& [k, v] : describe(params)) s += k + " = " + v + "\n";
+  return s;
+}
+
+std::vector<ParamNumber> param_numbers(const HwParams& params) {
+  std::vector<ParamNumber> out;
+  for (const auto& k : keys())
+    if (k.number) out.push_back({std::string(k.name), k.number(params), std::string(k.unit)});
+  return out;
+}
+
+Quantity parse_quantity_text(const std::string& text) {
+  const size_t split = text.find_first_not_of("0123456789.");
+  std::string_view suffix = split == std::string::npos ? "" : std::string_view(text).substr(split);
+  while (!suffix.empty() && suffix.front() == ' ') suffix.remove_prefix(1);
+  for (const UnitSet* u : {&kSize, &kBandwidth, &kFrequency, &kDuration})
+    for (const auto& unit : u->units)
+      if (suffix == unit.first)
+        return {parse_quantity(Ctx{"a quantity", text}, *u), std::string(u->units.back().first)};
+  throw ParamError("bad quantity \"" + text +
+                   "\": expected a number with a unit (GiB, MiB, KiB, B, GB/s, MB/s, B/s, GHz, "
+                   "MHz, Hz, ms, us, ns)");
+}
+
+const std::vector<std::string>& program_relevant_keys() {
+  // What the compiler plans code with (tile sizes from the array and the
+  // SRAM, SRAM addresses, semaphore numbers, PE slots) and what the verifier
+  // checks the code against. Everything else (clock, bandwidths, sizes of
+  // DRAM and bursts, issue costs, host figures) only changes how long the
+  // same code takes. Keep in step with compiler-backend: the test
+  // ProgramRelevantKeys.OtherParametersDoNotChangeTheProgram fails when the
+  // compiler starts reading another parameter.
+  static const std::vector<std::string> k = {"num_pes", "array", "dataflow", "sram_per_pe",
+                                             "num_semaphores"};
+  return k;
+}
+
+std::optional<ParamDifference> program_difference(const HwParams& compiled,
+                                                  const HwParams& device) {
+  const auto want = describe(compiled), have = describe(device);
+  const auto& relevant = program_relevant_keys();
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (std::find(relevant.begin(), relevant.end(), want[i].first) == relevant.end()) continue;
+    if (want[i].second != have[i].second)
+      return ParamDifference{want[i].first, want[i].second, have[i].second};
+  }
+  return std::nullopt;
+}
+
+std::string program_relevant_text(const HwParams& params) {
+  const auto& relevant = program_relevant_keys();
+  std::string s;
+  for (const auto& [key, value] : describe(params))
+    if (std::find(relevant.begin(), relevant.end(), key) != relevant.end())
+      s += key + "=" + value + "\n";
   return s;
 }
 

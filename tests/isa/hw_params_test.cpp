@@ -419,5 +419,49 @@ TEST(HwParams, MissingFileIsNamed) {
   EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
 }
 
+// Every numeric key in its base unit, for sweeps' result tables and formulas.
+TEST(HwParams, ParamNumbersInBaseUnits) {
+  HwParams p = preset("warboy");
+  set_param(p, "host_op", "2.5us");
+  std::vector<std::string> keys;
+  for (const auto& n : param_numbers(p)) keys.push_back(n.key + ":" + n.unit);
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "num_pes:", "clock:Hz", "array_rows:", "array_cols:", "sram_per_pe:B",
+                      "dram_size:B", "dram_bandwidth:B/s", "host_link:B/s", "pe_link:B/s",
+                      "vector_lanes:", "dma_setup_cycles:cycles", "dma_burst:B",
+                      "matrix_issue_cycles:cycles", "vector_issue_cycles:cycles",
+                      "num_semaphores:", "watchdog_cycles:cycles", "host_cores:", "host_op:ns"}));
+  const auto value = [&](const std::string& key) {
+    for (const auto& n : param_numbers(p))
+      if (n.key == key) return n.value;
+    return uint64_t(0);
+  };
+  EXPECT_EQ(value("sram_per_pe"), 16u << 20);
+  EXPECT_EQ(value("dram_bandwidth"), 66'000'000'000u);
+  EXPECT_EQ(value("clock"), 2'000'000'000u);
+  EXPECT_EQ(value("array_cols"), 128u);
+  EXPECT_EQ(value("host_op"), 2500u);
+}
+
+TEST(HwParams, QuantityTextTakesEveryUnitOfTheParameters) {
+  EXPECT_EQ(parse_quantity_text("16MiB").value, 16u << 20);
+  EXPECT_EQ(parse_quantity_text("16MiB").unit, "B");
+  EXPECT_EQ(parse_quantity_text("15.75GB/s").value, 15'750'000'000u);
+  EXPECT_EQ(parse_quantity_text("15.75GB/s").unit, "B/s");
+  EXPECT_EQ(parse_quantity_text("1.5GHz").value, 1'500'000'000u);
+  EXPECT_EQ(parse_quantity_text("2 us").value, 2000u);
+  EXPECT_EQ(parse_quantity_text("2 us").unit, "ns");
+  EXPECT_EQ(parse_quantity_text("64B").value, 64u);
+  for (const char* bad : {"16MB", "66", "x", "0.5ns", ""}) {
+    try {
+      parse_quantity_text(bad);
+      ADD_FAILURE() << bad;
+    } catch (const ParamError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("\"") + bad + "\""), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace npusim::isa

@@ -123,6 +123,30 @@ TEST(Cli, ExecRefusesAContainerCompiledForOtherHardware) {
   EXPECT_NE(r.output.find("8MiB"), std::string::npos) << r.output;
 }
 
+// A container compiled for other bandwidths, clock, DRAM size and host link
+// runs: its code depends only on the program-relevant parameters, and a
+// difference in one of those is refused naming it with both values.
+TEST(Cli, ContainerRunsWhereOnlyTimingParametersDiffer) {
+  const std::string text = temp_path("matmul_slow.s"), npub = temp_path("matmul_slow.npub");
+  std::ofstream(text) << ".hw dram_bandwidth=33GB/s\n.hw clock=1GHz\n.hw dram_size=1GiB\n"
+                      << ".hw host_link=31.5GB/s\n"
+                      << read_file(program("matmul_requant.s"));
+  ASSERT_EQ(npusim("asm " + text + " -o " + npub).exit_code, 0);
+  Result r = npusim("exec " + npub);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run        613 cycles"), std::string::npos) << r.output;
+  r = npusim("run " + npub + " --set dram_bandwidth=132GB/s");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = npusim("run " + npub + " --set num_semaphores=16");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("program compiled for num_semaphores=32 but device has "
+                          "num_semaphores=16"),
+            std::string::npos)
+      << r.output;
+  std::filesystem::remove(text);
+  std::filesystem::remove(npub);
+}
+
 TEST(Cli, ExecOnTheSecondPeGivesTheSameCycles) {
   const Result r = npusim("exec " + program("matmul_requant.s") + " --device npu0pe1");
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,5 +74,40 @@ std::vector<std::pair<std::string, std::string>> describe(const HwParams& params
 std::string to_text(const HwParams& params);
 
 bool operator==(const HwParams& a, const HwParams& b);
+
+// A numeric parameter in its base unit: bytes ("B"), bytes per second
+// ("B/s"), Hz, ns, "cycles", or "" for a plain count. array_rows and
+// array_cols stand for array; preset and dataflow are not numbers.
+struct ParamNumber {
+  std::string key;
+  uint64_t value = 0;
+  std::string unit;
+};
+std::vector<ParamNumber> param_numbers(const HwParams& params);
+
+// A quantity written with a unit of docs/params.md, in its base unit:
+// "16MiB" -> 16777216 B, "66GB/s" -> 66e9 B/s, "2GHz" -> 2e9 Hz, "2us" ->
+// 2000 ns. Throws ParamError naming the text.
+struct Quantity {
+  uint64_t value = 0;
+  std::string unit;  // "B", "B/s", "Hz" or "ns"
+};
+Quantity parse_quantity_text(const std::string& text);
+
+// The parameters compiled code depends on, as describe() keys: num_pes,
+// array, dataflow, sram_per_pe, num_semaphores (docs/params.md, "What a
+// program depends on"). A program runs unchanged on any hardware that agrees
+// on these; a compile cache keys on them and nothing else.
+const std::vector<std::string>& program_relevant_keys();
+
+// The first program-relevant key on which the hardware a program was
+// compiled for and a device differ, with both values in canonical text.
+struct ParamDifference {
+  std::string key, compiled, device;
+};
+std::optional<ParamDifference> program_difference(const HwParams& compiled, const HwParams& device);
+
+// "key=value\n" for each program-relevant key, in describe() order.
+std::string program_relevant_text(const HwParams& params);
 
 }  // namespace npusim::isa

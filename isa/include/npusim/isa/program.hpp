@@ -87,8 +87,9 @@ Program deserialize(const std::vector<uint8_t>& bytes, const std::string& origin
 void save_program(const Program& p, const std::string& path);
 Program load_program(const std::string& path);
 
-// Refuses a program compiled for other hardware: throws ProgramError naming
-// the first differing parameter with both values.
+// Refuses a program compiled for hardware its code does not fit: throws
+// ProgramError naming the first differing program-relevant parameter
+// (program_relevant_keys()) with both values. Other parameters may differ.
 void check_hardware(const Program& p, const HwParams& device);
 
 }  // namespace npusim::isa

@@ -2,13 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "compile_cache.hpp"
 #include "npusim/compiler/compile.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -33,37 +34,13 @@ bool is_onnx_path(const std::string& path) {
   return fs::path(path).extension() == ".onnx";
 }
 
-// FNV-1a: a stable 64-bit hash for cache keys (not a security boundary).
+// FNV-1a: names what a model was loaded from in reports.
 uint64_t fnv1a(const std::string& bytes, uint64_t h = 0xcbf29ce484222325ull) {
   for (unsigned char c : bytes) {
     h ^= c;
     h *= 0x100000001b3ull;
   }
   return h;
-}
-
-// The compiler's identity: the running executable's size and time, so a
-// rebuilt compiler never reuses programs an older one wrote.
-std::string compiler_identity() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "unknown";
-  const auto size = fs::file_size(exe, ec);
-  const auto time = fs::last_write_time(exe, ec).time_since_epoch().count();
-  return exe.string() + ":" + std::to_string(size) + ":" + std::to_string(time);
-}
-
-std::string cache_key(const std::string& model_bytes, const ModelOptions& o) {
-  std::ostringstream s;
-  s << "npusim-compile-v1 " << compiler_identity() << "\n"
-    << isa::to_text(o.hw) << "\ntarget=" << isa::mode_name(o.target);
-  for (const auto& [name, shape] : o.input_shapes)
-    s << "\nshape " << name << "=" << compiler::shape_string(shape);
-  for (const auto& out : o.outputs) s << "\noutput " << out;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a(s.str(), fnv1a(model_bytes))));
-  return hex;
 }
 
 std::string default_cache_dir() {
@@ -85,19 +62,6 @@ isa::Program compile_onnx(const std::string& bytes, const std::string& path,
     return compiler::compile(compiler::import_onnx_bytes(bytes, path, import), compile).program;
   } catch (const std::exception& e) {
     throw RuntimeError(RuntimeErrorKind::kModel, e.what());
-  }
-}
-
-void write_cache_entry(const isa::Program& program, const std::string& dir,
-                       const std::string& entry) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  const std::string tmp = entry + ".tmp" + std::to_string(::getpid());
-  try {
-    isa::save_program(program, tmp);
-    fs::rename(tmp, entry);
-  } catch (const std::exception& e) {
-    spdlog::warn("runtime: cannot write the compile cache {}: {}", entry, e.what());
   }
 }
 
@@ -128,28 +92,32 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   return model;
 }
 
-// Compiles through the cache: a fresh entry is written atomically, a damaged
-// one is compiled again.
+// Compiles through the compile cache (compile_cache.hpp): an entry is served
+// only when the key stored in it matches; a fresh one is written atomically.
 std::shared_ptr<Model> Model::load_onnx(const std::string& bytes, const std::string& path,
                                         const ModelOptions& options) {
   const std::string dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
-  const bool use_cache = !dir.empty() && dir != "none";
-  const std::string cached = use_cache ? dir + "/" + cache_key(bytes, options) + ".npub" : "";
-  if (use_cache && fs::exists(cached)) {
-    try {
-      std::shared_ptr<Model> model = build(isa::load_program(cached), path, options.hw);
-      model->compiled_ = model->cache_hit_ = true;
-      spdlog::info("runtime: {} from the compile cache ({})", path, cached);
-      return model;
-    } catch (const std::exception& e) {
-      spdlog::warn("runtime: ignoring cache entry {}: {}", cached, e.what());
+  std::optional<CompileCache> cache;
+  if (!dir.empty() && dir != "none") cache.emplace(dir);
+  const CompileKey key = compile_key(bytes, options);
+  if (cache) {
+    if (std::optional<isa::Program> cached = cache->find(key)) {
+      try {
+        std::shared_ptr<Model> model = build(std::move(*cached), path, options.hw);
+        model->compiled_ = model->cache_hit_ = true;
+        spdlog::info("runtime: {} from the compile cache ({})", path, cache->entry_path(key));
+        return model;
+      } catch (const std::exception& e) {
+        spdlog::warn("runtime: ignoring compile-cache entry {}: {}", cache->entry_path(key),
+                     e.what());
+      }
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
   isa::Program program = compile_onnx(bytes, path, options);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (use_cache) write_cache_entry(program, dir, cached);
+  if (cache) cache->store(key, program);
   std::shared_ptr<Model> model = build(std::move(program), path, options.hw);
   model->compiled_ = true;
   model->compile_ms_ = ms;
@@ -172,6 +140,11 @@ std::shared_ptr<Model> Model::build(isa::Program program, const std::string& ori
   } catch (const isa::ProgramError& e) {
     throw RuntimeError(RuntimeErrorKind::kModel, origin + ": " + e.what());
   }
+  // The code fits `hw` (it agrees on every program-relevant parameter), and
+  // from here on the program describes the device it runs on: the session's
+  // host costs and the layer table's cycles use the device's clock, host
+  // cores and bandwidths, not those of the machine it was first compiled for.
+  m->program_.hw = hw;
   m->describe_io();
   m->import_cpu_segments();
   return m;

@@ -88,6 +88,17 @@ Future AsyncRunner::run_async(std::vector<Tensor> inputs) {
   return submit(session_, std::move(inputs), {});
 }
 
+std::vector<Future> AsyncRunner::run_async_all(std::vector<std::vector<Tensor>> inputs) {
+  std::vector<Future> futures;
+  session_->enqueue_all(std::move(inputs), [&] {
+    auto state = std::make_shared<Future::State>();
+    state->session = session_;
+    futures.emplace_back(state, session_->options().timeout);
+    return [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), std::move(e)); };
+  });
+  return futures;
+}
+
 void AsyncRunner::run_async(std::vector<Tensor> inputs,
                             std::function<void(Result, std::exception_ptr)> callback) {
   session_->enqueue(std::move(inputs), {}, std::move(callback));

@@ -153,7 +153,9 @@ void Session::check_inputs(const std::vector<Tensor>& inputs) const {
                              compiler::shape_string(inputs[i].shape()));
 }
 
-void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wanted, Done done) {
+std::unique_ptr<Session::Request> Session::make_request(std::vector<Tensor> inputs,
+                                                        std::vector<std::string> wanted,
+                                                        Done done) {
   if (!options_.preprocess) check_inputs(inputs);
   for (const auto& name : wanted)
     if (!model_->find_output(name))
@@ -163,16 +165,36 @@ void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wante
   r->inputs = std::move(inputs);
   r->wanted = std::move(wanted);
   r->done = std::move(done);
+  return r;
+}
+
+// Under one lock: the dispatcher takes the whole batch in one intake.
+void Session::push_requests(std::vector<std::unique_ptr<Request>> requests) {
   {
     std::lock_guard lock(mutex_);
     if (fatal_) throw RuntimeError(RuntimeErrorKind::kDevice, *fatal_);
     if (closing_) throw RuntimeError(RuntimeErrorKind::kClosed, "the runner is closed");
-    r->id = next_id_++;
-    r->timing.request = r->id;
-    ++waiting_;
-    intake_.push_back(std::move(r));
+    for (auto& r : requests) {
+      r->id = next_id_++;
+      r->timing.request = r->id;
+      ++waiting_;
+      intake_.push_back(std::move(r));
+    }
   }
   cv_.notify_all();
+}
+
+void Session::enqueue(std::vector<Tensor> inputs, std::vector<std::string> wanted, Done done) {
+  std::vector<std::unique_ptr<Request>> one;
+  one.push_back(make_request(std::move(inputs), std::move(wanted), std::move(done)));
+  push_requests(std::move(one));
+}
+
+void Session::enqueue_all(std::vector<std::vector<Tensor>> inputs,
+                          const std::function<Done()>& done) {
+  std::vector<std::unique_ptr<Request>> requests;
+  for (auto& in : inputs) requests.push_back(make_request(std::move(in), {}, done()));
+  push_requests(std::move(requests));
 }
 
 void Session::block_begin() {

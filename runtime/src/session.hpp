@@ -48,6 +48,9 @@ class Session {
   // Checks the inputs (throws RuntimeError kInvalidInput) and queues the
   // request; `wanted` output names (empty: all). Thread-safe.
   void enqueue(std::vector<Tensor> inputs, std::vector<std::string> wanted, Done done);
+  // Several requests at once: the dispatcher sees all of them before
+  // simulated time moves (AsyncRunner::run_async_all). Thread-safe.
+  void enqueue_all(std::vector<std::vector<Tensor>> inputs, const std::function<Done()>& done);
   // Blocks while `limit` or more requests wait for a worker (kTimeout).
   void wait_for_room(size_t limit);
   // Blocks until every request enqueued so far has finished.
@@ -62,6 +65,9 @@ class Session {
   struct Request;
   enum class Phase { kHost, kDevice };
 
+  std::unique_ptr<Request> make_request(std::vector<Tensor> inputs, std::vector<std::string> wanted,
+                                        Done done);
+  void push_requests(std::vector<std::unique_ptr<Request>> requests);
   void loop();
   void loop_body();
   bool may_advance() const;

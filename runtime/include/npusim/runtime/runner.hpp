@@ -98,6 +98,11 @@ class AsyncRunner {
 
   const Model& model() const;
   Future run_async(std::vector<Tensor> inputs);
+  // Submits every request at once, so that the dispatcher has them all
+  // before simulated time moves: the timeline then does not depend on how
+  // fast the calling thread runs (between run_async calls the dispatcher
+  // waits only a 20 ms wall-clock grace). Futures in the order of `inputs`.
+  std::vector<Future> run_async_all(std::vector<std::vector<Tensor>> inputs);
   // The callback runs on the runtime's dispatcher thread: it must not block
   // on this runner. `error` is set when the request failed.
   void run_async(std::vector<Tensor> inputs,

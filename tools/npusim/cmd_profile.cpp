@@ -16,6 +16,7 @@
 #include "model_options.hpp"
 #include "npusim/report/profile_html.hpp"
 #include "npusim/runtime/layer_profile.hpp"
+#include "npusim/runtime/program_memory.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/runtime/trace.hpp"
 #include "npusim/sim/in_process_device.hpp"
@@ -307,7 +308,7 @@ int cmd_profile(const Args& args) {
   runtime::Runner runner(model, ro);
   Stage inference{"inference", "simulated, min of " + std::to_string(a.runs)};
   const Inference inf = infer(runner, *model, a.runs, *ro.host, inference);
-  inference.device = "SRAM " + mib(double(sram_high_water(model->program()))) +
+  inference.device = "SRAM " + mib(double(runtime::sram_high_water(model->program()))) +
                      " per PE (high-water mark), DRAM " + mib(double(dram));
   stages.push_back(inference);
 

@@ -1,10 +1,6 @@
-// Memory figures npusim profile reports: the host process's resident set
-// (/proc/self/status) and the SRAM a program's code touches on each PE.
+// Host memory figures npusim profile reports: the process's resident set
+// (/proc/self/status). The SRAM a program touches is runtime::sram_high_water.
 #pragma once
-
-#include <cstdint>
-
-#include "npusim/isa/program.hpp"
 
 namespace npusim::cli {
 
@@ -17,9 +13,5 @@ HostMemory host_memory();
 // host_memory().peak afterwards is the peak of what ran since. Returns false
 // where the kernel does not allow it (the peak is then the process's).
 bool reset_peak_memory();
-
-// The highest SRAM byte (exclusive) any instruction of the program reads or
-// writes, per PE: the program's SRAM high-water mark.
-uint64_t sram_high_water(const isa::Program& p);
 
 }  // namespace npusim::cli

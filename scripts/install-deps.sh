@@ -16,6 +16,9 @@ PACKAGES=(
   nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
   python3-onnx python3-numpy
   chromium  # headless: tests/report renders the HTML profile report
+  libyaml-cpp-dev libsqlite3-dev sqlite3  # npusim sweep: YAML specs, the results database
+  python3-matplotlib                     # npusim plot (tools/sweep/plot_sweep.py)
+  slurm-wlm munge                        # sweeps on Slurm; the tests start a one-node cluster
 )
 # Node.js and npm run ONNX Runtime (the test oracle). Install them only when the
 # commands are missing: a machine may carry NodeSource's nodejs, which bundles

@@ -18,6 +18,8 @@ int cmd_quantize(const Args& args);
 int cmd_run(const Args& args);
 int cmd_bench(const Args& args);
 int cmd_profile(const Args& args);
+int cmd_sweep(const Args& args);
+int cmd_plot(const Args& args);
 
 // A usage error: printed with the subcommand's help, exit code 2.
 class UsageError : public std::runtime_error {

@@ -23,6 +23,8 @@ commands:
   run       run a model (ONNX or .npub) through the runtime on the simulated NPU
   bench     throughput and latency of a model (furiosa-bench style flags)
   profile   compile, first load, warm load and inference: time and memory
+  sweep     what-if study: a grid of hardware parameters x models x modes, into SQLite
+  plot      plots and an HTML page of a sweep's results
 
 Run "npusim COMMAND --help" for a command's options.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
       {"disasm", npusim::cli::cmd_disasm},   {"exec", npusim::cli::cmd_exec},
       {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize},
       {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench},
-      {"profile", npusim::cli::cmd_profile}};
+      {"profile", npusim::cli::cmd_profile}, {"sweep", npusim::cli::cmd_sweep},
+      {"plot", npusim::cli::cmd_plot}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

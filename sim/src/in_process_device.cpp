@@ -156,6 +156,7 @@ class InProcessDevice : public isa::Transport {
     if (!platform_->irq_line() && sc_core::sc_pending_activity()) {
       platform_->pause_on_irq = true;
       sim_.kernel_running = true;
+      platform_->ctx.run_unbounded = true;
       sc_core::sc_start();
       sim_.kernel_running = false;
       platform_->pause_on_irq = false;
@@ -173,6 +174,8 @@ class InProcessDevice : public isa::Transport {
     if (!platform_->irq_line() && sc_core::sc_time_stamp() < deadline) {
       platform_->pause_on_irq = true;
       sim_.kernel_running = true;
+      platform_->ctx.run_unbounded = false;
+      platform_->ctx.run_end = deadline;
       sc_core::sc_start(deadline - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
       sim_.kernel_running = false;
       platform_->pause_on_irq = false;
@@ -186,6 +189,8 @@ class InProcessDevice : public isa::Transport {
   void run_until(const sc_core::sc_time& target, std::promise<void>& done) {
     if (sc_core::sc_time_stamp() < target) {
       sim_.kernel_running = true;
+      platform_->ctx.run_unbounded = false;
+      platform_->ctx.run_end = target;
       sc_core::sc_start(target - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
       sim_.kernel_running = false;
     }

@@ -13,6 +13,7 @@ Future submit(const std::shared_ptr<Session>& session, std::vector<Tensor> input
               std::vector<std::string> wanted) {
   auto state = std::make_shared<Future::State>();
   state->session = session;
+  state->owner = session.get();
   session->enqueue(std::move(inputs), std::move(wanted), [state](Result r, std::exception_ptr e) {
     state->fulfil(std::move(r), std::move(e));
   });

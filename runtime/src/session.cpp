@@ -109,6 +109,13 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
     for (const auto& lane : lanes_) pes |= lane->pe_mask();
     tracer_ = std::make_unique<LayerTracer>(*device_, program, *placed_, pes);
   }
+  for (size_t i = 0; i < program.segments.size(); ++i)
+    std::visit(
+        [&](const auto& seg) {
+          for (const auto& name : seg.inputs) last_use_[name] = i;
+        },
+        program.segments[i]);
+  for (const auto& out : program.outputs) last_use_[out.name] = program.segments.size();
   cpu_segment_ns_.assign(program.segments.size(), 0);
   boundary_.resize(program.segments.size());
   for (size_t i = 0; i < program.segments.size(); ++i)
@@ -458,9 +465,11 @@ uint64_t Session::run_host_work(Request& r) {
     const size_t index = r.next++;
     if (std::holds_alternative<isa::CpuSegment>(program.segments[index])) {
       ps += run_cpu_segment(r, index);
+      drop_dead_values(r, index);
       continue;
     }
     ps += stage_npu_inputs(r, index);
+    drop_dead_values(r, index);
     r.npu_segment = index;
     r.to_device = true;
     return ps;
@@ -499,6 +508,15 @@ uint64_t Session::run_cpu_segment(Request& r, size_t index) {
   const uint64_t ps = host_.measured ? measured : host_ns_to_ps(cpu_segment_ns_[index]);
   r.timing.cpu_ps += ps;
   return ps;
+}
+
+void Session::drop_dead_values(Request& r, size_t index) {
+  std::visit(
+      [&](const auto& seg) {
+        for (const auto& name : seg.inputs)
+          if (last_use_.at(name) == index) r.env.erase(name);
+      },
+      model_->program().segments[index]);
 }
 
 uint64_t Session::stage_npu_inputs(Request& r, size_t index) {

@@ -80,6 +80,8 @@ class Session {
   uint64_t run_host_work(Request& r);
   uint64_t run_cpu_segment(Request& r, size_t index);
   uint64_t stage_npu_inputs(Request& r, size_t index);
+  // Frees the values segment `index` was the last to read (not the outputs).
+  void drop_dead_values(Request& r, size_t index);
   uint64_t unstage_npu_outputs(Request& r);
   void submit_device(Request& r);
   void recover_from_fault(Request& failed, std::exception_ptr error);
@@ -102,6 +104,8 @@ class Session {
   // dispatcher reads it once there instead of asking the device each time.
   uint64_t now_ = 0;
   std::vector<double> cpu_segment_ns_;  // per program segment (CPU ones), from the cost model
+  // The last segment that reads each value (the outputs: past the last one).
+  std::map<std::string, size_t> last_use_;
   // Per program segment: the tight-loop form of a quantise/dequantise-only CPU segment.
   std::vector<std::optional<BoundarySegment>> boundary_;
   std::vector<driver::Counters> counters_at_start_;

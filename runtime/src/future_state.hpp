@@ -12,6 +12,8 @@
 namespace npusim::runtime {
 
 struct Future::State {
+  explicit State(const std::shared_ptr<Session>& s) : session(s), owner(s.get()) {}
+
   std::weak_ptr<Session> session;  // for marking the waiting thread as blocked
   // The session whose dispatcher fulfils this state: alive whenever fulfil runs.
   Session* owner = nullptr;

@@ -11,9 +11,7 @@ namespace {
 // Queues one request; its Future is fulfilled on the dispatcher thread.
 Future submit(const std::shared_ptr<Session>& session, std::vector<Tensor> inputs,
               std::vector<std::string> wanted) {
-  auto state = std::make_shared<Future::State>();
-  state->session = session;
-  state->owner = session.get();
+  auto state = std::make_shared<Future::State>(session);
   session->enqueue(std::move(inputs), std::move(wanted), [state](Result r, std::exception_ptr e) {
     state->fulfil(std::move(r), std::move(e));
   });
@@ -92,8 +90,7 @@ Future AsyncRunner::run_async(std::vector<Tensor> inputs) {
 std::vector<Future> AsyncRunner::run_async_all(std::vector<std::vector<Tensor>> inputs) {
   std::vector<Future> futures;
   session_->enqueue_all(std::move(inputs), [&] {
-    auto state = std::make_shared<Future::State>();
-    state->session = session_;
+    auto state = std::make_shared<Future::State>(session_);
     futures.emplace_back(state, session_->options().timeout);
     return [state](Result r, std::exception_ptr e) { state->fulfil(std::move(r), std::move(e)); };
   });

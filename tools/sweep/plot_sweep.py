@@ -24,6 +24,7 @@ try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 except ImportError:
     sys.exit("plot_sweep.py: matplotlib is missing: run scripts/install-deps.sh "
@@ -88,7 +89,9 @@ class Results:
         return human(value, self.units.get(key, "")) if isinstance(value, int) else str(value)
 
 
-def save(fig, out_dir, name, written):
+def save(fig, out_dir, name, written, right=1.0):
+    # Room for the suptitle (and a legend on the right); no overlapping panels.
+    fig.tight_layout(rect=(0, 0, right, 0.97))
     fig.savefig(os.path.join(out_dir, name + ".png"), dpi=110, bbox_inches="tight")
     plt.rcParams["svg.hashsalt"] = name  # unique, stable ids when SVGs share a page
     fig.savefig(os.path.join(out_dir, name + ".svg"), bbox_inches="tight")
@@ -112,6 +115,7 @@ def set_parameter_axis(ax, res, key, values):
 def figure_vs_parameter(res, key, metric, ylabel, name, out_dir, written):
     """One panel per model and workload; a line per mode and setting of the other swept keys."""
     others = [k for k in res.swept if k != key]
+    settings = sorted({tuple(p[k] for k in others) for p in res.ok})
     panels = [(m, w) for m in res.models for w in res.workloads]
     cols = min(len(res.workloads), 3) if len(res.workloads) > 1 else min(len(panels), 2)
     rows = math.ceil(len(panels) / cols)
@@ -122,26 +126,30 @@ def figure_vs_parameter(res, key, metric, ylabel, name, out_dir, written):
         lines = defaultdict(list)
         for p in points:
             lines[(p["mode"], tuple(p[k] for k in others))].append(p)
-        settings = sorted({s for (_, s) in lines})
         for (mode, setting), pts in sorted(lines.items(), key=lambda kv: (
                 MODE_ORDER.index(kv[0][0]), kv[0][1])):
             pts.sort(key=lambda p: p[key])
             i = settings.index(setting)
-            label = mode + "".join(f", {k}={res.value_text(k, v)}" for k, v in zip(others, setting))
             ax.plot([p[key] for p in pts], [p[metric] for p in pts], color=MODE_COLOURS[mode],
-                    marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                    label=label)
+                    marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)])
         set_parameter_axis(ax, res, key, {p[key] for p in points})
         title = f"{model}, {workload}" + (f" ({workers} workers)" if workload == "throughput" else "")
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
+    # One legend for the figure: colour is the mode, marker and line the other settings.
+    handles = [Line2D([], [], color=MODE_COLOURS[m], label=m) for m in res.modes]
+    for i, setting in enumerate(settings):
+        label = ", ".join(f"{k}={res.value_text(k, v)}" for k, v in zip(others, setting))
+        if label:
+            handles.append(Line2D([], [], color="grey", marker=MARKERS[i % len(MARKERS)],
+                                  linestyle=LINESTYLES[i % len(LINESTYLES)], label=label))
+    fig.legend(handles=handles, loc="center right", fontsize=8)
     fig.suptitle(f"{ylabel} against {key}")
-    save(fig, out_dir, name, written)
+    save(fig, out_dir, name, written, right=0.8 if others else 0.9)
 
 
 def reference_settings(res, points, panel_key):
@@ -231,7 +239,6 @@ def modes_comparison(res, model, out_dir, written):
             ax.grid(True, axis="y", alpha=0.3)
             ax.legend(fontsize=8)
     fig.suptitle(f"{model}: single vs fused vs two PEs")
-    fig.tight_layout()
     save(fig, out_dir, f"modes_{slug(model)}", written)
 
 

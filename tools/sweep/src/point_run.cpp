@@ -175,9 +175,12 @@ std::string layers_short_of_sram(const Point& point, const isa::Program& program
   for (const isa::LayerInfo* l : here.cpu)
     if (there.npu.count(l->name)) lost.push_back(l);
   if (lost.empty()) return "";
+  // The compiler's reason usually names the layer already.
+  const std::string layer = lost[0]->op + " '" + lost[0]->name + "'";
+  const std::string& why = lost[0]->reason;
   return std::to_string(lost.size()) + (lost.size() == 1 ? " layer runs" : " layers run") +
-         " on the NPU with more SRAM but not with this hardware: " + lost[0]->op + " '" +
-         lost[0]->name + "': " + lost[0]->reason;
+         " on the NPU with more SRAM but not with this hardware: " +
+         (why.rfind(layer, 0) == 0 ? why : layer + ": " + why);
 }
 
 }  // namespace

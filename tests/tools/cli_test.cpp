@@ -80,6 +80,27 @@ TEST(Cli, BadParameterValueIsRefusedNamingKeyAndValue) {
   EXPECT_NE(r.output.find("16MB"), std::string::npos) << r.output;
 }
 
+// The same kind of error exits the same way in every subcommand: 2 for a
+// command line that is wrong before any work starts, 1 for a failure doing it.
+TEST(Cli, ExitStatusesAreConsistent) {
+  const std::string prog = program("matmul_requant.s");
+  const struct {
+    std::string args;
+    int status;
+  } cases[] = {
+      {"run", 2},                                         // missing MODEL
+      {"run " + prog + " --frobnicate", 2},               // unknown option
+      {"quantize m.onnx --calib random --method kl", 2},  // bad value
+      {"bench " + prog + " --workload X", 2},
+      {"exec " + prog + " -d gpu0", 2},  // bad device string
+      {"info --set sram=1MiB", 2},       // unknown --set key
+      {"compile " + prog + " --target both", 2},
+      {"exec /nonexistent/prog.s", 1},  // a missing file: the work failed
+      {"quantize /nonexistent/m.onnx --calib random", 1},
+  };
+  for (const auto& c : cases) EXPECT_EQ(npusim(c.args).exit_code, c.status) << c.args;
+}
+
 TEST(Cli, UnknownCommandExitsWithUsage) {
   const Result r = npusim("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
@@ -403,8 +424,8 @@ TEST_F(CliBlazeFace, QuantizeAndCompileWriteBesideTheModelWithoutDashO) {
   for (const char* s :
        {"method     percentile-asym (99.99 %), 2 calibration input(s)\n",
         "random: uniform pixels 0..255 through --scale/--mean/--std, values in [0, 1]",
-        "accuracy on the 2 calibration input(s) (seen in calibration: --eval SPEC or --holdout N "
-        "measure on unseen data)"})
+        "accuracy on the 2 calibration input(s): QDQ vs FP32 (reference executor)\n"
+        "(inputs calibration saw: --eval SPEC or --holdout N measure on unseen data)\n"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   r = run("compile " + dir + "/bf.int8.onnx");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -509,6 +530,9 @@ TEST(CliFacedetect, UsageErrorsExit2AndHelpListsTheExitStatus) {
   EXPECT_NE(r.output.find("--image"), std::string::npos) << r.output;
   r = facedetect("--model m.npub --image p.png --threshold 2");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = facedetect("--model m.npub --image p.png --set sram=1MiB");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown hardware parameter \"sram\""), std::string::npos) << r.output;
   r = facedetect("--help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("exit status: 0 faces found, 3 no face (the report gives the best "

@@ -128,6 +128,8 @@ Args parse(int argc, char** argv) {
   po::notify(vm);
   if (!(a.threshold >= 0.0f && a.threshold <= 1.0f))
     throw UsageError("--threshold takes a score in [0, 1]");
+  isa::HwParams check;
+  for (const auto& s : a.sets) isa::apply_assignment(check, s);  // a bad --set is a usage error
   return a;
 }
 

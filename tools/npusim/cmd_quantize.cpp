@@ -134,6 +134,7 @@ std::string num(double v, int precision = 4);
 struct Data {
   std::vector<TensorMap> calib, eval;
   std::string calib_note, eval_note, random_note;
+  bool eval_is_calib = false;  // the report measures on inputs calibration saw
 };
 
 // What `random` calibration draws: the range the preprocessing maps the
@@ -183,9 +184,8 @@ Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
                      std::to_string(n) + ")");
   if (hold == 0) {
     d.eval = d.calib;
-    d.eval_note = "the " + std::to_string(n) +
-                  " calibration input(s) (seen in calibration: --eval SPEC or --holdout N "
-                  "measure on unseen data)";
+    d.eval_note = "the " + std::to_string(n) + " calibration input(s)";
+    d.eval_is_calib = true;
     return d;
   }
   d.eval.assign(d.calib.end() - static_cast<std::ptrdiff_t>(hold), d.calib.end());
@@ -316,8 +316,10 @@ void print_summary(const QuantizeArgs& a, const compiler::QuantPlan& plan, const
   std::cout << "compiler   " << compiler_preview(q.graph) << "\n";
 }
 
-void print_accuracy(const AccuracyReport& r, const std::string& note, size_t top) {
-  std::cout << "\naccuracy on " << note << ": QDQ vs FP32 (reference executor)\n";
+void print_accuracy(const AccuracyReport& r, const Data& d, size_t top) {
+  std::cout << "\naccuracy on " << d.eval_note << ": QDQ vs FP32 (reference executor)\n";
+  if (d.eval_is_calib)
+    std::cout << "(inputs calibration saw: --eval SPEC or --holdout N measure on unseen data)\n";
   size_t w = 8;
   for (const auto& o : r.outputs) w = std::max(w, o.name.size());
   std::cout << "  " << std::left << std::setw(int(w)) << "output" << std::right << std::setw(10)
@@ -413,7 +415,12 @@ int cmd_quantize(const Args& args) {
   QuantizeArgs a = parse_args(args);
   if (a.compare && !a.load_ranges.empty())
     throw UsageError("--compare-methods needs calibration data, not --load-ranges");
-  const RangeMethod method = compiler::parse_range_method(a.method, a.percentile);
+  RangeMethod method;
+  try {
+    method = compiler::parse_range_method(a.method, a.percentile);
+  } catch (const std::invalid_argument& e) {  // a bad --method or --percentile: exit status 2
+    throw UsageError(e.what());
+  }
   a.method = compiler::range_method_name(method);
   const compiler::ImagePreprocess pp = preprocess_of(a);
   compiler::PrepareOptions prepare;
@@ -448,7 +455,7 @@ int cmd_quantize(const Args& args) {
   print_summary(a, plan, run.model, notes, d, !options.channel_means.empty(), pp);
   std::cout << "written    " << a.output << " (" << std::filesystem::file_size(a.output)
             << " bytes)\n";
-  print_accuracy(acc, d.eval_note, a.top);
+  print_accuracy(acc, d, a.top);
   if (a.compare) compare_methods(g, plan, calibration, a, options, d);
   return 0;
 }

@@ -397,7 +397,7 @@ def main():
     ops = {}
     for nd in model.graph.node:
         ops[nd.op_type] = ops.get(nd.op_type, 0) + 1
-    print(f"build_yolov8n: wrote {out} ({os.path.getsize(out)} bytes)")
+    print(f"build_yolov8n: wrote {args.output} ({os.path.getsize(out)} bytes)")
     print(f"  input   images [1, 3, {args.size}, {args.size}] float32, opset {OPSET}")
     for o in model.graph.output:
         print(f"  output  {o.name} {[1, *b.shapes[o.name]]}")

@@ -2,6 +2,7 @@
 // on adversarial extremes (where the int32 accumulator wraps) and odd shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -80,7 +81,9 @@ std::vector<int32_t> run_vnni(const Operand& a, const Operand& b, int32_t c0,
   PackedB8 pb;
   pack_b8(b.data.data(), n, k, k, b.is_signed, b.zp, a.is_signed, a.zp, pb);
   std::vector<uint8_t> a8(m * pb.kp, static_cast<uint8_t>(a.zp));
-  for (int64_t i = 0; i < m; ++i) std::memcpy(&a8[i * pb.kp], &a.data[i * k], k);
+  // copy_n, not memcpy(&a8[..], &a.data[..]): with k = 0 both vectors are
+  // empty, and operator[] on them or memcpy from null is undefined behaviour
+  for (int64_t i = 0; i < m; ++i) std::copy_n(a.data.data() + i * k, k, a8.data() + i * pb.kp);
   std::vector<uint32_t> rows(m);
   row_terms(a8.data(), m, pb.kp, pb, rows.data());
   const int64_t ldc = n + 3;

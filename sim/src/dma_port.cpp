@@ -92,13 +92,15 @@ DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const Abo
   sc_core::sc_time limit = horizon();
   for (size_t i = 0; i < bursts.size(); ++i) {
     const Burst& b = bursts[i];
-    staging_.resize(std::max<size_t>(staging_.size(), b.bytes));
-    uint8_t* buf = copy_data ? staging_.data() : nullptr;
-    if (!inbound && !gather(pieces, b, local, buf)) return {false, false, bad_address_};
+    // A burst over one stretch of SRAM is copied straight to or from it.
+    uint8_t* direct = copy_data && local ? contiguous_sram(pieces, b) : nullptr;
+    if (copy_data && !direct) staging_.resize(std::max<size_t>(staging_.size(), b.bytes));
+    uint8_t* buf = !copy_data ? nullptr : direct ? direct : staging_.data();
+    if (!direct && !inbound && !gather(pieces, b, local, buf)) return {false, false, bad_address_};
     sc_core::sc_time delay = ahead;
     if (!timed(cmd, socket, pieces[b.first].addr, buf, b.bytes, delay))
       return {false, false, pieces[b.first].addr};
-    if (inbound && !scatter(pieces, b, local, buf)) return {false, false, bad_address_};
+    if (!direct && inbound && !scatter(pieces, b, local, buf)) return {false, false, bad_address_};
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (i + 1 < bursts.size() && now + delay < limit) {
       ahead = delay;  // the next burst arrives when this one ends, before anyone else acts
@@ -115,6 +117,13 @@ DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const Abo
     limit = horizon();
   }
   return {};
+}
+
+// The burst's SRAM bytes when its pieces follow each other there, else null.
+uint8_t* DmaPort::contiguous_sram(const std::vector<Piece>& pieces, const Burst& b) {
+  for (size_t i = b.first + 1; i < b.first + b.count; ++i)
+    if (pieces[i - 1].sram + pieces[i - 1].len != pieces[i].sram) return nullptr;
+  return pieces[b.first].sram;
 }
 
 // Collects the outgoing bytes of a burst from SRAM pointers or (untimed) DRAM.

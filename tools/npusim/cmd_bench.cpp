@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "host_speed.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
 #include "model_options.hpp"
@@ -107,8 +108,29 @@ void print(const BenchArgs& a, const Figures& f, const std::vector<runtime::PeUt
   for (const auto& w : f.warnings) std::cout << "warning    " << w << "\n";
 }
 
+// Simulated cycles of the stretch HostStopwatch measures: from the first
+// result to the last (or the whole span for one query).
+uint64_t simulated_cycles(const runtime::SessionStats& s, const isa::HwParams& hw) {
+  uint64_t first = UINT64_MAX, last = 0;
+  for (const auto& t : s.timings) {
+    first = std::min(first, t.end_ps);
+    last = std::max(last, t.end_ps);
+  }
+  const uint64_t ps = s.timings.size() > 1 ? last - first : s.span_ps();
+  return ps / isa::clock_period_ps(hw.clock_hz);
+}
+
+// The simulator's own speed: host time per query and simulated cycles per host second.
+void print_speed(const HostSpeed& h) {
+  std::cout << std::fixed << std::setprecision(2) << "simulator  " << h.wall_ms_per_query()
+            << " ms of host time per query (CPU " << h.cpu_ms_per_query() << " ms), "
+            << std::setprecision(1) << h.cycles_per_second() / 1e6
+            << " M simulated cycles per host second\n";
+}
+
 void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Model& m,
-                const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries) {
+                const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries,
+                const HostSpeed& speed) {
   nlohmann::json j;
   j["model"] = {{"path", a.model}, {"fnv1a64", m.source_hash()}};
   j["npusim_version"] = kVersion;
@@ -129,6 +151,10 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
   for (const auto& p : pes)
     j["pes"][p.pe] = {{"npu", p.npu_percent()}, {"comp", p.comp_percent()}, {"io", p.io_percent()}};
   j["warnings"] = f.warnings;
+  j["simulator"] = {{"host_ms_per_query", speed.wall_ms_per_query()},
+                    {"cpu_ms_per_query", speed.cpu_ms_per_query()},
+                    {"simulated_cycles", speed.simulated_cycles},
+                    {"simulated_cycles_per_host_second", speed.cycles_per_second()}};
   std::ofstream(a.json) << j.dump(2) << "\n";
 }
 
@@ -213,6 +239,7 @@ int cmd_bench(const Args& args) {
   std::vector<runtime::Tensor> inputs;
   for (const auto& d : model->inputs()) inputs.emplace_back(d.dtype, d.shape);
   std::vector<runtime::Future> pending;
+  HostStopwatch stopwatch;  // after start-up: the queries only
   const auto t0 = std::chrono::steady_clock::now();
   auto more = [&] {
     if (a.queries) return pending.size() < a.queries;
@@ -220,13 +247,18 @@ int cmd_bench(const Args& args) {
            a.duration;
   };
   while (more()) pending.push_back(runner.run_async(inputs));
-  for (auto& f : pending) f.get();
+  for (size_t i = 0; i < pending.size(); ++i) {
+    pending[i].get();
+    if (i == 0) stopwatch.first_result();
+  }
   const runtime::SessionStats s = runner.stats();
+  const HostSpeed speed = stopwatch.stop(pending.size(), simulated_cycles(s, hw));
 
   const Figures f = figures(s, hw.host_cores, int(devices.size()));
   const auto& pes = s.pes;
   print(a, f, pes, pending.size());
-  if (!a.json.empty()) write_json(a, hw, *model, f, pes, pending.size());
+  print_speed(speed);
+  if (!a.json.empty()) write_json(a, hw, *model, f, pes, pending.size(), speed);
   if (!a.trace.empty()) std::ofstream(a.trace) << runtime::chrome_trace(s);
   return 0;
 }

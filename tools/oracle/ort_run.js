@@ -12,7 +12,8 @@
 // .npy v1.0 is written; v1/v2/v3 are read. dtypes: float32, int8, uint8, int32,
 // int64 (also bool, float16, float64, int16, uint16 as raw data). C order only.
 // --threads N: intra-op threads (default 1: deterministic, leaves the other core
-// free). --repeat N: run N times and report min/median (outputs of the last run).
+// free). --repeat N: run N times and report min/median (outputs of the last run)
+// and the process's CPU time (user + system) per run after the first.
 // --verbose shows ONNX Runtime's own warnings (hidden by default).
 // The summary goes to stdout; errors to stderr with a non-zero exit status.
 // ONNX Runtime is loaded from $NPUSIM_ORT (a path to the onnxruntime-node package),
@@ -315,7 +316,9 @@ async function main() {
   // Run
   const times = [];
   let results;
+  let cpu0 = process.cpuUsage();
   for (let r = 0; r < args.repeat; r++) {
+    if (r === 1) cpu0 = process.cpuUsage(); // the first run warms up: not in the CPU figure
     const t1 = process.hrtime.bigint();
     try {
       results = await session.run(feeds);
@@ -351,12 +354,14 @@ async function main() {
     }
     process.stdout.write(line + stats(t.type, t.data) + '\n');
   }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / Math.max(1, args.repeat - 1);
   const sorted = [...times].sort((x, y) => x - y);
   const med = sorted[Math.floor(sorted.length / 2)];
   process.stdout.write(
     `time load ${loadMs.toFixed(1)} ms, run ${sorted[0].toFixed(2)} ms` +
       (times.length > 1 ? ` (min of ${times.length}, median ${med.toFixed(2)} ms)` : '') +
-      `, ${args.threads} thread(s), ort ${ort.env.versions ? ort.env.versions.common : ''}\n`,
+      `, cpu ${cpuMs.toFixed(2)} ms per run, ${args.threads} thread(s), ort ${ort.env.versions ? ort.env.versions.common : ''}\n`,
   );
 }
 

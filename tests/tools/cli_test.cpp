@@ -225,6 +225,28 @@ TEST_F(CliRuntime, BenchWritesJsonWithLatencyPercentilesAndUtilisation) {
   std::filesystem::remove(trace);
 }
 
+// The simulator's own speed over the 9 queries after the first: host time per
+// query, and the simulated cycles of that stretch per host second.
+TEST_F(CliRuntime, BenchReportsTheSimulatorsSpeed) {
+  const std::string json = temp_path("speed.json");
+  const Result r = npusim("bench " + npub + " -n 10 -w 2 -o " + json);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ms of host time per query (CPU "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" M simulated cycles per host second"), std::string::npos) << r.output;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const auto& sim = j.at("simulator");
+  const double ms = sim.at("host_ms_per_query"), cycles = sim.at("simulated_cycles");
+  EXPECT_GT(ms, 0);
+  EXPECT_GT(double(sim.at("cpu_ms_per_query")), 0);
+  EXPECT_GT(cycles, 0);
+  // Within the run's span: 2 GHz cycles of the simulated milliseconds.
+  EXPECT_LE(cycles, double(j.at("total_run_time_ms")) * 2e6);
+  EXPECT_NEAR(double(sim.at("simulated_cycles_per_host_second")), cycles / (9 * ms / 1e3),
+              1e-6 * cycles / (9 * ms / 1e3));
+  std::filesystem::remove(json);
+}
+
 TEST_F(CliRuntime, ProfileReportsLoadAndInferenceStages) {
   const Result r = npusim("profile " + npub + " -r 3 --loads 2");
   EXPECT_EQ(r.exit_code, 0) << r.output;

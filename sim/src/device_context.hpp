@@ -12,10 +12,6 @@ namespace npusim::sim {
 struct DeviceContext {
   isa::HwParams hw;
   bool functional = true;  // false: timing-only mode, the arithmetic is skipped
-  // Where the current sc_start call stops (the host may act there): DMA
-  // engines do not run their bursts ahead past it (dma_port.cpp).
-  sc_core::sc_time run_end = sc_core::SC_ZERO_TIME;
-  bool run_unbounded = true;  // sc_start() without a duration
 
   sc_core::sc_time cycles(uint64_t n) const {
     return sc_core::sc_time(static_cast<double>(n * cycle_ps(hw)), sc_core::SC_PS);

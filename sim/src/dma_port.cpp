@@ -63,58 +63,24 @@ bool local_other_side(Route r) {
 }
 }  // namespace
 
-// Until when this engine may issue bursts without yielding: no other process
-// can act (and so reserve a channel) before the next pending activity, and
-// the host may act where the current sc_start call ends.
-sc_core::sc_time DmaPort::horizon() const {
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  sc_core::sc_time h = now + sc_core::sc_time_to_pending_activity();
-  if (!ctx_.run_unbounded && ctx_.run_end < h) h = ctx_.run_end;
-  return h;
-}
-
 DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const AbortSignal& abort,
                         bool copy_data) {
   auto& socket = timed_on_dram(route) ? dram : host;
   const bool inbound = reads_timed_side(route);
   const bool local = local_other_side(route);
   const tlm::tlm_command cmd = inbound ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND;
-  const std::vector<Burst> bursts = group_bursts(pieces);
-  // Bursts go out back to back: each one arrives when the previous one ends.
-  // While those ends lie before horizon() no other process runs, so a burst
-  // issued ahead (its arrival passed as the TLM delay) is reserved exactly as
-  // if this thread had waited for the previous one; the data are copied in
-  // the same order too. At the first burst that would arrive at or after the
-  // horizon the thread catches up to that burst's arrival and then waits for
-  // it from there, as the burst-by-burst loop does, so even events at the
-  // same instant are ordered as before.
-  sc_core::sc_time ahead = sc_core::SC_ZERO_TIME;  // arrival of the next burst, from now
-  sc_core::sc_time limit = horizon();
-  for (size_t i = 0; i < bursts.size(); ++i) {
-    const Burst& b = bursts[i];
+  for (const Burst& b : group_bursts(pieces)) {
     // A burst over one stretch of SRAM is copied straight to or from it.
     uint8_t* direct = copy_data && local ? contiguous_sram(pieces, b) : nullptr;
     if (copy_data && !direct) staging_.resize(std::max<size_t>(staging_.size(), b.bytes));
     uint8_t* buf = !copy_data ? nullptr : direct ? direct : staging_.data();
     if (!direct && !inbound && !gather(pieces, b, local, buf)) return {false, false, bad_address_};
-    sc_core::sc_time delay = ahead;
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     if (!timed(cmd, socket, pieces[b.first].addr, buf, b.bytes, delay))
       return {false, false, pieces[b.first].addr};
     if (!direct && inbound && !scatter(pieces, b, local, buf)) return {false, false, bad_address_};
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    if (i + 1 < bursts.size() && now + delay < limit) {
-      ahead = delay;  // the next burst arrives when this one ends, before anyone else acts
-      continue;
-    }
-    if (ahead > sc_core::SC_ZERO_TIME) {  // catch up to this burst's arrival
-      sc_core::wait(ahead, abort.event);
-      if (abort.raised) return {true, true, 0};
-      delay -= ahead;
-      ahead = sc_core::SC_ZERO_TIME;
-    }
     sc_core::wait(delay, abort.event);
     if (abort.raised) return {true, true, 0};
-    limit = horizon();
   }
   return {};
 }

@@ -53,7 +53,6 @@ class DmaPort : public sc_core::sc_module {
     uint64_t bytes;
   };
   std::vector<Burst> group_bursts(const std::vector<Piece>& pieces) const;
-  sc_core::sc_time horizon() const;
   static uint8_t* contiguous_sram(const std::vector<Piece>& pieces, const Burst& b);
   bool timed(tlm::tlm_command cmd, tlm_utils::simple_initiator_socket<DmaPort>& socket,
              uint64_t addr, uint8_t* data, uint64_t len, sc_core::sc_time& delay);

@@ -156,7 +156,6 @@ class InProcessDevice : public isa::Transport {
     if (!platform_->irq_line() && sc_core::sc_pending_activity()) {
       platform_->pause_on_irq = true;
       sim_.kernel_running = true;
-      platform_->ctx.run_unbounded = true;
       sc_core::sc_start();
       sim_.kernel_running = false;
       platform_->pause_on_irq = false;
@@ -174,8 +173,6 @@ class InProcessDevice : public isa::Transport {
     if (!platform_->irq_line() && sc_core::sc_time_stamp() < deadline) {
       platform_->pause_on_irq = true;
       sim_.kernel_running = true;
-      platform_->ctx.run_unbounded = false;
-      platform_->ctx.run_end = deadline;
       sc_core::sc_start(deadline - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
       sim_.kernel_running = false;
       platform_->pause_on_irq = false;
@@ -189,8 +186,6 @@ class InProcessDevice : public isa::Transport {
   void run_until(const sc_core::sc_time& target, std::promise<void>& done) {
     if (sc_core::sc_time_stamp() < target) {
       sim_.kernel_running = true;
-      platform_->ctx.run_unbounded = false;
-      platform_->ctx.run_end = target;
       sc_core::sc_start(target - sc_core::sc_time_stamp(), sc_core::SC_RUN_TO_TIME);
       sim_.kernel_running = false;
     }

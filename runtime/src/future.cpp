@@ -20,16 +20,11 @@ Result Future::get(std::chrono::milliseconds timeout) {
   if (!state_) throw RuntimeError(RuntimeErrorKind::kInvalidInput, "get() on an empty Future");
   std::shared_ptr<State> s = std::move(state_);                // get() once
   const std::shared_ptr<Session> session = s->session.lock();  // gone: every result is in
+  if (session) session->block_begin();
   std::unique_lock lock(s->mutex);
-  if (session && !s->done) {  // blocked until fulfil() (or the timeout) releases it
-    s->waiter_blocked = true;
-    session->block_begin();
-  }
   const bool done = s->cv.wait_for(lock, timeout, [&] { return s->done; });
-  const bool still_blocked = s->waiter_blocked;
-  s->waiter_blocked = false;
   lock.unlock();
-  if (still_blocked) session->block_end();
+  if (session) session->block_end();
   if (!done)
     throw RuntimeError(
         RuntimeErrorKind::kTimeout,

@@ -21,10 +21,6 @@ struct Submitter::Shared {
   std::deque<Item> results;
   uint64_t submitted = 0, received = 0;
   bool closed = false;
-  // Threads waiting in recv() count as blocked on the session until a result
-  // arrives; the dispatcher releases them then (see Future::State::fulfil).
-  int blocked_receivers = 0;
-  uint64_t releases = 0;  // how often they were released
 };
 
 std::pair<Submitter, Receiver> create_queue(std::shared_ptr<const Model> model,
@@ -48,23 +44,16 @@ void Submitter::submit(std::vector<Tensor> inputs, std::any context) {
   session_->wait_for_room(q.input_limit);
   // The callback holds the result queue, never the session: a session must
   // not be destroyed on its own dispatcher thread.
-  // The raw session pointer is used on the dispatcher thread, while the session runs.
   std::weak_ptr<Shared> weak = shared_;  // results of a queue nobody holds any more are dropped
-  Session* session = session_.get();
   session_->enqueue(std::move(inputs), {},
-                    [weak, session, context = std::move(context)](Result r, std::exception_ptr e) {
+                    [weak, context = std::move(context)](Result r, std::exception_ptr e) {
                       const auto queue = weak.lock();
                       if (!queue) return;
-                      int release = 0;
                       {
                         std::lock_guard lock(queue->mutex);
                         queue->results.push_back({context, std::move(r), std::move(e)});
-                        release = queue->blocked_receivers;
-                        queue->blocked_receivers = 0;
-                        ++queue->releases;
                       }
                       queue->cv.notify_all();
-                      for (int i = 0; i < release; ++i) session->block_end();
                     });
   std::lock_guard lock(q.mutex);
   ++q.submitted;
@@ -88,21 +77,13 @@ std::optional<std::pair<std::any, Result>> Receiver::recv() {
 
 std::optional<std::pair<std::any, Result>> Receiver::recv(std::chrono::milliseconds timeout) {
   Submitter::Shared& q = *shared_;
+  session_->block_begin();
   std::unique_lock lock(q.mutex);
-  const auto have = [&] { return !q.results.empty() || (q.closed && q.received == q.submitted); };
-  const uint64_t releases = q.releases;
-  const bool waits = !have();
-  if (waits) {  // blocked until a result arrives (the callback releases it) or the timeout
-    ++q.blocked_receivers;
-    session_->block_begin();
-  }
-  const bool ready = q.cv.wait_for(lock, timeout, have);
-  if (waits && q.releases == releases) {  // not released by a result: release itself
-    --q.blocked_receivers;
-    lock.unlock();
-    session_->block_end();
-    lock.lock();
-  }
+  const bool ready = q.cv.wait_for(
+      lock, timeout, [&] { return !q.results.empty() || (q.closed && q.received == q.submitted); });
+  lock.unlock();
+  session_->block_end();
+  lock.lock();
   if (!ready)
     throw RuntimeError(RuntimeErrorKind::kTimeout,
                        "recv: no result within " + std::to_string(timeout.count()) + " ms");

@@ -218,26 +218,24 @@ def modes_comparison(res, model, out_dir, written):
     labels = ["\n".join(res.value_text(k, v) for k, v in zip(res.swept, s)) or "base"
               for s in settings]
     width = 0.8 / max(1, len(res.modes))
-    fig_width = max(8.0, 2 * (0.9 * len(labels) + 1.5))
-    fig, axes = plt.subplots(len(res.workloads), 2, figsize=(fig_width, 3.9 * len(res.workloads)),
+    metrics = (("latency_mean_us", "latency (us)"), ("qps", "queries per second"))
+    rows = [(w, m) for w in res.workloads for m in metrics]
+    fig, axes = plt.subplots(len(rows), 1, figsize=(max(8.0, 0.5 * len(labels) + 2), 3.2 * len(rows)),
                              squeeze=False)
-    for row, (workload, workers) in enumerate(res.workloads):
-        for col, (metric, ylabel) in enumerate((("latency_mean_us", "latency (us)"),
-                                                ("qps", "queries per second"))):
-            ax = axes[row][col]
-            for i, mode in enumerate(res.modes):
-                value = {tuple(p[k] for k in res.swept): p[metric] for p in points
-                         if p["mode"] == mode and (p["workload"], p["workers"]) == (workload, workers)}
-                xs = [j + (i - (len(res.modes) - 1) / 2) * width for j in range(len(settings))]
-                ax.bar(xs, [value.get(s, 0) for s in settings], width, label=mode,
-                       color=MODE_COLOURS[mode])
-            ax.set_xticks(range(len(settings)))
-            ax.set_xticklabels(labels, fontsize=7)
-            ax.set_xlabel(" / ".join(res.swept), fontsize=8)
-            ax.set_ylabel(ylabel)
-            ax.set_title(workload + (f" ({workers} workers)" if workload == "throughput" else ""))
-            ax.grid(True, axis="y", alpha=0.3)
-            ax.legend(fontsize=8)
+    for ax, ((workload, workers), (metric, ylabel)) in zip(axes[:, 0], rows):
+        for i, mode in enumerate(res.modes):
+            value = {tuple(p[k] for k in res.swept): p[metric] for p in points
+                     if p["mode"] == mode and (p["workload"], p["workers"]) == (workload, workers)}
+            xs = [j + (i - (len(res.modes) - 1) / 2) * width for j in range(len(settings))]
+            ax.bar(xs, [value.get(s, 0) for s in settings], width, label=mode,
+                   color=MODE_COLOURS[mode])
+        ax.set_xticks(range(len(settings)))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_xlabel(" / ".join(res.swept), fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.set_title(workload + (f" ({workers} workers)" if workload == "throughput" else ""))
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
     fig.suptitle(f"{model}: single vs fused vs two PEs")
     save(fig, out_dir, f"modes_{slug(model)}", written)
 

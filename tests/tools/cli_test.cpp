@@ -92,13 +92,33 @@ TEST(Cli, ExitStatusesAreConsistent) {
       {"run " + prog + " --frobnicate", 2},               // unknown option
       {"quantize m.onnx --calib random --method kl", 2},  // bad value
       {"bench " + prog + " --workload X", 2},
-      {"exec " + prog + " -d gpu0", 2},  // bad device string
-      {"info --set sram=1MiB", 2},       // unknown --set key
+      {"bench " + prog + " -n 5 --duration 1", 2},  // conflicting options
+      {"exec " + prog + " -d gpu0", 2},             // bad device string
+      {"info --set sram=1MiB", 2},                  // unknown --set key
       {"compile " + prog + " --target both", 2},
       {"exec /nonexistent/prog.s", 1},  // a missing file: the work failed
       {"quantize /nonexistent/m.onnx --calib random", 1},
   };
   for (const auto& c : cases) EXPECT_EQ(npusim(c.args).exit_code, c.status) << c.args;
+}
+
+TEST(Cli, VersionIsPrinted) {
+  for (const char* flag : {"--version", "-V"}) {
+    const Result r = npusim(flag);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(std::regex_match(r.output, std::regex("npusim [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+        << r.output;
+  }
+}
+
+// -n and --duration both say when bench stops; -n used to win silently.
+TEST(Cli, BenchRefusesBothAQueryCountAndADuration) {
+  const Result r = npusim("bench " + program("matmul_requant.s") + " -n 5 --duration 1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("npusim bench: -n/--queries and --duration both say when to stop; "
+                          "give one of them"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(Cli, UnknownCommandExitsWithUsage) {

@@ -193,6 +193,11 @@ BenchArgs parse(const Args& args) {
   if (a.workload != "L" && a.workload != "T") throw UsageError("--workload takes L or T");
   if (a.batch != 1) throw UsageError("-b/--batch: only batch 1 is supported so far");
   if (a.workers < 1) throw UsageError("-w/--workers must be at least 1");
+  // -n and --duration are two ways to say when to stop: taking one over the
+  // other silently ran a different experiment than the user asked for.
+  if (a.queries > 0 && a.duration > 0)
+    throw UsageError("-n/--queries and --duration both say when to stop; give one of them");
+  if (a.duration < 0) throw UsageError("--duration must be positive");
   if (a.queries == 0 && a.duration <= 0) a.queries = 100;
   return a;
 }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "commands.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -26,7 +27,7 @@ commands:
   sweep     what-if study: a grid of hardware parameters x models x modes, into SQLite
   plot      plots and an HTML page of a sweep's results
 
-Run "npusim COMMAND --help" for a command's options.
+Run "npusim COMMAND --help" for a command's options; "npusim --version" for the version.
 Set SPDLOG_LEVEL=info or debug to see the driver's and the device's log.
 )";
 
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V")) {
+    std::cout << "npusim " << npusim::cli::kVersion << "\n";
+    return 0;
   }
   const std::map<std::string, Command> commands = {
       {"info", npusim::cli::cmd_info},       {"asm", npusim::cli::cmd_asm},

@@ -1,4 +1,4 @@
-// The npusim version the command line reports in its JSON outputs.
+// The npusim version: `npusim --version`, and the JSON outputs of bench and profile.
 #pragma once
 
 namespace npusim::cli {

@@ -15,6 +15,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
   python3-onnx python3-numpy
+  python3-dev pybind11-dev python3-pybind11 python3-tqdm  # the Python package (python/), examples
   chromium  # headless: tests/report renders the HTML profile report
   libyaml-cpp-dev libsqlite3-dev sqlite3  # npusim sweep: YAML specs, the results database
   python3-matplotlib                     # npusim plot (tools/sweep/plot_sweep.py)

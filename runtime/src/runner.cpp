@@ -105,8 +105,14 @@ void AsyncRunner::run_async(std::vector<Tensor> inputs,
 void AsyncRunner::wait_all() {
   session_->wait_idle();
 }
+bool AsyncRunner::mark_idle(uint64_t results_seen) {
+  return session_->mark_idle(results_seen);
+}
 SessionStats AsyncRunner::stats() const {
   return session_->stats();
+}
+std::vector<PeUtilisation> AsyncRunner::pe_counters() const {
+  return session_->pe_counters();
 }
 void AsyncRunner::close() {
   session_->close();

@@ -187,6 +187,7 @@ void Session::push_requests(std::vector<std::unique_ptr<Request>> requests) {
       ++waiting_;
       intake_.push_back(std::move(r));
     }
+    idle_ = false;
   }
   cv_.notify_all();
 }
@@ -215,6 +216,16 @@ void Session::block_begin() {
 void Session::block_end() {
   std::lock_guard lock(mutex_);
   --blocked_;
+}
+
+bool Session::mark_idle(uint64_t results_seen) {
+  {
+    std::lock_guard lock(mutex_);
+    if (results_seen != delivered_) return false;
+    idle_ = trust_idle_ = true;
+  }
+  cv_.notify_all();
+  return true;
 }
 
 void Session::wait_for_room(size_t limit) {
@@ -247,6 +258,12 @@ SessionStats Session::stats() {
     std::lock_guard lock(mutex_);
     s = stats_;
   }
+  s.pes = pe_counters();
+  return s;
+}
+
+std::vector<PeUtilisation> Session::pe_counters() {
+  std::vector<PeUtilisation> pes;
   for (const auto& lane : lanes_)
     for (int pe = 0; pe < int(counters_at_start_.size()); ++pe) {
       if (!(lane->pe_mask() & (1u << pe))) continue;
@@ -257,9 +274,9 @@ SessionStats Session::stats() {
       PeUtilisation u;
       static_cast<driver::Counters&>(u) = now - at;
       u.pe = "npu0pe" + std::to_string(pe);
-      s.pes.push_back(u);
+      pes.push_back(u);
     }
-  return s;
+  return pes;
 }
 
 // ---- dispatcher ---------------------------------------------------------
@@ -293,7 +310,8 @@ void Session::loop_body() {
     return;
   }
   if (!may_advance()) {
-    const bool woke = cv_.wait_for(lock, kGrace, [&] { return !intake_.empty() || may_advance(); });
+    const auto grace = trust_idle_ ? options_.timeout : kGrace;
+    const bool woke = cv_.wait_for(lock, grace, [&] { return !intake_.empty() || may_advance(); });
     if (woke) return;
   }
   lock.unlock();
@@ -303,7 +321,7 @@ void Session::loop_body() {
 }
 
 bool Session::may_advance() const {
-  return in_flight_.size() >= size_t(options_.worker_num) || blocked_ > 0 || closing_;
+  return in_flight_.size() >= size_t(options_.worker_num) || blocked_ > 0 || idle_ || closing_;
 }
 
 void Session::take_intake() {
@@ -585,6 +603,10 @@ void Session::finish(Request& r, std::exception_ptr error) {
       stats_.first_start_ps = r.timing.start_ps;
     stats_.last_end_ps = std::max(stats_.last_end_ps, r.timing.end_ps);
     stats_.timings.push_back(r.timing);
+    // The application is about to see a result: it is not idle any more,
+    // and a mark it made before seeing it is refused (mark_idle).
+    ++delivered_;
+    idle_ = false;
   }
   Done done = std::move(r.done);
   in_flight_.erase(r.id);  // r is gone from here on

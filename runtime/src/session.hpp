@@ -58,7 +58,16 @@ class Session {
   // Marks an application thread as waiting on the runtime (see above).
   void block_begin();
   void block_end();
+  // The application (an event loop taking results by callback) has nothing
+  // to do until the next result: time may advance. Refused (false) unless
+  // `results_seen` equals the results delivered so far (one may be on its
+  // way to the application). Cleared when a result is delivered or a
+  // request submitted. Once accepted, the session trusts it: it no longer
+  // moves on after kGrace of wall time without it.
+  bool mark_idle(uint64_t results_seen);
   SessionStats stats();
+  // The PEs' counters over the session (stats().pes without the rest).
+  std::vector<PeUtilisation> pe_counters();
   void close();
 
  private:
@@ -121,6 +130,8 @@ class Session {
   std::deque<std::unique_ptr<Request>> intake_;
   uint64_t next_id_ = 0, finished_ = 0, waiting_ = 0;
   int blocked_ = 0;
+  bool idle_ = false, trust_idle_ = false;  // mark_idle()
+  uint64_t delivered_ = 0;                  // results handed to `done` callbacks
   bool closing_ = false, stopped_ = false;
   std::optional<std::string> fatal_;  // why the session stopped, once it has
   SessionStats stats_;

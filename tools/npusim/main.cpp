@@ -12,7 +12,7 @@
 
 namespace {
 
-const char* kUsage = R"(usage: npusim COMMAND [options]
+const char* kUsage = R"(usage: npusim COMMAND [options] | npusim --version
 
 commands:
   info      show the simulated device, its PEs and parameters
@@ -42,10 +42,8 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
-  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V")) {
-    std::cout << "npusim " << npusim::cli::kVersion << "\n";
-    return 0;
-  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "-V"))
+    return npusim::cli::print_version();
   const std::map<std::string, Command> commands = {
       {"info", npusim::cli::cmd_info},       {"asm", npusim::cli::cmd_asm},
       {"disasm", npusim::cli::cmd_disasm},   {"exec", npusim::cli::cmd_exec},

@@ -98,6 +98,29 @@ struct CalibrateOptions {
 Calibration calibrate(const Graph& g, const std::vector<std::string>& tensors,
                       const std::vector<TensorMap>& inputs, const CalibrateOptions& options = {});
 
+// calibrate() one input at a time, for callers that stream their data (the
+// Python Calibrator's collect_data): after the same inputs in the same
+// order, result() equals calibrate()'s, histograms and channel means alike.
+class CalibrationCollector {
+ public:
+  // `g` must outlive the collector.
+  CalibrationCollector(const Graph& g, std::vector<std::string> tensors,
+                       std::vector<std::string> channel_means = {});
+  // Runs the graph on one input; errors name the input by its number (from 1).
+  void add(const TensorMap& input);
+  size_t samples() const { return samples_; }
+  // The statistics so far; channel means are averaged over samples().
+  Calibration result() const;
+
+ private:
+  const Graph& graph_;
+  std::vector<std::string> tensors_, mean_tensors_;
+  std::map<std::string, Histogram> stats_;
+  // Per tensor, per input: each channel's mean in that input.
+  std::map<std::string, std::vector<std::vector<double>>> sample_means_;
+  size_t samples_ = 0;
+};
+
 // ---- Calibration inputs ----------------------------------------------------
 
 // Image preprocessing: value = (pixel * scale - mean[c]) / std[c] with pixels

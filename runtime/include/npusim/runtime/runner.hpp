@@ -109,7 +109,20 @@ class AsyncRunner {
                  std::function<void(Result result, std::exception_ptr error)> callback);
   // Blocks until every request submitted so far has finished.
   void wait_all();
+  // For applications that take results by callback on an event loop (the
+  // Python package's asyncio runner): says the application has nothing to do
+  // until the next result, so simulated time may advance although fewer than
+  // worker_num requests are in flight. `results_seen`: the results of this
+  // runner the application has taken so far; while another is on its way
+  // to it the mark is refused (returns false). Cleared by the next
+  // submission or delivered result. Without it the dispatcher waits for a
+  // submission (or 20 ms of wall time) first; with it, the timeline no longer
+  // depends on how fast the application reacts (docs/runtime.md, "Time").
+  bool mark_idle(uint64_t results_seen);
   SessionStats stats() const;
+  // The PEs' counters over the session: stats().pes, without copying the
+  // timeline (cheap enough to read around every request).
+  std::vector<PeUtilisation> pe_counters() const;
   void close();
 
  private:

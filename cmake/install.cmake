@@ -34,6 +34,9 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/npusimConfigVersion
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/npusimConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/npusimConfigVersion.cmake DESTINATION ${NPUSIM_INSTALL_CMAKEDIR})
 
+# The .pc file finds its prefix from where it lies, so --prefix at install time works.
+file(RELATIVE_PATH NPUSIM_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" NPUSIM_PC_TO_PREFIX "${NPUSIM_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/npusim.pc.in ${CMAKE_CURRENT_BINARY_DIR}/npusim.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/npusim.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -5,6 +5,8 @@
 // lines through the Python package, and the packaging test compares them.
 //
 //   blazeface_run MODEL(.npub|.int8.onnx) PHOTO [DEVICE]
+#include <spdlog/spdlog.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: blazeface_run MODEL PHOTO [DEVICE]\n");
     return 2;
   }
+  spdlog::set_level(
+      spdlog::level::warn);  // the driver's log (info: PEs opened) as the CLI keeps it
   try {
     return run(argv[1], argv[2], argc > 3 ? argv[3] : "npu0pe0");
   } catch (const std::exception& e) {

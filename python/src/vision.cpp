@@ -8,6 +8,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "npusim/compiler/calibration.hpp"
+#include "npusim/runtime/image_input.hpp"
 #include "npusim/vision/blazeface.hpp"
 #include "npusim/vision/detection.hpp"
 #include "npusim/vision/image_io.hpp"
@@ -189,7 +190,8 @@ void bind_vision(py::module_& m) {
         py::arg("mean"), py::arg("std"), py::arg("letterbox"), py::arg("pad_value"), py::arg("bgr"),
         py::arg("layout"));
   m.def("image_input", &image_input, py::arg("input"), py::arg("path"), py::arg("scale"),
-        py::arg("mean"), py::arg("std"), py::arg("letterbox"), py::arg("pad_value"), py::arg("bgr"));
+        py::arg("mean"), py::arg("std"), py::arg("letterbox"), py::arg("pad_value"),
+        py::arg("bgr"));
   m.def("read_image", &read_image, py::arg("path"));
   m.def("write_png", &write_png, py::arg("image"), py::arg("path"));
   m.def("draw_boxes", &draw_boxes, py::arg("image"), py::arg("boxes"), py::arg("colour"),

@@ -9,7 +9,7 @@
 # output checksums, simulated picoseconds and faces.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR PYTHON
 set -euo pipefail
-build=$1 src=$2 python=$3
+build=$(cd "$1" && pwd) src=$(cd "$2" && pwd) python=$3
 cache="${NPUSIM_CACHE:-$HOME/.cache/npusim}"
 model="$cache/models/blazeface.onnx" photo="$cache/images/astronaut.png"
 for f in "$model" "$photo"; do

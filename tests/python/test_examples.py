@@ -2,6 +2,7 @@
 frames: every step runs, and async and queue with 8 workers beat sync by the
 factor the simulated timeline predicts (docs/python.md explains it)."""
 import json
+import re
 import os
 import subprocess
 import sys
@@ -34,7 +35,7 @@ class WarboyTutorialTest(unittest.TestCase):
         self.assertIn("calibration: 100%", err)  # the progress bar
         self.assertIn("min-max over 4 image(s)", out)
         self.assertIn("input      images takes uint8: real = 0.00392157 * (q - 0)", out)
-        self.assertRegex(out, r"box_p3 +SQNR +[0-9.]+ dB")
+        self.assertEqual(len(re.findall(r"^  \S+ +SQNR +[0-9.]+ dB  cosine 0\.9", out, re.M)), 6)
 
         out, _ = self.step("compile.py")
         # The input takes uint8 codes: only the six outputs' dequantisation is left on the host.

@@ -61,7 +61,9 @@ runtime::RequestTiming react_slowly(runtime::AsyncRunner& runner, const Tensor& 
   runner.run_async({input}, d.callback());
   if (mark_idle) runner.mark_idle(0);
   d.wait_beyond(0);
-  if (mark_idle) EXPECT_TRUE(runner.mark_idle(1));  // the one result taken: accepted
+  if (mark_idle) {
+    EXPECT_TRUE(runner.mark_idle(1));  // the one result taken: accepted
+  }
   runner.run_async({input}, d.callback());
   runner.run_async({input}, d.callback());  // both workers busy: time moves
   size_t seen = d.wait_beyond(1);

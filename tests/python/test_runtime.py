@@ -262,6 +262,33 @@ class RuntimeTest(unittest.TestCase):
         self.assertTrue(go.is_set())
         np.testing.assert_array_equal(out[0], self.cli_output(self.inputs[0]))
 
+    def test_python_threads_keep_the_device_busy(self):
+        # Four threads share a runner with four workers, each calling the
+        # blocking run(): if run() held the GIL while it waited for the
+        # simulator, the calls would go one at a time and take as long on
+        # the timeline as four sync runs.
+        x = self.inputs[0]
+        with create_runner(self.npub, timing_only=True) as sync:
+            for _ in range(8):
+                sync.run(x)
+            sync_span = sync.stats().span_ps
+        with create_runner(self.npub, worker_num=4, timing_only=True) as runner:
+            def two_runs():
+                runner.run(x)
+                runner.run(x)
+            threads = [threading.Thread(target=two_runs) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            self.assertFalse(any(t.is_alive() for t in threads))
+            stats = runner.stats()
+        self.assertEqual(stats.requests, 8)
+        overlapping = sum(1 for a in stats.timings for b in stats.timings
+                          if a.request < b.request and a.start_ps < b.end_ps and b.start_ps < a.end_ps)
+        self.assertGreater(overlapping, 0)
+        self.assertLess(stats.span_ps, sync_span * 3 // 4)
+
 
 if __name__ == "__main__":
     unittest.main()

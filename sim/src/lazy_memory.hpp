@@ -1,7 +1,8 @@
 // Zero-initialised memory for a modelled device memory (DRAM, a PE's SRAM):
 // an anonymous mapping of exactly the configured size, so untouched pages cost
-// no host memory and no time. A clear gives the pages back to the system (they
-// read as zero again), so a reset never writes the whole size.
+// no host memory and no time; touched memory comes in transparent huge pages
+// where the system has them (one page fault per 2 MiB). A clear gives the pages back to the system
+// (they read as zero again), so a reset never writes the whole size.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +31,7 @@ class LazyMemory {
   void release();
   uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  uint64_t mapped_ = 0;  // size_ rounded up to whole huge pages
 };
 
 }  // namespace npusim::sim

@@ -174,7 +174,9 @@ TEST_F(SweepCliTest, AKilledSweepResumesWithoutRedoingOrDuplicatingPoints) {
   size_t done = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (fs::exists(db)) {
+    // The file exists before its tables do (the schema is several statements).
+    if (fs::exists(db) &&
+        query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'points'")[0][0] == "1") {
       const Rows n = query(db, "SELECT count(*) FROM points");
       done = n.empty() ? 0 : std::stoul(n[0][0]);
       if (done >= 3) break;

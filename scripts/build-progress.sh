@@ -7,11 +7,18 @@ set -uo pipefail
 label="${1:-build}"
 start=$SECONDS
 next_tenth=1
+last_total=0
 tty=0
 [ -t 1 ] && tty=1
 while IFS= read -r line; do
   if [[ "$line" =~ ^\[([0-9]+)/([0-9]+)\]\  ]]; then
     done_=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+    # ninja counts again from 1 after regenerating its build files (a fresh
+    # configure's generated sources, [1/6]..., then the build, [1/186]...).
+    if [ "$total" != "$last_total" ]; then
+      next_tenth=1
+      last_total=$total
+    fi
     pct=$((100 * done_ / total))
     status="$label: $done_/$total steps ($pct %), $((SECONDS - start)) s"
     if [ "$tty" = 1 ]; then

@@ -87,4 +87,25 @@ TEST(Demo, RefusesAnUnknownOption) {
   EXPECT_NE(output.find("demo: unknown option \"--frobnicate\""), std::string::npos) << output;
 }
 
+// demo.sh shows the build through scripts/build-progress.sh (a line per
+// tenth when not on a terminal). A fresh configure makes ninja count a few
+// generation steps first and then the build from 1 again; the tenths must
+// start over with it (they stayed at 90 %, hiding the first 150 steps).
+TEST(BuildProgress, ShowsEveryTenthAlsoAfterNinjaCountsAgain) {
+  std::string ninja = "[0/6] Re-checking globbed directories...\\n[2/6] Generating a\\n";
+  for (int i = 1; i <= 20; ++i)
+    ninja += "[" + std::to_string(i) + "/20] Building CXX object x" + std::to_string(i) + "\\n";
+  ninja += "FAILED: x20.o\\n";
+  int status = 0;
+  const std::string output = run("printf '" + ninja + "' | " + NPUSIM_SOURCE_DIR +
+                                     "/scripts/build-progress.sh build | sed 's/, [0-9]* s$//'",
+                                 &status);
+  EXPECT_EQ(output,
+            "build: 2/6 steps (33 %)\n"
+            "build: 2/20 steps (10 %)\nbuild: 4/20 steps (20 %)\nbuild: 6/20 steps (30 %)\n"
+            "build: 8/20 steps (40 %)\nbuild: 10/20 steps (50 %)\nbuild: 12/20 steps (60 %)\n"
+            "build: 14/20 steps (70 %)\nbuild: 16/20 steps (80 %)\nbuild: 18/20 steps (90 %)\n"
+            "build: 20/20 steps (100 %)\nFAILED: x20.o\n");
+}
+
 }  // namespace

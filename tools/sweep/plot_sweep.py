@@ -233,7 +233,9 @@ def modes_comparison(res, model, out_dir, written):
         ax.set_xticklabels(labels, fontsize=7)
         ax.set_xlabel(" / ".join(res.swept), fontsize=8)
         ax.set_ylabel(ylabel)
-        ax.set_title(workload + (f" ({workers} workers)" if workload == "throughput" else ""))
+        what = "latency" if metric == "latency_mean_us" else "queries per second"
+        ax.set_title(f"{what}, {workload} workload"
+                     + (f" ({workers} workers)" if workload == "throughput" else ""))
         ax.grid(True, axis="y", alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(f"{model}: single vs fused vs two PEs")

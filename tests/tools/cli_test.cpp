@@ -527,7 +527,7 @@ TEST_F(CliBlazeFace, Uint8InputTakesTheImageAsRawPixels) {
         << e.path().filename();
     ++compared;
   }
-  EXPECT_EQ(compared, 4u);
+  EXPECT_EQ(compared, 5u);  // four outputs and index.json
   r = run("run " + dir + "/u.onnx -i " + photo + " --scale 2/255");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("note: input \"input:0\" takes uint8 pixels (the quantiser folded the "

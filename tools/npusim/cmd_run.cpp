@@ -8,14 +8,17 @@
 #include <random>
 
 #include "commands.hpp"
+#include "cpu_run.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
 #include "model_options.hpp"
+#include "npusim/debug/tensor_files.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/image_input.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
+#include "run_inputs.hpp"
 
 namespace po = boost::program_options;
 
@@ -143,7 +146,8 @@ RunArgs parse(const Args& args) {
   auto add = desc.add_options();
   add("model", po::value(&a.model)->required()->value_name("MODEL"), ".onnx (int8 QDQ) or .npub");
   add("device,d", po::value(&a.devices)->value_name("D"),
-      "npu0pe0, npu0pe1, npu0pe0-1 (fused); default $NPUSIM_DEVICES or npu0pe0");
+      "npu0pe0, npu0pe1, npu0pe0-1 (fused), or cpu (the reference executor, the golden "
+      "model); default $NPUSIM_DEVICES or npu0pe0");
   add("input,i", po::value(&a.inputs)->composing()->value_name("SPEC"),
       "FILE.npy, an image, or random (default); NAME=SPEC per input. Images feed uint8 "
       "inputs their raw pixels");
@@ -163,11 +167,52 @@ RunArgs parse(const Args& args) {
   return a;
 }
 
+// -o FILE, --output-dir DIR: one .npy per output, named by the output (any
+// name: long ones get a safe file name) and listed in DIR/index.json.
+void write_outputs(const runtime::Model& m, const std::vector<Tensor>& outputs, const RunArgs& a) {
+  if (!a.output.empty()) compiler::write_npy(a.output, outputs[0]);
+  if (a.output_dir.empty()) return;
+  std::vector<debug::NamedFile> files;
+  for (size_t i = 0; i < outputs.size(); ++i) files.push_back({m.outputs()[i].name, &outputs[i]});
+  debug::write_named_files(a.output_dir, files);
+  std::cout << "wrote      " << outputs.size() << " output(s) to " << a.output_dir << "\n";
+}
+
+// -d cpu: the golden model on the host, with the device run's inputs and outputs.
+int run_reference(const RunArgs& a, const isa::HwParams& hw) {
+  if (a.timing_only) throw UsageError("--timing-only is for the simulated device, not -d cpu");
+  runtime::ModelOptions mo = model_options(hw, "", a.input_shapes);
+  mo.outputs = split_names(a.outputs);
+  const auto model = runtime::Model::load(a.model, mo);
+  if (!a.output.empty() && model->outputs().size() != 1)
+    throw UsageError("--output is for single-output models; this one has " +
+                     std::to_string(model->outputs().size()) + " outputs: use --output-dir");
+  double ms = 0;
+  const std::vector<Tensor> outputs =
+      run_on_cpu(a.model, *model, gather_inputs(*model, a), mo, &ms);
+  std::cout << "model      " << a.model << "\ndevice     cpu (reference executor: the golden model)"
+            << "\noutputs\n";
+  print_summary(*model, outputs);
+  std::cout << "host time  " << std::fixed << std::setprecision(1) << ms << " ms (wall clock)\n";
+  write_outputs(*model, outputs, a);
+  return 0;
+}
+
 }  // namespace
+
+std::vector<Tensor> model_inputs(const runtime::Model& model, const std::vector<std::string>& specs,
+                                 const ImageOptions& image, uint32_t seed) {
+  RunArgs a;
+  a.inputs = specs;
+  a.image = image;
+  a.seed = seed;
+  return gather_inputs(model, a);
+}
 
 int cmd_run(const Args& args) {
   const RunArgs a = parse(args);
   const isa::HwParams hw = resolve_hw(a.hw);
+  if (is_cpu_device(a.devices)) return run_reference(a, hw);
   runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
   mo.outputs = split_names(a.outputs);
   const auto model = runtime::Model::load(a.model, mo);
@@ -191,17 +236,7 @@ int cmd_run(const Args& args) {
             << (a.timing_only ? ", timing-only" : "") << ")\noutputs\n";
   print_summary(*model, outputs);
   print_time(runner.last_timing(), runner.stats());
-  if (!a.output.empty()) compiler::write_npy(a.output, outputs[0]);
-  if (!a.output_dir.empty()) {
-    std::filesystem::create_directories(a.output_dir);
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      std::string file = model->outputs()[i].name;
-      for (char& c : file)
-        if (c == '/' || c == ':') c = '_';
-      compiler::write_npy(a.output_dir + "/" + file + ".npy", outputs[i]);
-    }
-    std::cout << "wrote      " << outputs.size() << " output(s) to " << a.output_dir << "\n";
-  }
+  write_outputs(*model, outputs, a);
   return 0;
 }
 

@@ -23,6 +23,7 @@ commands:
   quantize  quantise an FP32 ONNX model to int8 (QDQ), with an accuracy report
   run       run a model (ONNX or .npub) through the runtime on the simulated NPU
   bench     throughput and latency of a model (furiosa-bench style flags)
+  debug     run on the simulated NPU with every layer captured; compare with the golden model
   profile   compile, first load, warm load and inference: time and memory
   sweep     what-if study: a grid of hardware parameters x models x modes, into SQLite
   plot      plots and an HTML page of a sweep's results
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
       {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize},
       {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench},
       {"profile", npusim::cli::cmd_profile}, {"sweep", npusim::cli::cmd_sweep},
-      {"plot", npusim::cli::cmd_plot}};
+      {"plot", npusim::cli::cmd_plot},       {"debug", npusim::cli::cmd_debug}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

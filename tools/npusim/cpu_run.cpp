@@ -1,0 +1,39 @@
+#include "cpu_run.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include "npusim/debug/golden_model.hpp"
+#include "npusim/runtime/errors.hpp"
+
+namespace npusim::cli {
+
+bool is_cpu_device(const std::string& devices) {
+  return devices == "cpu";
+}
+
+std::vector<runtime::Tensor> run_on_cpu(const std::string& path, const runtime::Model& model,
+                                        const std::vector<runtime::Tensor>& inputs,
+                                        const runtime::ModelOptions& options, double* wall_ms) {
+  if (std::filesystem::path(path).extension() != ".onnx")
+    throw runtime::RuntimeError(
+        runtime::RuntimeErrorKind::kModel,
+        path +
+            ": -d cpu runs the reference executor on an ONNX model; a .npub holds its NPU "
+            "segments as code only: give the QDQ .onnx file it was compiled from");
+  debug::GoldenOptions go;
+  go.input_shapes = options.input_shapes;
+  go.outputs = options.outputs;
+  const debug::GoldenModel golden = debug::GoldenModel::load(path, go);
+  compiler::TensorMap in;
+  for (size_t i = 0; i < model.inputs().size(); ++i) in[model.inputs()[i].name] = inputs.at(i);
+  const auto t0 = std::chrono::steady_clock::now();
+  const compiler::TensorMap out = golden.run(in);
+  *wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::vector<runtime::Tensor> result;
+  for (const auto& d : model.outputs()) result.push_back(out.at(d.name));
+  return result;
+}
+
+}  // namespace npusim::cli

@@ -7,11 +7,16 @@
 // them those feeding each graph output's final DequantizeLinear (PP-OCR cls:
 // the logits before the float Softmax).
 //
-// Asserted, >= 99.9 % of the elements within 1 LSB for every code tensor,
-// teacher-forced: each layer of the reference runs on ONNX Runtime's codes
-// of its inputs (force_values), so the comparison is of the two
-// implementations of each layer. Measured: 99.9999 % exact, never more than 1
-// apart (float sums in another order flip a code at a rounding boundary).
+// Asserted (issue 13's accuracy criterion; docs/debug.md):
+// - teacher-forced, each layer of the reference runs on ONNX Runtime's codes
+//   of its inputs (force_values), so the comparison is of the two
+//   implementations of each layer: for every code tensor >= 99.9 % of the
+//   codes equal and all within 1 LSB. Measured: 99.9999 % exact, never more
+//   than 1 apart (float sums in another order flip a code at a rounding tie);
+// - whole model, for every output: the SQNR against FP32 (the prepared FP32
+//   graph on the same inputs) of the lowered graph, the compiled program's
+//   golden model, to which the simulator is bit-identical (debug_tests), is
+//   within 1.5 dB of ONNX Runtime's SQNR against FP32 on the same QDQ file.
 // Printed, not asserted: the same codes with each implementation running
 // freely. There a single flipped code changes the next layer's sums by a
 // fraction of an LSB and flips some of its neighbours' codes; through 60-100
@@ -30,6 +35,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -48,6 +54,7 @@ using Clock = std::chrono::steady_clock;
 
 struct ModelCase {
   std::string file;
+  std::string path;  // the model file; default: file in the model cache
   std::map<std::string, Shape> input_shapes;
   ImagePreprocess pp;
   std::vector<std::string> calib_images, eval_images;
@@ -93,11 +100,27 @@ void print_table(const std::string& title, const Agreements& a,
 void expect_agreement(const std::string& what, const Agreements& a) {
   for (const auto& [name, r] : a) {
     ASSERT_GT(r.elements, 0) << what << ": " << name;
-    EXPECT_GE(r.within_1_share(), 0.999)
+    EXPECT_GE(double(r.exact) / double(r.elements), 0.999)
+        << what << ": " << name << ": " << r.exact << " of " << r.elements << " codes equal";
+    EXPECT_EQ(r.within_1, r.elements)
         << what << ": " << name << ": " << r.within_1 << " of " << r.elements
         << " codes within 1 LSB (max diff " << r.max_diff << ")";
   }
 }
+
+// Signal and noise power of float outputs against FP32, pooled over inputs.
+struct Sqnr {
+  double signal = 0, noise = 0;
+  void add(const Tensor& x, const Tensor& fp32) {
+    const auto a = x.as<float>(), f = fp32.as<float>();
+    ASSERT_EQ(a.size(), f.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      signal += double(f[i]) * f[i];
+      noise += (double(a[i]) - f[i]) * (double(a[i]) - f[i]);
+    }
+  }
+  double db() const { return 10.0 * std::log10(signal / noise); }
+};
 
 // The first code tensor (graph order) where two free runs differ.
 std::string first_difference(const std::vector<std::string>& codes, const TensorMap& a,
@@ -113,7 +136,7 @@ std::string first_difference(const std::vector<std::string>& codes, const Tensor
 
 void check_against_ort(const ModelCase& mc) {
   const auto t0 = Clock::now();
-  const std::string model = cached_model_path(mc.file);
+  const std::string model = mc.path.empty() ? cached_model_path(mc.file) : mc.path;
   ASSERT_TRUE(file_present(model, "scripts/fetch-models.sh"));
   for (const auto& img : mc.calib_images)
     ASSERT_TRUE(file_present(cached_image_path(img), "scripts/fetch-images.sh"));
@@ -163,6 +186,7 @@ void check_against_ort(const ModelCase& mc) {
 
   const auto eval = image_inputs(g, mc.eval_images, mc.pp, mc.eval_crops, 2);
   Agreements free_qdq, free_lowered, free_ours, free_optimised, forced_q, forced_l;
+  std::map<std::string, Sqnr> sqnr_lowered, sqnr_ort;
   std::vector<std::string> first_flips;
   std::map<std::string, double> float_diff;
   compiler::ExecOptions keep;
@@ -183,6 +207,11 @@ void check_against_ort(const ModelCase& mc) {
     t_ref += seconds_since(t1);
     t1 = Clock::now();
     const TensorMap low = compiler::execute(lowered, in, keep);
+    const TensorMap fp32 = compiler::execute(g, in_float);
+    for (const auto& o : q.graph.outputs) {
+      sqnr_lowered[o].add(low.at(o), fp32.at(o));
+      sqnr_ort[o].add(ort.at(o), fp32.at(o));
+    }
     TensorMap low_in = in;
     for (const auto& t : forced_in_lowered) low_in[t] = ort.at(t);
     const TensorMap low_forced = compiler::execute(forced_lowered, low_in, keep);
@@ -227,8 +256,18 @@ void check_against_ort(const ModelCase& mc) {
   for (const auto& [o, d] : float_diff)
     std::printf("  float output %s: max |reference - ONNX Runtime (disabled)| %.3g\n", o.c_str(),
                 d);
+  std::printf(
+      "  whole model, SQNR against FP32 (dB): lowered graph (= the simulator) / ONNX "
+      "Runtime (disabled):\n");
+  for (const auto& o : q.graph.outputs)
+    std::printf("    %-36s %6.2f / %6.2f  (difference %+.2f)\n", o.c_str(), sqnr_lowered[o].db(),
+                sqnr_ort[o].db(), sqnr_lowered[o].db() - sqnr_ort[o].db());
   std::fflush(stdout);
 
+  for (const auto& o : q.graph.outputs)
+    EXPECT_LE(std::fabs(sqnr_lowered[o].db() - sqnr_ort[o].db()), 1.5)
+        << o << ": SQNR against FP32 " << sqnr_lowered[o].db() << " dB (lowered graph) vs "
+        << sqnr_ort[o].db() << " dB (ONNX Runtime)";
   expect_agreement("teacher-forced reference (QDQ graph) vs ONNX Runtime", forced_q);
   expect_agreement("teacher-forced reference (lowered graph) vs ONNX Runtime", forced_l);
 }
@@ -272,6 +311,22 @@ ModelCase ppocr_det() {
   return mc;
 }
 
+// YOLOv8n as models/build_yolov8n.py builds it (the cached 640x640 file's
+// weights) at 96x96: the same layers, seconds instead of minutes.
+ModelCase yolov8n(const std::string& dir) {
+  ModelCase mc;
+  mc.file = "yolov8n.onnx";
+  mc.path = dir + "/yolov8n_96.onnx";
+  const std::string cmd = "/usr/bin/python3 '" + std::string(NPUSIM_SOURCE_DIR) +
+                          "/models/build_yolov8n.py' --size 96 --output '" + mc.path +
+                          "' >/dev/null";
+  if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << "failed: " << cmd;
+  mc.calib_images = {"astronaut.png", "chelsea.png", "coffee.png"};
+  mc.calib_crops = 1;
+  mc.eval_images = {"astronaut.png"};
+  return mc;
+}
+
 TEST(OracleQdq, BlazeFaceAgreesWithOnnxRuntime) {
   check_against_ort(blazeface());
 }
@@ -282,6 +337,11 @@ TEST(OracleQdq, PpOcrClsAgreesWithOnnxRuntime) {
 
 TEST(OracleQdq, PpOcrDetAgreesWithOnnxRuntime) {
   check_against_ort(ppocr_det());
+}
+
+TEST(OracleQdq, YoloV8nAgreesWithOnnxRuntime) {
+  TempDir dir("yolov8n");
+  check_against_ort(yolov8n(dir.path()));
 }
 
 }  // namespace

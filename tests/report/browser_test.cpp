@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -285,6 +286,42 @@ TEST_F(BrowserTest, TimelineComesRightAfterTheSummaryWithTheHardwareFolded) {
   ASSERT_NE(details, std::string::npos);
   EXPECT_LT(details, dom.find("2GHz"));
   EXPECT_LT(dom.find("2GHz"), dom.find("</details>"));
+}
+
+// npusim debug's per-layer accuracy (profile --accuracy, debug --html): one
+// bar per layer as long as its SQNR, red where the codes differ; without it
+// the section stays hidden.
+TEST_F(BrowserTest, DrawsOneSqnrBarPerLayerWhenTheProfileHasAccuracy) {
+  json p = profile();
+  const std::string plain = render(p);
+  EXPECT_NE(plain.find("<section id=\"accuracy-section\" hidden=\"\">"), std::string::npos);
+  EXPECT_EQ(count(plain, "class=\"sqnr-bar\""), 0u);
+  auto layer = [](int index, double sqnr, double exact) {
+    return json{{"index", index},
+                {"node", "conv" + std::to_string(index)},
+                {"op", "QConv"},
+                {"unit", "NPU"},
+                {"reference", {{"exact_percent", exact}, {"within_1_percent", 100.0}}},
+                {"fp32", {{"sqnr_db", sqnr}, {"cosine", 0.99}}}};
+  };
+  p["accuracy"] = {{"against", "reference executor"},
+                   {"layers", {layer(1, 30.0, 100.0), layer(2, 15.0, 99.5), layer(3, 30.0, 100)}},
+                   {"first_reference_difference", {{"index", 2}, {"text", "layer 2 'conv2'"}}}};
+  const std::string dom = render(p);
+  ASSERT_NE(dom.find("data-rendered=\"ok\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_EQ(dom.find("<section id=\"accuracy-section\" hidden"), std::string::npos);
+  EXPECT_EQ(count(dom, "class=\"sqnr-bar\""), 3u);
+  std::vector<std::string> bars;
+  const std::regex bar("<rect class=\"sqnr-bar\"[^>]*>");
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), bar); it != std::sregex_iterator();
+       ++it)
+    bars.push_back(it->str());
+  ASSERT_EQ(bars.size(), 3u);
+  EXPECT_DOUBLE_EQ(std::stod(attribute(bars[0], "width")),
+                   2 * std::stod(attribute(bars[1], "width")));
+  EXPECT_EQ(attribute(bars[1], "fill"), "#d62728");  // codes differ
+  EXPECT_EQ(attribute(bars[0], "fill"), "#3b7dd8");
+  EXPECT_NE(dom.find("first difference layer 2 'conv2'"), std::string::npos);
 }
 
 TEST_F(BrowserTest, EmptyAndMalformedProfilesRender) {

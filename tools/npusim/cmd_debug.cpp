@@ -11,6 +11,7 @@
 #include "model_options.hpp"
 #include "npusim/debug/debug_report.hpp"
 #include "npusim/debug/tensor_files.hpp"
+#include "npusim/report/profile_html.hpp"
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
 #include "run_inputs.hpp"
@@ -21,7 +22,7 @@ namespace npusim::cli {
 namespace {
 
 struct DebugArgs {
-  std::string model, devices, against = "cpu", fp32, dump, json, csv, program, save_program;
+  std::string model, devices, against = "cpu", fp32, dump, json, csv, html, program, save_program;
   std::vector<std::string> inputs, input_shapes, outputs;
   ImageOptions image;
   HwOptions hw;
@@ -49,6 +50,9 @@ DebugArgs parse(const Args& args) {
       "write every layer's device codes and dequantised values, and index.json");
   add("json", po::value(&a.json)->value_name("FILE"), "the table as JSON");
   add("csv", po::value(&a.csv)->value_name("FILE"), "the table as CSV");
+  add("html", po::value(&a.html)->value_name("FILE"),
+      "the table and a per-layer SQNR chart as one HTML page (npusim profile --accuracy puts "
+      "them in the profile's report)");
   add("program", po::value(&a.program)->value_name("FILE.npub"),
       "run this program (e.g. from --save-program) instead of compiling the model");
   add("save-program", po::value(&a.save_program)->value_name("FILE.npub"),
@@ -128,6 +132,10 @@ int cmd_debug(const Args& args) {
   }
   if (!a.json.empty()) write_text(a.json, debug::report_json(report, c));
   if (!a.csv.empty()) write_text(a.csv, debug::report_csv(report));
+  if (!a.html.empty())
+    write_text(a.html, report::profile_html(
+                           {{"model", a.model},
+                            {"accuracy", nlohmann::json::parse(debug::report_json(report, c))}}));
   return 0;
 }
 

@@ -85,7 +85,7 @@ void measure(Stage& stage, F&& f) {
 }
 
 struct ProfileArgs {
-  std::string model, devices, json, csv, html, trace;
+  std::string model, devices, json, csv, html, trace, accuracy;
   std::vector<std::string> input_shapes;
   int runs = 10, loads = 3;
   bool quiet_layers = false;
@@ -111,6 +111,8 @@ ProfileArgs parse(const Args& args) {
   add("trace,T", po::value(&a.trace)->value_name("FILE.json"),
       "write a Chrome/Perfetto trace (host lanes, queues, each PE's engines by layer)");
   add("no-layers", po::bool_switch(&a.quiet_layers), "do not print the per-layer table");
+  add("accuracy", po::value(&a.accuracy)->value_name("FILE.json"),
+      "npusim debug --json output: its per-layer accuracy goes into -o and --html");
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -125,6 +127,17 @@ ProfileArgs parse(const Args& args) {
       throw UsageError("cannot write " + *out + ": directory " + dir.string() + " does not exist");
   }
   return a;
+}
+
+// A JSON file (npusim debug --json); errors name it.
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not JSON: " + e.what());
+  }
 }
 
 // What the inference stage measured.
@@ -319,7 +332,8 @@ int cmd_profile(const Args& args) {
   const std::string trace = whole || !a.trace.empty() ? runtime::chrome_trace(inf.stats) : "";
   if (!a.trace.empty()) write_text_file(a.trace, trace);
   if (whole) {
-    const nlohmann::json j = profile_json(a, hw, *model, stages, inf, trace);
+    nlohmann::json j = profile_json(a, hw, *model, stages, inf, trace);
+    if (!a.accuracy.empty()) j["accuracy"] = read_json_file(a.accuracy);
     if (!a.json.empty()) write_text_file(a.json, j.dump(1) + "\n");
     if (!a.html.empty()) write_text_file(a.html, report::profile_html(j));
   }

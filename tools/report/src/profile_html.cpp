@@ -52,6 +52,7 @@ constexpr std::string_view kBody = R"HTML(<body>
 <section id="summary-section"><h2>Summary</h2><div id="summary"></div></section>
 <section id="timeline-section"><h2>Timeline</h2><div id="timeline"></div></section>
 <section id="layers-section"><h2>Layers</h2><div id="layers"></div></section>
+<section id="accuracy-section" hidden><h2>Accuracy</h2><div id="accuracy"></div></section>
 )HTML";
 
 constexpr std::string_view kDataOpen =
@@ -399,6 +400,69 @@ function renderTimeline(p, root) {
 }
 )JS";
 
+// The per-layer accuracy of `npusim debug --json` (docs/debug.md), when the
+// profile carries it: one bar per layer, its length the SQNR against FP32
+// (red where the device's codes differ from the compared side), and a table.
+constexpr std::string_view kScriptAccuracy = R"JS(
+const DIFF_COLOUR = "#d62728";
+
+function exactShare(l) {
+  const c = isObj(l.against) ? l.against : obj(l.reference);
+  return num(c.exact_percent);
+}
+
+function sqnrOf(l) {
+  return num(obj(l.fp32).sqnr_db);
+}
+
+function accuracyChart(layers) {
+  const rowH = 18, labelW = 300, barW = 640;
+  const maxDb = maxOf(layers.map(l => sqnrOf(l) || 0));
+  const s = svg("svg", {class: "accuracy-chart", width: labelW + barW + 110,
+                        height: layers.length * rowH + 4});
+  layers.forEach((l, i) => {
+    const y = i * rowH, db = sqnrOf(l), exact = exactShare(l);
+    const label = str(l.index || i + 1) + "  " + str(l.node) + " (" + str(l.op) + ")";
+    s.appendChild(titled(svg("text", {x: labelW - 6, y: y + 13, "text-anchor": "end"},
+                             label.length > 48 ? label.slice(0, 47) + "\u2026" : label), label));
+    const w = maxDb > 0 && db !== null && db > 0 ? (barW * db) / maxDb : 0;
+    const bar = svg("rect", {class: "sqnr-bar", "data-layer": str(l.index || i + 1),
+                             x: labelW, y: y + 3, width: w.toFixed(2), height: rowH - 6,
+                             fill: exact === null || exact >= 100 ? NPU_COLOUR : DIFF_COLOUR});
+    s.appendChild(titled(bar, label + "\nSQNR " + fixed(db, 1) + " dB, exact " +
+                                  fixed(exact, 3) + " %"));
+    s.appendChild(svg("text", {x: labelW + w + 4, y: y + 13},
+                      db === null ? "\u2013" : fixed(db, 1) + " dB"));
+  });
+  return s;
+}
+
+function accuracyTable(layers) {
+  const rows = layers.map((l, i) => {
+    const c = isObj(l.against) ? l.against : obj(l.reference);
+    return [str(l.index || i + 1), str(l.node), str(l.op), str(l.unit), fixed(c.exact_percent, 3),
+            fixed(c.within_1_percent, 3), str(c.max_diff_lsb), fixed(sqnrOf(l), 2),
+            fixed(obj(l.fp32).cosine, 4)];
+  });
+  return table(["#", "Layer", "Op", "Unit", "Exact %", "\u2264 1 LSB %", "Max LSB", "SQNR (dB)",
+                "Cosine"], rows, [0, 4, 5, 6, 7, 8]);
+}
+
+function renderAccuracy(p, root) {
+  const a = obj(p.accuracy), layers = arr(a.layers).map(obj);
+  if (!layers.length) return;
+  document.getElementById("accuracy-section").hidden = false;
+  const first = obj(isObj(a.first_against_difference) ? a.first_against_difference
+                                                       : a.first_reference_difference);
+  root.appendChild(el("p", {class: "note"}, "Against " + str(a.against) + ": " +
+                        (has(first.text) ? "first difference " + str(first.text)
+                                         : "every layer bit-exact")));
+  root.appendChild(legend([["codes equal", NPU_COLOUR], ["codes differ", DIFF_COLOUR]]));
+  root.appendChild(el("div", {class: "scroll"})).appendChild(accuracyChart(layers));
+  root.appendChild(accuracyTable(layers));
+}
+)JS";
+
 // Parse the embedded profile, draw, and mark the body so a test can tell.
 constexpr std::string_view kScriptMain = R"JS(
 function main() {
@@ -411,6 +475,7 @@ function main() {
   renderSummary(p, document.getElementById("summary"));
   renderTimeline(p, document.getElementById("timeline"));
   renderLayers(p, document.getElementById("layers"));
+  renderAccuracy(p, document.getElementById("accuracy"));
   document.body.dataset.rendered = "ok";
 }
 
@@ -452,8 +517,8 @@ std::string profile_html(const nlohmann::json& profile) {
   std::string page;
   for (const std::string_view part : {kHead, kStyle, kBody, kDataOpen}) page += part;
   page += script_safe_json(profile);
-  for (const std::string_view part :
-       {kDataClose, kScriptHelpers, kScriptSummary, kScriptLayers, kScriptTimeline, kScriptMain})
+  for (const std::string_view part : {kDataClose, kScriptHelpers, kScriptSummary, kScriptLayers,
+                                      kScriptTimeline, kScriptAccuracy, kScriptMain})
     page += part;
   return page;
 }

@@ -1,6 +1,8 @@
 // The HTML report of `npusim profile`: one self-contained page (inline CSS,
 // JavaScript and SVG, the profile JSON embedded; nothing is fetched) that shows
-// the summary, a per-layer bar chart and table, and the trace's timeline.
+// the summary, a per-layer bar chart and table, the trace's timeline and,
+// when the profile has "accuracy" (npusim debug --json), a per-layer SQNR
+// chart and table.
 // Separate from the command line so it can be tested in a headless browser
 // (tests/report) without running a model. docs/profile.md describes the page.
 #pragma once

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "file_bytes.hpp"
 #include "npusim/compiler/compile.hpp"
 
 namespace npusim::runtime {
@@ -182,11 +183,9 @@ void CompileCache::remove_stale_temporaries() const {
 
 std::optional<isa::Program> CompileCache::find(const CompileKey& key) const {
   const std::string path = entry_path(key);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream all;
-  all << in.rdbuf();
-  const std::string bytes = all.str();
+  const std::optional<std::string> read = read_file_bytes(path);
+  if (!read) return std::nullopt;
+  const std::string& bytes = *read;
   const auto refuse = [&](const std::string& why) {
     spdlog::warn("runtime: ignoring compile-cache entry {}: {}", path, why);
     return std::nullopt;

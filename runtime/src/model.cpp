@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "compile_cache.hpp"
+#include "file_bytes.hpp"
 #include "npusim/compiler/compile.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -23,11 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuntimeError(RuntimeErrorKind::kModel, "cannot open model file " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::optional<std::string> bytes = read_file_bytes(path);
+  if (!bytes) throw RuntimeError(RuntimeErrorKind::kModel, "cannot open model file " + path);
+  return std::move(*bytes);
 }
 
 bool is_onnx_path(const std::string& path) {

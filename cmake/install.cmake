@@ -16,12 +16,12 @@ set_target_properties(npusim_all PROPERTIES EXPORT_NAME npusim)
 # it, so the interface target that carries them is installed as well.
 set_target_properties(systemc_iface PROPERTIES EXPORT_NAME systemc)
 
-install(TARGETS npusim_isa npusim_driver npusim_sim npusim_compiler npusim_runtime npusim_vision
+install(TARGETS npusim_common npusim_isa npusim_driver npusim_sim npusim_compiler npusim_runtime npusim_vision
     npusim_report npusim_all systemc_iface
   EXPORT npusimTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-foreach(dir isa driver sim compiler-backend runtime tools/vision tools/report)
+foreach(dir common isa driver sim compiler-backend runtime tools/vision tools/report)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 install(EXPORT npusimTargets NAMESPACE npusim:: DESTINATION ${NPUSIM_INSTALL_CMAKEDIR})

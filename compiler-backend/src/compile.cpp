@@ -8,6 +8,9 @@
 #include <set>
 
 #include "codegen/npu_segment.hpp"
+#include "codegen/streams.hpp"
+#include "npusim/common/limits.hpp"
+#include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/isa/verifier.hpp"
@@ -154,20 +157,116 @@ void cut(Graph& g, const std::vector<std::string>& outputs) {
   g.prune();
 }
 
+// What code generation relies on, checked before it runs: enough
+// semaphores for the schedule, a graph with nodes and outputs, every node
+// an op npusim can run, every shape known and within docs/limits.md.
+void check_hardware(const isa::HwParams& hw) {
+  if (hw.num_semaphores < codegen::kSemaphoresUsed)
+    throw CompileError("num_semaphores=" + std::to_string(hw.num_semaphores) +
+                       " is too few: the compiler's layer schedule uses " +
+                       std::to_string(codegen::kSemaphoresUsed) +
+                       " semaphores per PE (set num_semaphores to at least that)");
+}
+
+// A Conv's weights must match its input's channels (W is [M, C/group, k...];
+// ConvTranspose's [C, M/group, k...]): code generation would read past them.
+void check_conv_channels(const Graph& g, const Node& n) {
+  const int w_index = n.op == "QLinearConv" ? 3 : 1;
+  const bool transpose = n.op == "ConvTranspose";
+  if (n.op != "Conv" && n.op != "ConvInteger" && n.op != "QLinearConv" && !transpose) return;
+  if (int(n.inputs.size()) <= w_index) return;
+  const Value& x = g.value(n.inputs[0]);
+  const Value& w = g.value(n.inputs[w_index]);
+  if (!x.rank_known || !w.rank_known || x.shape.size() < 2 || w.shape.size() < 2) return;
+  const auto group_attr = n.attrs.find("group");
+  const int64_t* group_value =
+      group_attr == n.attrs.end() ? nullptr : std::get_if<int64_t>(&group_attr->second);
+  const int64_t group = group_value ? *group_value : 1;
+  const int64_t channels = x.shape[1];
+  const int64_t expected = transpose ? w.shape[0] : w.shape[1] * group;
+  if (channels != expected)
+    throw CompileError("node " + n.describe() + ": weights \"" + n.inputs[w_index] +
+                       "\" of shape " + shape_string(w.shape) + " (group " + std::to_string(group) +
+                       ") expect " + std::to_string(expected) + " input channels, but input \"" +
+                       n.inputs[0] + "\" of shape " + shape_string(x.shape) + " has " +
+                       std::to_string(channels));
+}
+
+// Every node is an op the NPU code generation or the CPU executor runs
+// (an op of an unknown domain would reach code generation with no shapes).
+void check_ops(const Graph& g) {
+  for (const Node& n : g.nodes) {
+    if (n.domain != kNpuDomain && !executor_supports(n.op, n.domain))
+      throw CompileError(
+          "node " + n.describe() + ": op " + (n.domain.empty() ? "" : n.domain + ".") + n.op +
+          " is not an op npusim knows (no NPU code generation and no CPU implementation)");
+    check_conv_channels(g, n);
+  }
+}
+
+// Every node's outputs have known shapes, and every shape is within the
+// limits, alone and together (docs/limits.md), before anything is sized by them.
+void check_shapes(const Graph& g) {
+  for (const Node& n : g.nodes)
+    for (const auto& o : n.outputs)
+      if (!o.empty() && !g.value(o).rank_known)
+        throw CompileError("node " + n.describe() + ": the shape of its output \"" + o +
+                           "\" is unknown (ONNX shape inference could not follow the graph): "
+                           "fix the model's input shapes with --input-shape");
+  uint64_t total = 0;
+  for (const auto& [name, v] : g.values) {
+    if (!v.rank_known) continue;
+    const uint64_t element = std::max<size_t>(1, dtype_size(v.dtype));
+    try {
+      total += limits::checked_elements(v.shape, element, "tensor \"" + name + "\"") * element;
+    } catch (const limits::LimitError& e) {
+      throw CompileError(e.what());
+    }
+  }
+  if (total > limits::kMaxGraphBytes)
+    throw CompileError("the model's tensors need " + std::to_string(total) +
+                       " bytes in all, more than the " + std::to_string(limits::kMaxGraphBytes) +
+                       " allowed (docs/limits.md)");
+}
+
+void check_graph(const Graph& g) {
+  if (g.nodes.empty()) throw CompileError("the model has no nodes: nothing to compile");
+  if (g.outputs.empty()) throw CompileError("the model has no outputs: nothing to compile");
+  for (const auto& in : g.inputs)
+    if (!g.value(in).rank_known)
+      throw CompileError("input \"" + in + "\" has a dynamic shape: give it with --input-shape " +
+                         in + "=1x3xHxW");
+  check_ops(g);
+  check_shapes(g);
+}
+
+// The instruction count is bounded by the shapes above; checked here too so
+// a schedule that explodes is an error rather than a giant program.
+void check_instruction_count(const isa::Program& p) {
+  uint64_t words = 0;
+  for (const auto& seg : p.segments)
+    if (const auto* npu = std::get_if<isa::NpuSegment>(&seg))
+      for (const auto& slot : npu->streams)
+        for (const auto& stream : slot) words += stream.size();
+  if (words > limits::kMaxInstructions)
+    throw CompileError("the program has " + std::to_string(words) +
+                       " instruction words, more than the " +
+                       std::to_string(limits::kMaxInstructions) + " allowed (docs/limits.md)");
+}
+
 }  // namespace
 
 CompileResult compile(Graph g, const CompileOptions& options) {
   CompileResult r;
   auto t = Clock::now();
+  if (g.nodes.empty()) throw CompileError("the model has no nodes: nothing to compile");
   if (is_float_only(g))
     throw CompileError(
         "the model has no quantised ops (float only): quantise it first with "
         "`npusim quantize MODEL -o MODEL.int8.onnx`");
+  check_hardware(options.hw);
   if (!options.outputs.empty()) cut(g, options.outputs);
-  for (const auto& in : g.inputs)
-    if (!g.value(in).rank_known)
-      throw CompileError("input \"" + in + "\" has a dynamic shape: give it with --input-shape " +
-                         in + "=1x3xHxW");
+  check_graph(g);
   std::map<std::string, std::string> notes;
   for (const auto& n : lower_quantized(g)) notes[n.node] = n.result;
   r.stages.push_back({"lower quantised ops", ms_since(t)});
@@ -203,6 +302,7 @@ CompileResult compile(Graph g, const CompileOptions& options) {
     p.segments.push_back(std::move(built.segment));
   }
   r.stages.push_back({"code generation", ms_since(t)});
+  check_instruction_count(p);
 
   t = Clock::now();
   const auto problems = isa::verify(p, options.hw);

@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 
@@ -70,10 +72,49 @@ void fill(Tensor& t, const Src& src) {
   for (size_t i = 0; i < dst.size(); ++i) dst[i] = static_cast<T>(src.Get(static_cast<int>(i)));
 }
 
+// The values a TensorProto stores for its dtype: raw bytes / element size,
+// or the length of its typed field.
+uint64_t stored_values(const onnx::TensorProto& p, uint64_t element_bytes) {
+  if (!p.raw_data().empty()) return p.raw_data().size() / element_bytes;
+  switch (p.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      return uint64_t(p.float_data_size());
+    case onnx::TensorProto::DOUBLE:
+      return uint64_t(p.double_data_size());
+    case onnx::TensorProto::INT64:
+      return uint64_t(p.int64_data_size());
+    default:
+      return uint64_t(p.int32_data_size());
+  }
+}
+
+// The tensor's element count, within docs/limits.md and matching the data
+// it stores, checked before anything is allocated.
+uint64_t checked_size(const onnx::TensorProto& p, uint64_t element_bytes,
+                      const std::string& where) {
+  uint64_t n = 0;
+  try {
+    n = limits::checked_elements(Shape(p.dims().begin(), p.dims().end()), element_bytes,
+                                 "tensor \"" + p.name() + "\"");
+  } catch (const limits::LimitError& e) {
+    throw CompileError(where + ": " + e.what());
+  }
+  const bool raw = !p.raw_data().empty();
+  if ((raw && p.raw_data().size() != n * element_bytes) ||
+      (!raw && stored_values(p, element_bytes) != n))
+    throw CompileError(where + ": tensor \"" + p.name() + "\" has " +
+                       (raw ? std::to_string(p.raw_data().size()) + " raw bytes for " +
+                                  std::to_string(n * element_bytes)
+                            : std::to_string(stored_values(p, element_bytes)) + " values for " +
+                                  std::to_string(n) + " elements"));
+  return n;
+}
+
 Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& where) {
   const DType dtype = dtype_of(p.data_type());
   if (dtype == DType::kUndefined && p.data_type() == onnx::TensorProto::DOUBLE) {
     // Doubles are narrowed to float: no model we target needs the precision.
+    checked_size(p, 8, where);
     Tensor t(DType::kFloat32, Shape(p.dims().begin(), p.dims().end()));
     auto dst = t.as<float>();
     if (!p.raw_data().empty()) {
@@ -92,6 +133,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& where) {
                        type_name(p.data_type()));
   if (p.data_location() == onnx::TensorProto::EXTERNAL)
     throw CompileError(where + ": tensor \"" + p.name() + "\" uses external data (not supported)");
+  checked_size(p, dtype_size(dtype), where);
   Tensor t(dtype, Shape(p.dims().begin(), p.dims().end()));
   try {
     if (!p.raw_data().empty()) {
@@ -339,6 +381,34 @@ bool infer_shapes_for_conversion(onnx::ModelProto& model, const std::string& ori
   return true;
 }
 
+// Attributes ONNX's shape inference divides by or sizes buffers with
+// (a Conv with strides=[0,0] stops it with SIGFPE): refused with the node
+// and attribute named before it runs. Subgraphs (If, Loop) are checked too.
+void check_attributes(const onnx::GraphProto& g, const std::string& origin) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& n = g.node(i);
+    const std::string node = n.op_type() + " '" +
+                             (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
+                             "'";
+    for (const auto& a : n.attribute()) {
+      if (a.type() == onnx::AttributeProto::GRAPH) check_attributes(a.g(), origin);
+      for (const auto& sub : a.graphs()) check_attributes(sub, origin);
+      const std::string& name = a.name();
+      const bool positive = name == "strides" || name == "dilations" || name == "kernel_shape" ||
+                            name == "group" || name == "blocksize";
+      const bool non_negative = name == "pads" || name == "output_padding";
+      if (!positive && !non_negative) continue;
+      std::vector<int64_t> values(a.ints().begin(), a.ints().end());
+      if (a.type() == onnx::AttributeProto::INT) values.push_back(a.i());
+      for (int64_t v : values)
+        if (positive ? v <= 0 : v < 0)
+          throw CompileError(origin + ": node " + node + ": attribute " + name + " has " +
+                             std::to_string(v) +
+                             (positive ? "; it must be positive" : "; it must not be negative"));
+    }
+  }
+}
+
 onnx::ModelProto parse_model(const std::string& bytes, const std::string& origin) {
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph())
@@ -351,6 +421,7 @@ onnx::ModelProto parse_model(const std::string& bytes, const std::string& origin
 Graph import_onnx_bytes(const std::string& bytes, const std::string& origin,
                         const ImportOptions& options) {
   onnx::ModelProto model = parse_model(bytes, origin);
+  check_attributes(model.graph(), origin);
   try {
     if (options.run_checker) onnx::checker::check_model(model);
     override_input_shapes(model, options, origin);
@@ -378,11 +449,12 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin,
 }
 
 Graph import_onnx(const std::string& path, const ImportOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CompileError("cannot open " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return import_onnx_bytes(ss.str(), path, options);
+  try {
+    return import_onnx_bytes(files::read_file(path, limits::kMaxModelFileBytes, "an ONNX model"),
+                             path, options);
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
+  }
 }
 
 namespace {
@@ -441,13 +513,11 @@ std::string export_onnx_bytes(const Graph& graph) {
 }
 
 void export_onnx(const Graph& graph, const std::string& path) {
-  const std::string bytes = export_onnx_bytes(graph);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!(out << bytes)) throw CompileError("cannot write " + tmp);
+  try {
+    files::write_file(path, export_onnx_bytes(graph));
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
   }
-  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace npusim::compiler

@@ -1,5 +1,7 @@
 #include "npusim/compiler/tensor.hpp"
 
+#include "npusim/common/limits.hpp"
+
 namespace npusim::compiler {
 
 std::string_view dtype_name(DType t) {
@@ -61,6 +63,9 @@ std::string shape_string(const Shape& s) {
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   for (int64_t d : shape_)
     if (d < 0) throw std::invalid_argument("tensor shape " + shape_string(shape_) + " is negative");
+  // Before allocating: a huge shape is an error naming it, not std::bad_alloc.
+  limits::checked_elements(shape_, dtype_size(dtype_),
+                           "a " + std::string(dtype_name(dtype_)) + " tensor");
   data_.assign(static_cast<size_t>(element_count(shape_)) * dtype_size(dtype_), 0);
 }
 

@@ -26,6 +26,30 @@ const char* engine_name(int e) {
   }
   return "command processor";
 }
+// "pe0 load engine at instruction 5 waits on semaphore 2; pe0 compute
+// engine at instruction 3 is stuck; ..." for every engine that was running.
+std::string engine_report(const std::vector<EngineWait>& engines) {
+  std::string r;
+  for (const EngineWait& e : engines) {
+    if (e.state == reg::EngineState::kIdle) continue;
+    r += r.empty() ? "" : "; ";
+    r += "pe" + std::to_string(e.pe) + " " + engine_name(e.engine) + " engine at instruction " +
+         std::to_string(e.index);
+    switch (e.state) {
+      case reg::EngineState::kSemWait:
+        r += " waits on semaphore " + std::to_string(e.semaphore);
+        break;
+      case reg::EngineState::kStuck:
+        r += " is stuck";
+        break;
+      default:
+        r += " is running";
+        break;
+    }
+  }
+  return r.empty() ? "no engine was running" : r;
+}
+
 }  // namespace
 
 std::string DeviceFault::message() const {
@@ -38,12 +62,18 @@ std::string DeviceFault::message() const {
     case reg::ErrorCode::kBadCommand:
     case reg::ErrorCode::kBadProgram:
       return m + " on queue " + std::to_string(queue) + " (address " + hex(address) + ")";
+    case reg::ErrorCode::kHostLinkError:
+      if (engine == 0xFF)  // an H2D or D2H command, not a program's instruction
+        return m + " on queue " + std::to_string(queue) + " (host address " + hex(address) + ")";
+      break;
     default:
       break;
   }
   std::string where = "pe" + std::to_string(pe) + " " + engine_name(engine) + " engine";
   if (code == reg::ErrorCode::kSemaphoreDeadlock)
-    return m + " on " + "pe" + std::to_string(pe) + ": every running engine waits on a semaphore";
+    return m + " (no instruction retired for a watchdog period): " + engine_report(engines);
+  if (code == reg::ErrorCode::kWatchdogTimeout && engine == 0xFF)
+    return m + ": " + engine_report(engines);
   return m + " at instruction " + std::to_string(info) + " of the " + where +
          (address ? " (address " + hex(address) + ")" : "");
 }
@@ -193,12 +223,26 @@ void Device::dispatch_interrupts() {
     f.queue = (src >> 16) & 0xFF;
     f.address = transport_->read32(reg::kErrorAddrLo) |
                 uint64_t(transport_->read32(reg::kErrorAddrHi)) << 32;
+    if (f.code == reg::ErrorCode::kSemaphoreDeadlock || f.code == reg::ErrorCode::kWatchdogTimeout)
+      f.engines = read_engine_states();
     if (f.code != reg::ErrorCode::kNone) {
       fault_ = f;
       spdlog::info("{}: error interrupt: {}", name_, f.message());
     }
   }
   if (status) transport_->write32(reg::kIrqAck, status);
+}
+
+std::vector<EngineWait> Device::read_engine_states() {
+  std::vector<EngineWait> out;
+  for (int pe = 0; pe < num_pes_; ++pe)
+    for (int e = 0; e < isa::kNumEngines; ++e) {
+      const uint32_t at = reg::kEngineStateBase + uint32_t(pe * isa::kNumEngines + e) * 8;
+      const uint32_t state = transport_->read32(at + 4);
+      out.push_back({pe, e, transport_->read32(at), static_cast<reg::EngineState>(state & 0xFF),
+                     int((state >> 8) & 0xFF)});
+    }
+  return out;
 }
 
 void Device::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
@@ -225,6 +269,18 @@ void Device::wait_until(const std::function<bool()>& done, std::chrono::millisec
                         name_ + ": device went idle before " + what + " completed");
     }
   }
+}
+
+void Device::arm_fault(isa::reg::FaultKind kind, uint64_t after) {
+  std::lock_guard lock(mutex_);
+  transport_->write32(reg::kInjectAfterLo, static_cast<uint32_t>(after));
+  transport_->write32(reg::kInjectAfterHi, static_cast<uint32_t>(after >> 32));
+  transport_->write32(reg::kInjectKind, static_cast<uint32_t>(kind));
+}
+
+isa::reg::FaultKind Device::armed_fault() {
+  std::lock_guard lock(mutex_);
+  return static_cast<isa::reg::FaultKind>(transport_->read32(reg::kInjectKind));
 }
 
 DeviceFault Device::last_fault() {

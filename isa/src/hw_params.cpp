@@ -5,18 +5,19 @@
 #include "npusim/isa/hw_params.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <tuple>
 #include <utility>
 
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/isa/regmap.hpp"
 
 namespace npusim::isa {
@@ -31,7 +32,8 @@ struct Ctx {
 };
 
 [[noreturn]] void fail(const Ctx& c, const std::string& why) {
-  throw ParamError("bad value \"" + c.value + "\" for " + c.key + ": " + why);
+  throw ParamError("bad value \"" + limits::echo(c.value) + "\" for " + limits::echo(c.key) + ": " +
+                   why);
 }
 
 // A family of units for one kind of quantity, largest unit first.
@@ -338,7 +340,8 @@ HwParams preset(const std::string& name) {
 void set_param(HwParams& params, const std::string& key, const std::string& value) {
   const KeyDef* k = find_key(key);
   if (!k)
-    throw ParamError("unknown hardware parameter \"" + key + "\" (known: " + known_keys() + ")");
+    throw ParamError("unknown hardware parameter \"" + limits::echo(key) +
+                     "\" (known: " + known_keys() + ")");
   HwParams updated = params;  // leave params untouched when the value is bad
   k->set(updated, Ctx{key, value});
   params = std::move(updated);
@@ -346,14 +349,23 @@ void set_param(HwParams& params, const std::string& key, const std::string& valu
 
 void apply_assignment(HwParams& params, const std::string& assignment) {
   const auto kv = split_assignment(assignment);
-  if (!kv) throw ParamError("bad assignment \"" + assignment + "\": expected key=value");
+  if (!kv)
+    throw ParamError("bad assignment \"" + limits::echo(assignment) + "\": expected key=value");
   set_param(params, kv->first, kv->second);
 }
 
 HwParams load_params_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw ParamError("cannot open hardware parameter file " + path + ": " + std::strerror(errno));
+  std::string contents;
+  try {
+    contents = files::read_file(path, limits::kMaxParamFileBytes, "a hardware parameter file");
+  } catch (const files::FileError& e) {
+    throw ParamError(e.what());
+  }
+  return parse_params_text(contents, path);
+}
+
+HwParams parse_params_text(const std::string& contents, const std::string& path) {
+  std::istringstream in(contents);
   HwParams p;
   std::map<std::string, int> seen;  // key -> line, to catch accidental repeats
   std::string line;
@@ -362,7 +374,7 @@ HwParams load_params_file(const std::string& path) {
     const std::string text = trim(line.substr(0, line.find('#')));
     if (text.empty()) continue;
     const auto kv = split_assignment(text);
-    if (!kv) throw ParamError(where + "expected key = value, got \"" + text + "\"");
+    if (!kv) throw ParamError(where + "expected key = value, got \"" + limits::echo(text) + "\"");
     if (kv->first == "preset" && !seen.empty())
       throw ParamError(where + "preset must come before every other key (it resets them all)");
     if (const auto it = seen.find(kv->first); it != seen.end())

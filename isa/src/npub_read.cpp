@@ -4,13 +4,13 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <span>
 
 #include "npub_format.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/isa/program.hpp"
 
 namespace npusim::isa {
@@ -298,12 +298,13 @@ Program deserialize(const std::vector<uint8_t>& bytes, const std::string& origin
 }
 
 Program load_program(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ProgramError(path + ": cannot open: " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) throw ProgramError(path + ": read error: " + std::strerror(errno));
-  return deserialize(bytes, path);
+  std::string bytes;
+  try {
+    bytes = files::read_file(path, limits::kMaxProgramFileBytes, "a program (.npub) file");
+  } catch (const files::FileError& e) {
+    throw ProgramError(e.what());
+  }
+  return deserialize(std::vector<uint8_t>(bytes.begin(), bytes.end()), path);
 }
 
 }  // namespace npusim::isa

@@ -1,16 +1,11 @@
 // Writing the .npub container (docs/npub.md): a fixed preamble, a JSON
 // header, then the binary blobs it references by {offset, size, crc32}.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <bit>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "npub_format.hpp"
+#include "npusim/common/files.hpp"
 #include "npusim/isa/program.hpp"
 
 namespace npusim::isa {
@@ -120,21 +115,6 @@ void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back((v >> (8 * i)) & 0xff);
 }
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-// Writes all of `bytes` to `fd`; false on any error (errno set).
-bool write_all(int fd, const std::vector<uint8_t>& bytes) {
-  for (size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<uint8_t> serialize(const Program& p) {
@@ -159,23 +139,16 @@ std::vector<uint8_t> serialize(const Program& p) {
   return out;
 }
 
-// Writes next to the target and renames over it, so a reader never sees a
-// half-written file and a failure leaves any previous file intact.
+// Through a temporary beside the target, renamed into place when complete
+// (files::write_file): a reader never sees a half-written file and a
+// failure leaves any previous file intact.
 void save_program(const Program& p, const std::string& path) {
   const std::vector<uint8_t> bytes = serialize(p);
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw ProgramError(path + ": cannot create temporary file: " + errno_text());
-  const bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, bytes) && ::fsync(fd) == 0;
-  const std::string why = ok ? "" : errno_text();
-  if (::close(fd) != 0 || !ok) {
-    ::unlink(tmp.c_str());
-    throw ProgramError(path + ": cannot write: " + (ok ? errno_text() : why));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = errno_text();
-    ::unlink(tmp.c_str());
-    throw ProgramError(path + ": cannot rename temporary file into place: " + err);
+  try {
+    files::write_file(path,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } catch (const files::FileError& e) {
+    throw ProgramError(e.what());
   }
 }
 

@@ -19,6 +19,12 @@ const char* error_name(ErrorCode c) {
       return "bad command";
     case ErrorCode::kBadProgram:
       return "bad program table";
+    case ErrorCode::kDmaError:
+      return "DMA error";
+    case ErrorCode::kWatchdogTimeout:
+      return "watchdog timeout";
+    case ErrorCode::kHostLinkError:
+      return "host link error";
   }
   return "unknown error";
 }

@@ -49,7 +49,10 @@ class Verifier {
   std::vector<Diagnostic> run() {
     program_checks();
     for (const auto& seg : p_.segments)
-      if (const auto* npu = std::get_if<NpuSegment>(&seg)) segment(*npu);
+      if (const auto* npu = std::get_if<NpuSegment>(&seg)) {
+        segment(*npu);
+        segment_tensors(*npu);
+      }
     io_table("input", p_.inputs);
     io_table("output", p_.outputs);
     return std::move(out_);
@@ -275,6 +278,50 @@ class Verifier {
     }
   }
 
+  // --- tensor placement ---
+
+  // Every input and output of an NPU segment is in the tensor table and lies
+  // inside the segment's I/O area: the runtime copies exactly those bytes.
+  void segment_tensors(const NpuSegment& seg) {
+    const Where w{&seg, -1};
+    for (const auto* names : {&seg.inputs, &seg.outputs})
+      for (const std::string& name : *names) {
+        const auto t = std::find_if(p_.tensors.begin(), p_.tensors.end(),
+                                    [&](const TensorInfo& x) { return x.name == name; });
+        if (t == p_.tensors.end()) {
+          report(w, names == &seg.inputs ? "inputs" : "outputs",
+                 "tensor '" + name + "' is missing from the tensor table");
+          continue;
+        }
+        if (!in_io_table(*t)) placement(w, "tensor", *t, seg);  // else io_table() reports it
+      }
+  }
+
+  // The same placement is in the program's I/O table.
+  bool in_io_table(const TensorInfo& t) const {
+    for (const auto* table : {&p_.inputs, &p_.outputs})
+      for (const TensorInfo& io : *table)
+        if (io.name == t.name && io.io_offset == t.io_offset && io.shape == t.shape &&
+            io.dtype == t.dtype)
+          return true;
+    return false;
+  }
+
+  void placement(const Where& w, const std::string& kind, const TensorInfo& t,
+                 const NpuSegment& seg) {
+    uint64_t bytes = 0;
+    try {
+      bytes = t.bytes();
+    } catch (const ProgramError& e) {
+      report(w, "dtype", kind + " '" + t.name + "': " + e.what());
+      return;
+    }
+    if (t.io_offset <= seg.io_bytes && bytes <= seg.io_bytes - t.io_offset) return;
+    report(w, "io_offset",
+           kind + " '" + t.name + "' at " + range_text(t.io_offset, t.io_offset + bytes) +
+               " exceeds io_bytes=" + std::to_string(seg.io_bytes));
+  }
+
   // --- I/O table ---
 
   // The NPU segment whose io_bytes an I/O tensor lives in: the one naming it
@@ -294,18 +341,7 @@ class Verifier {
     for (const auto& t : tensors) {
       const NpuSegment* seg = io_segment(t.name);
       if (!seg) continue;  // a CPU segment's tensor: not in device DRAM
-      const Where w{seg, -1};
-      uint64_t bytes = 0;
-      try {
-        bytes = t.bytes();
-      } catch (const ProgramError& e) {
-        report(w, "dtype", kind + " '" + t.name + "': " + e.what());
-        continue;
-      }
-      if (t.io_offset <= seg->io_bytes && bytes <= seg->io_bytes - t.io_offset) continue;
-      report(w, "io_offset",
-             kind + " '" + t.name + "' at " + range_text(t.io_offset, t.io_offset + bytes) +
-                 " exceeds io_bytes=" + std::to_string(seg->io_bytes));
+      placement({seg, -1}, kind, t, *seg);
     }
   }
 

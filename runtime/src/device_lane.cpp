@@ -1,6 +1,7 @@
 #include "device_lane.hpp"
 
 #include "copy_command.hpp"
+#include "inject_word.hpp"
 #include "npusim/isa/hw_params.hpp"
 
 namespace npusim::runtime {
@@ -64,31 +65,33 @@ std::vector<uint8_t>& DeviceLane::staging(size_t segment, int slot) {
   return areas_.at(segment).host.at(slot);
 }
 
-LaneTickets DeviceLane::submit(size_t segment, int slot) {
+LaneTickets DeviceLane::submit(size_t segment, int slot, uint64_t inject) {
   const PlacedSegment& seg = program_.segment(segment);
   const Area& a = areas_.at(segment);
-  LaneTickets t;
-  t.reset_count = device_.reset_count();
+  std::vector<reg::Command> h2d, d2h;
   for (const isa::TensorInfo& in : seg.inputs)
-    t.h2d.push_back(context_->submit(copy_command(reg::CommandOp::kH2D, a.iova[slot] + in.io_offset,
-                                                  a.io[slot] + in.io_offset, in.bytes()),
-                                     kH2D));
+    h2d.push_back(copy_command(reg::CommandOp::kH2D, a.iova[slot] + in.io_offset,
+                               a.io[slot] + in.io_offset, in.bytes()));
+  for (const isa::TensorInfo& out : seg.outputs)
+    d2h.push_back(copy_command(reg::CommandOp::kD2H, a.iova[slot] + out.io_offset,
+                               a.io[slot] + out.io_offset, out.bytes()));
   reg::Command run{};
   run.op = static_cast<uint32_t>(reg::CommandOp::kRun);
   run.a = seg.table;
   run.base[isa::kBaseWeights] = seg.weights;
   run.base[isa::kBaseScratch] = a.scratch;
   run.base[isa::kBaseIo] = a.io[slot];
+  place_inject_word(inject, run, h2d, d2h);
+
+  LaneTickets t;
+  t.reset_count = device_.reset_count();
+  for (const reg::Command& c : h2d) t.h2d.push_back(context_->submit(c, kH2D));
   reg::Command none{};  // a NOP keeps the queue's sequence when there is nothing to wait for
   t.run_wait =
       context_->submit(t.h2d.empty() ? none : context_->wait_for(kH2D, t.h2d.back()), kRun);
   t.run = context_->submit(run, kRun);
   t.d2h_wait = context_->submit(context_->wait_for(kRun, t.run), kD2H);
-  for (const isa::TensorInfo& out : seg.outputs)
-    t.d2h.push_back(
-        context_->submit(copy_command(reg::CommandOp::kD2H, a.iova[slot] + out.io_offset,
-                                      a.io[slot] + out.io_offset, out.bytes()),
-                         kD2H));
+  for (const reg::Command& c : d2h) t.d2h.push_back(context_->submit(c, kD2H));
   return t;
 }
 

@@ -45,8 +45,9 @@ class DeviceLane {
 
   // The host staging buffer of NPU segment `segment`'s I/O area for `slot`.
   std::vector<uint8_t>& staging(size_t segment, int slot);
-  // Submits H2D of every segment input, RUN, and D2H of every output.
-  LaneTickets submit(size_t segment, int slot);
+  // Submits H2D of every segment input, RUN, and D2H of every output;
+  // `inject` (isa::reg::inject_word) puts a fault on them (docs/faults.md).
+  LaneTickets submit(size_t segment, int slot, uint64_t inject = 0);
   // Whether all of the request's commands completed, or were dropped by a reset.
   bool finished(const LaneTickets& t);
   bool dropped(const LaneTickets& t) const;

@@ -10,7 +10,8 @@
 #include <sstream>
 
 #include "compile_cache.hpp"
-#include "file_bytes.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/compiler/compile.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -23,10 +24,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::optional<std::string> bytes = read_file_bytes(path);
-  if (!bytes) throw RuntimeError(RuntimeErrorKind::kModel, "cannot open model file " + path);
-  return std::move(*bytes);
+// The model file, within the size limit of its kind (docs/limits.md).
+std::string read_model_file(const std::string& path) {
+  const bool onnx = std::filesystem::path(path).extension() == ".onnx";
+  try {
+    return files::read_file(path, onnx ? limits::kMaxModelFileBytes : limits::kMaxProgramFileBytes,
+                            onnx ? "an ONNX model" : "a program (.npub) file");
+  } catch (const files::FileError& e) {
+    throw RuntimeError(RuntimeErrorKind::kModel, e.what());
+  }
 }
 
 bool is_onnx_path(const std::string& path) {
@@ -74,7 +80,7 @@ std::string TensorDesc::describe() const {
 Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOptions& options) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_model_file(path);
   std::shared_ptr<Model> model;
   if (is_onnx_path(path)) {
     model = load_onnx(bytes, path, options);

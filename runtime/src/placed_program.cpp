@@ -6,7 +6,7 @@ namespace npusim::runtime {
 
 namespace reg = isa::reg;
 
-std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p,
+std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p, const isa::NpuSegment& segment,
                                              const std::vector<std::string>& names) {
   std::vector<isa::TensorInfo> out;
   for (const auto& name : names) {
@@ -15,6 +15,14 @@ std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p,
     if (it == p.tensors.end())
       throw isa::ProgramError("NPU segment tensor \"" + name +
                               "\" is missing from the tensor table");
+    // Checked here as well as by the verifier: the host copies these bytes
+    // even when a caller skips verification (exec --no-verify).
+    const uint64_t bytes = it->bytes();
+    if (it->io_offset > segment.io_bytes || bytes > segment.io_bytes - it->io_offset)
+      throw isa::ProgramError("NPU segment '" + segment.name + "' tensor '" + name + "' at [" +
+                              std::to_string(it->io_offset) + ", +" + std::to_string(bytes) +
+                              ") lies outside its I/O area of " + std::to_string(segment.io_bytes) +
+                              " bytes (io_bytes)");
     out.push_back(*it);
   }
   return out;
@@ -28,8 +36,8 @@ PlacedProgram::PlacedProgram(driver::Device& device, const isa::Program& program
       if (!npu) continue;
       PlacedSegment& s = segments_[i];
       s.npu = npu;
-      s.inputs = segment_tensors(program, npu->inputs);
-      s.outputs = segment_tensors(program, npu->outputs);
+      s.inputs = segment_tensors(program, *npu, npu->inputs);
+      s.outputs = segment_tensors(program, *npu, npu->outputs);
       s.weights = allocate(npu->weights.size());
       auto& streams = stream_addresses_[i];
       for (const auto& slot : npu->streams)

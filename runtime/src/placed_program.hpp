@@ -43,8 +43,10 @@ class PlacedProgram {
   uint64_t bytes_ = 0;
 };
 
-// The named tensors of an NPU segment, from the program's tensor table.
-std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p,
+// The named tensors of an NPU segment, from the program's tensor table;
+// throws isa::ProgramError if one is missing or lies outside the segment's
+// I/O area.
+std::vector<isa::TensorInfo> segment_tensors(const isa::Program& p, const isa::NpuSegment& segment,
                                              const std::vector<std::string>& names);
 
 }  // namespace npusim::runtime

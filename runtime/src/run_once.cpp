@@ -1,6 +1,7 @@
 #include "npusim/runtime/run_once.hpp"
 
 #include "copy_command.hpp"
+#include "inject_word.hpp"
 
 #include <stdexcept>
 
@@ -30,7 +31,7 @@ CommandTiming submit_all(driver::Context& ctx, const std::vector<reg::Command>& 
 
 RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
                     const std::vector<std::vector<uint8_t>>& inputs,
-                    std::chrono::milliseconds timeout) {
+                    std::chrono::milliseconds timeout, uint64_t inject) {
   const std::vector<isa::TensorInfo>& in_info = lp.inputs();
   if (inputs.size() != in_info.size())
     throw std::invalid_argument("expected " + std::to_string(in_info.size()) + " inputs, got " +
@@ -52,10 +53,12 @@ RunOutcome run_once(driver::Context& ctx, const LoadedProgram& lp,
   for (const isa::TensorInfo& t : lp.outputs())
     to_host.push_back(copy_command(reg::CommandOp::kD2H, iova + t.io_offset,
                                    lp.io_address() + t.io_offset, t.bytes()));
+  reg::Command run = lp.run_command();
+  place_inject_word(inject, run, to_device, to_host);
   RunOutcome out;
   try {
     out.h2d = submit_all(ctx, to_device, timeout, 0);
-    out.run = submit_all(ctx, {lp.run_command()}, timeout, out.h2d.end_cycle);
+    out.run = submit_all(ctx, {run}, timeout, out.h2d.end_cycle);
     if (to_device.empty()) out.h2d = {out.run.start_cycle, out.run.start_cycle};
     out.d2h = submit_all(ctx, to_host, timeout, out.run.end_cycle);
   } catch (...) {

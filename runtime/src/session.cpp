@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "host_allocator.hpp"
 #include "host_work_cost.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/driver/errors.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "shared_device.hpp"
@@ -57,6 +59,7 @@ struct Session::Request {
   int lane = -1, slot = -1;
   size_t npu_segment = 0;
   LaneTickets tickets;
+  int attempts = 0;  // device submissions retried after a fault
   std::vector<Tensor> outputs;
   RequestTiming timing;
   std::exception_ptr error;
@@ -69,9 +72,13 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
   if (!options_.transport)
     throw RuntimeError(RuntimeErrorKind::kInvalidInput,
                        "RunnerOptions::transport is not set (e.g. sim::in_process_device(...))");
-  if (options_.worker_num < 1)
+  if (options_.worker_num < 1 || options_.worker_num > limits::kMaxWorkers)
     throw RuntimeError(RuntimeErrorKind::kInvalidInput,
-                       "worker_num must be at least 1, got " + std::to_string(options_.worker_num));
+                       "worker_num must be between 1 and " + std::to_string(limits::kMaxWorkers) +
+                           ", got " + std::to_string(options_.worker_num));
+  if (options_.retries < 0)
+    throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                       "retries must not be negative, got " + std::to_string(options_.retries));
   const isa::Program& program = model_->program();
   host_ = options_.host.value_or(HostCostModel::from(program.hw));
   if (host_.cores < 1)
@@ -126,6 +133,8 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
   for (int pe = 0; pe < device_->info().num_pes; ++pe)
     counters_at_start_.push_back(device_->counters(pe));
   now_ = device_->now_ps();
+  if (options_.inject && options_.inject.when == FaultInjection::When::kInstruction)
+    device_->arm_fault(options_.inject.kind, options_.inject.n);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -158,6 +167,18 @@ void Session::check_inputs(const std::vector<Tensor>& inputs) const {
                              compiler::shape_string(want[i].shape) + ", got " +
                              std::string(compiler::dtype_name(inputs[i].dtype())) + " " +
                              compiler::shape_string(inputs[i].shape()));
+  // A NaN has no int8 value: quantising it would be silent garbage.
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (inputs[i].dtype() != compiler::DType::kFloat32) continue;
+    const auto values = inputs[i].as<float>();
+    const auto nan =
+        std::find_if(values.begin(), values.end(), [](float v) { return std::isnan(v); });
+    if (nan != values.end())
+      throw RuntimeError(RuntimeErrorKind::kInvalidInput,
+                         "input \"" + want[i].name + "\" holds NaN (at element " +
+                             std::to_string(nan - values.begin()) + " of " +
+                             std::to_string(values.size()) + ")");
+  }
 }
 
 std::unique_ptr<Session::Request> Session::make_request(std::vector<Tensor> inputs,
@@ -569,7 +590,14 @@ uint64_t Session::unstage_npu_outputs(Request& r) {
 void Session::submit_device(Request& r) {
   r.phase = Phase::kDevice;
   r.device_start = now_;
-  r.tickets = lanes_[r.lane]->submit(r.npu_segment, r.slot);
+  r.tickets = lanes_[r.lane]->submit(r.npu_segment, r.slot, inject_word(r));
+}
+
+// The fault this submission of `r` carries (RunnerOptions::inject), or 0.
+// A submission re-sent after another request's fault reset the device
+// carries the same decision: its own fault has not fired yet.
+uint64_t Session::inject_word(const Request& r) const {
+  return options_.inject.hits(r.id, r.attempts) ? isa::reg::inject_word(options_.inject.kind) : 0;
 }
 
 void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
@@ -579,12 +607,21 @@ void Session::recover_from_fault(Request& failed, std::exception_ptr error) {
   } catch (const std::exception& e) {
     what = e.what();
   }
-  spdlog::warn("runtime: request {} failed ({}); resetting the device", failed.id, what);
+  // Injected faults are expected: logged at info, not as warnings per fault.
+  spdlog::log(options_.inject ? spdlog::level::info : spdlog::level::warn,
+              "runtime: request {} failed ({}); resetting the device", failed.id, what);
   device_->reset();
   placed_->reload();
+  const bool retry = failed.attempts < options_.retries;
   {
     std::lock_guard lock(mutex_);
     ++stats_.device_resets;
+    if (retry) ++stats_.retried;
+  }
+  if (retry) {  // its inputs are still in its staging buffer: send the work again
+    ++failed.attempts;
+    submit_device(failed);
+    return;
   }
   finish(failed,
          device_error("request " + std::to_string(failed.id) + " on " + failed.timing.device +
@@ -599,10 +636,11 @@ void Session::finish(Request& r, std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     ++stats_.requests;
     if (error) ++stats_.failed;
-    if (stats_.timings.empty() || r.timing.start_ps < stats_.first_start_ps)
+    if (!error && r.attempts > 0) ++stats_.recovered;
+    if (stats_.requests == 1 || r.timing.start_ps < stats_.first_start_ps)
       stats_.first_start_ps = r.timing.start_ps;
     stats_.last_end_ps = std::max(stats_.last_end_ps, r.timing.end_ps);
-    stats_.timings.push_back(r.timing);
+    if (options_.keep_history) stats_.timings.push_back(r.timing);
     // The application is about to see a result: it is not idle any more,
     // and a mark it made before seeing it is refused (mark_idle).
     ++delivered_;
@@ -654,6 +692,7 @@ void Session::fail_all(const std::string& why) {
 
 void Session::record(const std::string& lane, const std::string& name, uint64_t start, uint64_t end,
                      uint64_t request) {
+  if (!options_.keep_history) return;
   std::lock_guard lock(mutex_);
   stats_.timeline.push_back({lane, name, start, end, request});
 }

@@ -93,6 +93,7 @@ class Session {
   void drop_dead_values(Request& r, size_t index);
   uint64_t unstage_npu_outputs(Request& r);
   void submit_device(Request& r);
+  uint64_t inject_word(const Request& r) const;
   void recover_from_fault(Request& failed, std::exception_ptr error);
   void finish(Request& r, std::exception_ptr error);
   void fail_all(const std::string& why);

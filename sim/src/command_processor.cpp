@@ -87,6 +87,10 @@ ErrorCode CommandProcessor::execute(int q, const Command& cmd, uint32_t& info) {
     case CommandOp::kH2D:
     case CommandOp::kD2H: {
       const bool h2d = static_cast<CommandOp>(cmd.op) == CommandOp::kH2D;
+      if (injector_ && injector_->at_host_copy(cmd.base[0])) {  // an injected host link error
+        hooks_.error({ErrorCode::kHostLinkError, info, 0, 0xFF, cmd.a}, q);
+        return ErrorCode::kHostLinkError;
+      }
       std::vector<Piece> pieces;
       const uint64_t burst = std::max<uint64_t>(1, ctx_.hw.dma_burst);
       for (uint64_t o = 0; o < cmd.len; o += burst)

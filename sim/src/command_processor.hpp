@@ -11,6 +11,7 @@
 
 #include "device_context.hpp"
 #include "dma_port.hpp"
+#include "fault_injector.hpp"
 #include "npusim/isa/regmap.hpp"
 #include "pe.hpp"
 #include "stream_cache.hpp"
@@ -43,6 +44,8 @@ class CommandProcessor : public sc_core::sc_module {
   void reset();  // aborts running tasks and forgets all queue state
   // Fault injection (ERROR_INJECT): the next RUN command fails with `code`.
   void inject_fault(isa::reg::ErrorCode code) { injected_ = code; }
+  // Faults armed by INJECT_KIND or a command's inject word (fault_injector.hpp).
+  void set_injector(FaultInjector* injector) { injector_ = injector; }
 
  private:
   void queue_thread(int q);
@@ -61,6 +64,7 @@ class CommandProcessor : public sc_core::sc_module {
   sc_core::sc_event queue_progress_, reset_event_;
   std::array<Task*, isa::reg::kMaxQueues> running_{};
   isa::reg::ErrorCode injected_ = isa::reg::ErrorCode::kNone;
+  FaultInjector* injector_ = nullptr;
   std::array<AbortSignal, isa::reg::kMaxQueues> queue_abort_;
   uint64_t generation_ = 0;
   StreamCache streams_;

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include "command_processor.hpp"
+#include "watchdog.hpp"
 
 namespace npusim::sim {
 
@@ -48,9 +49,10 @@ void CommandProcessor::supervise(Task& task) {
     sc_core::wait(ctx_.cycles(ctx_.hw.watchdog_cycles), task.done);
     if (task.running == 0) break;
     // No instruction retired for a whole period and every live engine waits
-    // on a semaphore: nothing can ever signal them.
+    // on a semaphore (or is stuck): nothing can ever move them.
     if (task.retired == last && task.blocked == task.running && !task.abort.raised)
-      task.fail({ErrorCode::kSemaphoreDeadlock, 0, task.pes[0], 0xFF, 0});
+      task.fail(watchdog_error(
+          task, any_stuck(task) ? ErrorCode::kWatchdogTimeout : ErrorCode::kSemaphoreDeadlock));
     last = task.retired;
   }
   running_[task.queue] = nullptr;
@@ -74,6 +76,8 @@ ErrorCode CommandProcessor::run_program(int q, const isa::reg::Command& cmd, uin
   task.tag = cmd.tag;
   task.program = cmd.a;
   task.num_slots = static_cast<int>(table.num_slots);
+  task.inject = static_cast<isa::reg::FaultKind>(cmd.b & 0xFF);  // the RUN's inject word
+  task.inject_after = cmd.b >> 8;
   for (int i = 0; i < 4; ++i) task.base[i] = cmd.base[i];
   uint32_t mask = queues[q].pe_mask & ((1u << ctx_.hw.num_pes) - 1);
   if (std::popcount(mask) < task.num_slots) {

@@ -47,14 +47,19 @@ void Pe::engine_loop(isa::Engine e) {
   for (;;) {
     sc_core::wait(start_[static_cast<int>(e)]);
     Task& t = *task_;
-    run_stream(t, slot_, e);
+    const int slot = slot_;
+    t.progress[slot][static_cast<int>(e)].live = true;
+    run_stream(t, slot, e);
+    t.progress[slot][static_cast<int>(e)].live = false;
     if (--t.running == 0) t.done.notify(sc_core::SC_ZERO_TIME);
   }
 }
 
 void Pe::run_stream(Task& t, int slot, isa::Engine e) {
   const auto& code = *t.code[slot][static_cast<int>(e)];
+  EngineProgress& progress = t.progress[slot][static_cast<int>(e)];
   for (uint32_t i = 0; i < code.size(); ++i) {
+    progress.index = i;
     if (t.abort.raised) return;
     if (!execute(t, slot, e, code[i], i)) return;
     ++t.retired;

@@ -9,6 +9,7 @@
 
 #include "device_context.hpp"
 #include "dma_port.hpp"
+#include "fault_injector.hpp"
 #include "lazy_memory.hpp"
 #include "pe_counters.hpp"
 #include "task.hpp"
@@ -27,6 +28,7 @@ class Pe : public sc_core::sc_module {
   // Other PEs of the chip (fused mode: SRAM and semaphores of the partner).
   void set_peers(std::vector<Pe*> peers) { peers_ = std::move(peers); }
   void set_trace(TraceUnit* trace) { trace_ = trace; }
+  void set_injector(FaultInjector* injector) { injector_ = injector; }
   // Called by an `irq` instruction with its code.
   void set_user_irq(std::function<void(uint32_t)> f) { user_irq_ = std::move(f); }
 
@@ -51,7 +53,8 @@ class Pe : public sc_core::sc_module {
   void run_stream(Task& t, int slot, isa::Engine e);
   // Executes one instruction; false stops the stream (end, or an error recorded in t).
   bool execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index);
-  bool semaphore_wait(Task& t, int sem);
+  bool semaphore_wait(Task& t, EngineProgress& progress, int sem);
+  bool inject(Task& t, int slot, isa::Engine e, isa::reg::FaultKind fault, TaskError& err);
   bool semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err);
   bool dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err);
   bool compute(Task& t, int slot, const isa::Instruction& in, TaskError& err);
@@ -64,6 +67,7 @@ class Pe : public sc_core::sc_module {
   std::vector<Pe*> peers_;
   std::function<void(uint32_t)> user_irq_;
   TraceUnit* trace_ = nullptr;
+  FaultInjector* injector_ = nullptr;
   std::array<sc_core::sc_event, isa::kNumEngines> start_;
   Task* task_ = nullptr;
   int slot_ = 0;

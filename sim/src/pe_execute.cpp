@@ -4,6 +4,7 @@
 #include "npusim/isa/kernels.hpp"
 #include "npusim/isa/verifier.hpp"
 #include "pe.hpp"
+#include "watchdog.hpp"
 
 namespace npusim::sim {
 
@@ -29,6 +30,11 @@ bool operand_used(const isa::Instruction& in, Field f) {
 
 bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
   TaskError err{ErrorCode::kNone, index, index_, static_cast<int>(e), 0};
+  if (injector_) {
+    const bool host = in.op == Opcode::kDmaH2D || in.op == Opcode::kDmaD2H;
+    const isa::reg::FaultKind fault = injector_->at_instruction(t, is_dma(in.op), host);
+    if (fault != isa::reg::FaultKind::kNone) return inject(t, slot, e, fault, err);
+  }
   const isa::OpcodeInfo* info = isa::find_opcode(static_cast<uint8_t>(in.op));
   if (!info || !(info->engines & (1u << static_cast<int>(e)))) {
     err.code = ErrorCode::kIllegalInstruction;
@@ -45,7 +51,7 @@ bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, u
       err.code = ErrorCode::kIllegalInstruction;
       ok = false;
     } else {
-      return semaphore_wait(t, static_cast<int>(sem));
+      return semaphore_wait(t, t.progress[slot][static_cast<int>(e)], static_cast<int>(sem));
     }
   } else if (in.op == Opcode::kSemSignal) {
     ok = semaphore_signal(t, slot, static_cast<int>(in.u(Field::kSem)),
@@ -59,6 +65,35 @@ bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, u
   return ok && !t.abort.raised;
 }
 
+// An injected fault at this instruction (docs/registers.md, "Fault injection").
+bool Pe::inject(Task& t, int slot, isa::Engine e, isa::reg::FaultKind fault, TaskError& err) {
+  using isa::reg::FaultKind;
+  switch (fault) {
+    case FaultKind::kDmaError:
+      err.code = ErrorCode::kDmaError;
+      break;
+    case FaultKind::kHostLinkError:
+      err.code = ErrorCode::kHostLinkError;
+      break;
+    case FaultKind::kWatchdog:
+      t.fail(watchdog_error(t, ErrorCode::kWatchdogTimeout));
+      return false;
+    case FaultKind::kStuckEngine: {  // stops here; the watchdog finds it
+      EngineProgress& progress = t.progress[slot][static_cast<int>(e)];
+      progress.stuck = true;
+      ++t.blocked;
+      while (!t.abort.raised) sc_core::wait(t.abort.event);
+      --t.blocked;
+      return false;
+    }
+    default:
+      err.code = ErrorCode::kIllegalInstruction;
+      break;
+  }
+  t.fail(err);
+  return false;
+}
+
 void Pe::trace(const Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index,
                const sc_core::sc_time& start) {
   if (!trace_ || !trace_->enabled()) return;
@@ -68,10 +103,12 @@ void Pe::trace(const Task& t, int slot, isa::Engine e, const isa::Instruction& i
                   t.tag});
 }
 
-bool Pe::semaphore_wait(Task& t, int sem) {
+bool Pe::semaphore_wait(Task& t, EngineProgress& progress, int sem) {
   while (semaphores_[sem] == 0) {
     ++t.blocked;
+    progress.semaphore = sem;
     sc_core::wait(semaphore_changed_ | t.abort.event);
+    progress.semaphore = -1;
     --t.blocked;
     if (t.abort.raised) return false;
   }

@@ -17,6 +17,7 @@ Platform::Platform(sc_core::sc_module_name name)
     pes.back()->store_dma.dram.bind(dram.socket);
     pes.back()->store_dma.host.bind(host_link.host_memory);
     pes.back()->set_trace(&trace);
+    pes.back()->set_injector(&injector);
     pes.back()->set_user_irq([this](uint32_t code) {
       user_irq_code_ = code;
       raise_irq(kIrqUser);
@@ -27,6 +28,7 @@ Platform::Platform(sc_core::sc_module_name name)
       "command_processor", ctx, raw,
       CommandProcessorHooks{[this](const TaskError& e, int q) { latch_error(e, q); },
                             [this](int q) { raise_irq(1u << q); }});
+  cp->set_injector(&injector);
   for (auto& port : cp->ports) {
     port->dram.bind(dram.socket);
     port->host.bind(host_link.host_memory);
@@ -45,6 +47,7 @@ void Platform::reset() {
   for (auto& pe : pes) pe->reset();
   host_link.reset();
   trace.reset();
+  injector.reset();
   irq_status_ = 0;
   irq_mask_ = 0;
   user_irq_code_ = 0;

@@ -9,6 +9,7 @@
 #include "command_processor.hpp"
 #include "device_context.hpp"
 #include "dram.hpp"
+#include "fault_injector.hpp"
 #include "host_link.hpp"
 #include "pe.hpp"
 #include "trace_unit.hpp"
@@ -25,6 +26,7 @@ class Platform : public sc_core::sc_module {
   HostLink host_link;
   std::vector<std::unique_ptr<Pe>> pes;
   std::unique_ptr<CommandProcessor> cp;
+  FaultInjector injector;  // INJECT_* registers; shared by the PEs and the command processor
 
   // Applies new parameters and resets the device (only while idle).
   void configure(const isa::HwParams& hw, bool functional);

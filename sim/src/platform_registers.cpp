@@ -52,6 +52,12 @@ uint32_t Platform::read_register(uint32_t offset) {
       return static_cast<uint32_t>(ctx.hw.array_cols);
     case reg::kDramMib:
       return static_cast<uint32_t>(ctx.hw.dram_size >> 20);
+    case reg::kInjectKind:
+      return static_cast<uint32_t>(injector.armed());
+    case reg::kInjectAfterLo:
+      return static_cast<uint32_t>(injector.after());
+    case reg::kInjectAfterHi:
+      return static_cast<uint32_t>(injector.after() >> 32);
     case reg::kTimeLo:
       return split64(now, false);
     case reg::kTimeHi:
@@ -60,6 +66,13 @@ uint32_t Platform::read_register(uint32_t offset) {
   bool ok = false;
   uint32_t value = 0;
   if (trace.read(offset, value)) return value;
+  if (offset >= reg::kEngineStateBase && offset < reg::kEngineStateEnd) {
+    const uint32_t at = offset - reg::kEngineStateBase;
+    if (at / 8 < error_.engines.size() && at % 4 == 0) {
+      const EngineSnapshot& e = error_.engines[at / 8];
+      return at % 8 == 0 ? e.index : uint32_t(e.state) | uint32_t(e.semaphore) << 8;
+    }
+  }
   if (offset >= reg::kQueueBase && offset < reg::kQueueBase + reg::kMaxQueues * reg::kQueueStride)
     value = read_queue_register((offset - reg::kQueueBase) / reg::kQueueStride,
                                 (offset - reg::kQueueBase) % reg::kQueueStride, ok);
@@ -148,6 +161,16 @@ void Platform::write_register(uint32_t offset, uint32_t value) {
       return;
     case reg::kErrorInject:
       cp->inject_fault(static_cast<reg::ErrorCode>(value & 0xFF));
+      return;
+    case reg::kInjectKind:
+      if (value > uint32_t(reg::FaultKind::kHostLinkError)) break;  // unknown kind
+      injector.arm(static_cast<reg::FaultKind>(value));
+      return;
+    case reg::kInjectAfterLo:
+      injector.set_after((injector.after() & ~0xFFFFFFFFull) | value);
+      return;
+    case reg::kInjectAfterHi:
+      injector.set_after((injector.after() & 0xFFFFFFFFull) | uint64_t(value) << 32);
       return;
     case reg::kIrqAck:
       irq_status_ &= ~value;

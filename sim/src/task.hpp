@@ -14,12 +14,29 @@
 
 namespace npusim::sim {
 
+// Where one engine was when the watchdog fired (ENGINE_STATE registers).
+struct EngineSnapshot {
+  uint32_t index = 0;  // instruction index in its stream
+  isa::reg::EngineState state = isa::reg::EngineState::kIdle;
+  uint8_t semaphore = 0;  // with kSemWait
+};
+
 struct TaskError {
   isa::reg::ErrorCode code = isa::reg::ErrorCode::kNone;
   uint32_t info = 0;  // instruction index
   int pe = 0;
   int engine = 0;
   uint64_t address = 0;
+  // Watchdog errors: every engine of every PE, at [pe * kNumEngines + engine].
+  std::array<EngineSnapshot, isa::reg::kMaxPes * isa::kNumEngines> engines{};
+};
+
+// One engine's progress through its stream, for the watchdog's report.
+struct EngineProgress {
+  bool live = false;   // started and not finished
+  uint32_t index = 0;  // the instruction it is at
+  int semaphore = -1;  // waiting on this semaphore, or -1
+  bool stuck = false;  // an injected stuck engine
 };
 
 struct Task {
@@ -39,6 +56,12 @@ struct Task {
   int running = 0;         // engines still executing
   int blocked = 0;         // engines waiting on a semaphore
   uint64_t retired = 0;    // instructions completed, for the watchdog
+  std::array<std::array<EngineProgress, isa::kNumEngines>, 2> progress{};  // [slot][engine]
+  // The RUN command's inject word (docs/registers.md): this fault fires at
+  // the first eligible instruction once `inject_after` have started.
+  isa::reg::FaultKind inject = isa::reg::FaultKind::kNone;
+  uint64_t inject_after = 0;
+  uint64_t started = 0;  // instructions started (all engines)
   TaskError error;
 
   bool fused() const { return num_slots > 1; }

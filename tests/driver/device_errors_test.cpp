@@ -114,7 +114,31 @@ TEST_F(DeviceErrorTest, SemaphoreDeadlockIsCaughtByTheWatchdog) {
   const isa::Program p = b.build();
   EXPECT_FALSE(isa::verify(p, hw).empty());  // the verifier sees it statically too
   const std::string msg = run_bad(p);
-  EXPECT_NE(msg.find("semaphore deadlock on pe0"), std::string::npos) << msg;
+  // Every waiting engine with its instruction and semaphore; the load engine
+  // (no stream) is not listed.
+  EXPECT_NE(msg.find("semaphore deadlock (no instruction retired for a watchdog period): "
+                     "pe0 compute engine at instruction 0 waits on semaphore 5; "
+                     "pe0 store engine at instruction 0 waits on semaphore 6"),
+            std::string::npos)
+      << msg;
+  const driver::DeviceFault f = device->last_fault();
+  ASSERT_EQ(f.code, ErrorCode::kSemaphoreDeadlock);
+  ASSERT_EQ(f.engines.size(), size_t(device->info().num_pes) * 3);
+  EXPECT_EQ(f.engines[1].state, isa::reg::EngineState::kSemWait);
+  EXPECT_EQ(f.engines[1].semaphore, 5);
+  EXPECT_EQ(f.engines[0].state, isa::reg::EngineState::kIdle);
+  expect_device_still_works();
+}
+
+TEST_F(DeviceErrorTest, DeadlockReportNamesTheInstructionEachEngineWaitsAt) {
+  ProgramBuilder b;
+  b.emit(Engine::kLoad, sem_signal(1)).emit(Engine::kLoad, sem_wait(2));  // waits at instruction 1
+  b.emit(Engine::kCompute, sem_wait(1)).emit(Engine::kCompute, sem_wait(3));  // at 1, on 3
+  const std::string msg = run_bad(b.build());
+  EXPECT_NE(msg.find("pe0 load engine at instruction 1 waits on semaphore 2; "
+                     "pe0 compute engine at instruction 1 waits on semaphore 3"),
+            std::string::npos)
+      << msg;
   expect_device_still_works();
 }
 

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "npusim/common/files.hpp"
 #include "npusim/compiler/calibration.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -185,7 +186,7 @@ int run(const Args& a) {
   vision::write_png(photo, a.output);
   r << "wrote      " << a.output << "\n";
   std::cout << r.str();
-  if (!a.report.empty()) std::ofstream(a.report) << r.str();
+  if (!a.report.empty()) files::write_file(a.report, r.str());
   return faces.empty() ? kNoFace : 0;
 }
 

@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/isa/assembler.hpp"
 #include "npusim/isa/verifier.hpp"
 #include "parse_options.hpp"
@@ -23,7 +25,8 @@ int cmd_asm(const Args& args) {
   po::positional_options_description pos;
   pos.add("input", 1);
   parse_options(args, "npusim asm FILE.s -o OUT.npub", desc, pos);
-  const isa::Program program = isa::assemble(read_text_file(input), input);
+  const isa::Program program = isa::assemble(
+      files::read_file(input, limits::kMaxTextFileBytes, "an assembly text file"), input);
   if (!no_verify) isa::verify_or_throw(program, program.hw);
   isa::save_program(program, output);
   std::cout << "wrote " << output << "\n";

@@ -6,16 +6,18 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "fault_options.hpp"
 #include "host_speed.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
 #include "model_options.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/runner.hpp"
 #include "npusim/runtime/trace.hpp"
@@ -32,12 +34,37 @@ namespace {
 struct BenchArgs {
   std::string model, devices, workload = "T", json, trace, compare;
   std::vector<std::string> input_shapes;
-  uint64_t queries = 0;
-  double duration = 0;
+  int64_t queries = 100;  // unless --duration
+  double duration = 0;    // > 0: wall-clock seconds instead of -n
   int batch = 1, workers = 8, io_threads = 0;
   bool arithmetic = false, compare_runners = false;
   double pre_us = 2000, post_us = 3000;
   HwOptions hw;
+  FaultOptions faults;
+  uint32_t seed = 1;
+  runtime::FaultInjection inject;  // parsed from faults
+};
+
+// What the finished requests measured, accumulated as they finish (their
+// outputs are dropped at once: memory stays flat however many queries run).
+struct Tally {
+  std::vector<double> latency_us;  // 8 bytes per query
+  double host_us = 0, cpu_us = 0, h2d_us = 0, compute_us = 0, d2h_us = 0, device_us = 0;
+  uint64_t failed = 0;
+  std::string first_error;
+  uint64_t first_end_ps = UINT64_MAX, last_end_ps = 0;  // of the successful requests
+
+  void add(const runtime::RequestTiming& t) {
+    first_end_ps = std::min(first_end_ps, t.end_ps);
+    last_end_ps = std::max(last_end_ps, t.end_ps);
+    latency_us.push_back(double(t.latency_ps()) / 1e6);
+    host_us += double(t.host_ps) / 1e6;
+    cpu_us += double(t.cpu_ps) / 1e6;
+    h2d_us += double(t.h2d_ps) / 1e6;
+    compute_us += double(t.compute_ps) / 1e6;
+    d2h_us += double(t.d2h_ps) / 1e6;
+    device_us += double(t.device_ps) / 1e6;
+  }
 };
 
 struct Figures {
@@ -54,18 +81,15 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
+Figures figures(const Tally& tally, const runtime::SessionStats& s, int host_cores, int devices) {
   Figures f;
-  std::vector<double> lat;
-  for (const auto& t : s.timings) {
-    lat.push_back(double(t.latency_ps()) / 1e6);
-    f.host_us += double(t.host_ps) / 1e6;
-    f.cpu_us += double(t.cpu_ps) / 1e6;
-    f.h2d_us += double(t.h2d_ps) / 1e6;
-    f.compute_us += double(t.compute_ps) / 1e6;
-    f.d2h_us += double(t.d2h_ps) / 1e6;
-    f.device_us += double(t.device_ps) / 1e6;
-  }
+  std::vector<double> lat = tally.latency_us;
+  f.host_us = tally.host_us;
+  f.cpu_us = tally.cpu_us;
+  f.h2d_us = tally.h2d_us;
+  f.compute_us = tally.compute_us;
+  f.d2h_us = tally.d2h_us;
+  f.device_us = tally.device_us;
   const double n = std::max<double>(1, double(lat.size()));
   for (double* v : {&f.host_us, &f.cpu_us, &f.h2d_us, &f.compute_us, &f.d2h_us, &f.device_us})
     *v /= n;
@@ -80,7 +104,7 @@ Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
                   {"p99", percentile(lat, 99)},
                   {"p99.9", percentile(lat, 99.9)}};
   f.span_ms = double(s.span_ps()) / 1e9;
-  f.qps = s.span_ps() ? double(s.timings.size()) / (double(s.span_ps()) / 1e12) : 0;
+  f.qps = s.span_ps() ? double(lat.size()) / (double(s.span_ps()) / 1e12) : 0;
   if (f.h2d_us + f.d2h_us > f.compute_us)
     f.warnings.push_back("transfer-bound: H2D + D2H take longer than compute");
   if (f.host_us / host_cores > f.device_us / devices)
@@ -90,13 +114,18 @@ Figures figures(const runtime::SessionStats& s, int host_cores, int devices) {
   return f;
 }
 
-void print(const BenchArgs& a, const Figures& f, const std::vector<runtime::PeUtilisation>& pes,
-           size_t queries) {
+void print(const BenchArgs& a, const Figures& f, const runtime::SessionStats& s, size_t queries,
+           uint64_t failed) {
+  const auto& pes = s.pes;
   std::cout << std::fixed << std::setprecision(1) << "model      " << a.model << "\n"
             << "workload   " << (a.workload == "L" ? "latency (one at a time)" : "throughput")
             << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
             << " worker(s), devices " << (a.devices.empty() ? "(default)" : a.devices)
             << (a.arithmetic ? "" : ", timing-only") << "\n"
+            << "requests   " << queries - failed << " succeeded, " << failed << " failed, "
+            << s.retried << " retried, " << s.recovered << " recovered; device resets "
+            << s.device_resets
+            << (a.faults.inject.empty() ? "" : " (--inject " + a.faults.inject + ")") << "\n"
             << "QPS        " << f.qps << "  (" << f.span_ms << " ms simulated)\n"
             << "latency us";
   for (const char* k : {"min", "max", "mean", "p50", "p95", "p99", "p99.9"})
@@ -111,13 +140,10 @@ void print(const BenchArgs& a, const Figures& f, const std::vector<runtime::PeUt
 
 // Simulated cycles of the stretch HostStopwatch measures: from the first
 // result to the last (or the whole span for one query).
-uint64_t simulated_cycles(const runtime::SessionStats& s, const isa::HwParams& hw) {
-  uint64_t first = UINT64_MAX, last = 0;
-  for (const auto& t : s.timings) {
-    first = std::min(first, t.end_ps);
-    last = std::max(last, t.end_ps);
-  }
-  const uint64_t ps = s.timings.size() > 1 ? last - first : s.span_ps();
+uint64_t simulated_cycles(const Tally& tally, const runtime::SessionStats& s,
+                          const isa::HwParams& hw) {
+  const uint64_t ps =
+      tally.latency_us.size() > 1 ? tally.last_end_ps - tally.first_end_ps : s.span_ps();
   return ps / isa::clock_period_ps(hw.clock_hz);
 }
 
@@ -130,8 +156,9 @@ void print_speed(const HostSpeed& h) {
 }
 
 void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Model& m,
-                const Figures& f, const std::vector<runtime::PeUtilisation>& pes, size_t queries,
+                const Figures& f, const runtime::SessionStats& s, size_t queries, uint64_t failed,
                 const HostSpeed& speed) {
+  const auto& pes = s.pes;
   nlohmann::json j;
   j["model"] = {{"path", a.model}, {"fnv1a64", m.source_hash()}};
   j["npusim_version"] = kVersion;
@@ -140,6 +167,12 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
   j["devices"] = a.devices;
   j["workload"] = a.workload;
   j["queries"] = queries;
+  j["requests"] = {{"succeeded", queries - failed},
+                   {"failed", failed},
+                   {"retried", s.retried},
+                   {"recovered", s.recovered},
+                   {"device_resets", s.device_resets}};
+  if (!a.faults.inject.empty()) j["inject"] = {{"spec", a.faults.inject}, {"seed", a.seed}};
   j["batch_size"] = a.batch;
   j["workers"] = a.workload == "L" ? 1 : a.workers;
   j["timing_only"] = !a.arithmetic;
@@ -156,7 +189,32 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
                     {"cpu_ms_per_query", speed.cpu_ms_per_query()},
                     {"simulated_cycles", speed.simulated_cycles},
                     {"simulated_cycles_per_host_second", speed.cycles_per_second()}};
-  std::ofstream(a.json) << j.dump(2) << "\n";
+  files::write_file(a.json, j.dump(2) + "\n");
+}
+
+// Every count and duration within docs/limits.md, and -n or --duration,
+// not both (neither: 100 queries).
+void check(BenchArgs& a, bool queries_given, bool duration_given) {
+  if (a.workload != "L" && a.workload != "T") throw UsageError("--workload takes L or T");
+  if (a.batch != 1) throw UsageError("-b/--batch: only batch 1 is supported so far");
+  if (a.workers < 1 || a.workers > limits::kMaxWorkers)
+    throw UsageError("-w/--workers must be between 1 and " + std::to_string(limits::kMaxWorkers) +
+                     ", got " + std::to_string(a.workers));
+  if (a.io_threads < 0 || a.io_threads > 1024)
+    throw UsageError("-t/--io-threads must be between 0 (host_cores) and 1024, got " +
+                     std::to_string(a.io_threads));
+  if (queries_given && duration_given)
+    // Two ways to say when to stop: taking one over the other silently ran a
+    // different experiment than the user asked for.
+    throw UsageError("-n/--queries and --duration both say when to stop; give one of them");
+  if (queries_given && (a.queries < 1 || uint64_t(a.queries) > limits::kMaxQueries))
+    throw UsageError("-n/--queries must be between 1 and " + std::to_string(limits::kMaxQueries) +
+                     ", got " + std::to_string(a.queries));
+  if (duration_given && !(a.duration > 0 && a.duration <= limits::kMaxDurationSeconds))
+    throw UsageError("--duration must be more than 0 and at most " +
+                     std::to_string(int64_t(limits::kMaxDurationSeconds)) + " seconds, got " +
+                     std::to_string(a.duration));
+  if (duration_given) a.queries = 0;
 }
 
 BenchArgs parse(const Args& args) {
@@ -164,9 +222,10 @@ BenchArgs parse(const Args& args) {
   po::options_description desc("bench options");
   auto add = desc.add_options();
   add("model", po::value(&a.model)->required()->value_name("MODEL"), ".onnx (int8 QDQ) or .npub");
-  add("queries,n", po::value(&a.queries)->value_name("N"), "queries to run (default 100)");
+  add("queries,n", po::value(&a.queries)->value_name("N"),
+      "queries to run (default 100; not with --duration)");
   add("duration", po::value(&a.duration)->value_name("S"),
-      "keep submitting for S seconds of wall time instead of -n");
+      "keep submitting for S seconds of wall time (instead of -n)");
   add("batch,b", po::value(&a.batch)->value_name("B"), "batch size (1)");
   add("workers,w", po::value(&a.workers)->value_name("W"),
       "requests in flight for -workload T (8)");
@@ -187,19 +246,14 @@ BenchArgs parse(const Args& args) {
       "--compare-runners: host preprocessing per frame, us (2000)");
   add("post-us", po::value(&a.post_us)->value_name("US"),
       "--compare-runners: host decode + NMS per frame, us (3000)");
+  add("seed", po::value(&a.seed)->value_name("N"), "--inject random's seed (1)");
+  add_fault_options(desc, a.faults);
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
   pos.add("model", 1);
-  parse_options(args, "npusim bench MODEL [options]", desc, pos);
-  if (a.workload != "L" && a.workload != "T") throw UsageError("--workload takes L or T");
-  if (a.batch != 1) throw UsageError("-b/--batch: only batch 1 is supported so far");
-  if (a.workers < 1) throw UsageError("-w/--workers must be at least 1");
-  // -n and --duration are two ways to say when to stop: taking one over the
-  // other silently ran a different experiment than the user asked for.
-  if (a.queries > 0 && a.duration > 0)
-    throw UsageError("-n/--queries and --duration both say when to stop; give one of them");
-  if (a.duration < 0) throw UsageError("--duration must be positive");
-  if (a.queries == 0 && a.duration <= 0) a.queries = 100;
+  const po::variables_map vm = parse_options(args, "npusim bench MODEL [options]", desc, pos);
+  check(a, vm.count("queries") > 0, vm.count("duration") > 0);
+  a.inject = fault_injection(a.faults, a.seed);
   return a;
 }
 
@@ -208,6 +262,7 @@ int compare_runners_command(const BenchArgs& a, const isa::HwParams& hw) {
   if (a.duration > 0) throw UsageError("--compare-runners runs -n frames, not --duration");
   if (!a.json.empty() || !a.trace.empty())
     throw UsageError("--compare-runners prints a table; -o and -T are for the plain bench");
+  if (!a.faults.inject.empty()) throw UsageError("--inject is for the plain bench");
   RunnerComparison c;
   c.model = a.model;
   c.devices = a.devices.empty() ? "npu0pe0" : a.devices;
@@ -222,6 +277,46 @@ int compare_runners_command(const BenchArgs& a, const isa::HwParams& hw) {
   return 0;
 }
 
+// Submits the queries, keeping at most two per worker outstanding (the
+// dispatcher never runs dry, and neither inputs nor outputs pile up), and
+// tallies each result as it is taken.
+Tally run_queries(runtime::AsyncRunner& runner, const std::vector<runtime::Tensor>& inputs,
+                  const BenchArgs& a, HostStopwatch& stopwatch) {
+  const size_t window = 2 * size_t(a.workload == "L" ? 1 : a.workers);
+  Tally tally;
+  std::deque<runtime::Future> outstanding;
+  auto take_one = [&] {
+    try {
+      tally.add(outstanding.front().get().timing);
+    } catch (const runtime::RuntimeError& e) {
+      if (e.kind() != runtime::RuntimeErrorKind::kDevice) throw;
+      if (tally.failed++ == 0) tally.first_error = e.what();
+    }
+    outstanding.pop_front();
+    if (tally.latency_us.size() + tally.failed == 1) stopwatch.first_result();
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t submitted = 0;
+  auto more = [&] {
+    if (a.queries) return submitted < uint64_t(a.queries);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() <
+           a.duration;
+  };
+  while (more()) {
+    if (outstanding.size() >= window) take_one();
+    outstanding.push_back(runner.run_async(inputs));
+    ++submitted;
+  }
+  while (!outstanding.empty()) take_one();
+  return tally;
+}
+
+// Fails before the run, not after minutes of it, when an output cannot be written.
+void check_outputs_writable(const BenchArgs& a) {
+  for (const std::string& path : {a.json, a.trace})
+    if (!path.empty()) files::check_writable(path);
+}
+
 }  // namespace
 
 int cmd_bench(const Args& args) {
@@ -229,6 +324,7 @@ int cmd_bench(const Args& args) {
   isa::HwParams hw = resolve_hw(a.hw);
   if (a.io_threads > 0) hw.host_cores = a.io_threads;
   if (a.compare_runners) return compare_runners_command(a, hw);
+  check_outputs_writable(a);
   if (!a.compare.empty()) throw UsageError("--compare is for --compare-runners");
   runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
   const auto devices = device_list(a.devices);
@@ -241,54 +337,31 @@ int cmd_bench(const Args& args) {
   ro.host = runtime::HostCostModel::from(hw);
   ro.timeout = std::chrono::minutes(10);
   ro.device_trace = !a.trace.empty();  // engine lanes with layer names in the trace
+  // History (per-request timings, timeline) only for the trace: without
+  // it, memory stays flat however many queries run.
+  ro.keep_history = !a.trace.empty();
+  ro.inject = a.inject;
+  ro.retries = a.faults.retries;
   runtime::AsyncRunner runner(model, ro);
   std::vector<runtime::Tensor> inputs;
   for (const auto& d : model->inputs()) inputs.emplace_back(d.dtype, d.shape);
   HostStopwatch stopwatch;  // after start-up: the queries only
-  const auto t0 = std::chrono::steady_clock::now();
-  uint64_t submitted = 0, finished = 0;
-  auto more = [&] {
-    if (a.queries) return submitted < a.queries;
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() <
-           a.duration;
-  };
-  // At most `window` requests outstanding, each result dropped once taken:
-  // host memory stays flat (every query's inputs and outputs held to the end
-  // cost YOLOv8n-640 ~10 MB and 1,200 fresh pages a query), and the copies of
-  // the inputs fall inside the measured stretch. The window keeps the
-  // runtime's queue ahead of its workers, so requests are admitted exactly
-  // as if all had been submitted at once.
-  const size_t window = 4 * size_t(ro.worker_num);
-  std::deque<runtime::Future> outstanding;
-  auto take_oldest = [&] {
-    outstanding.front().get();
-    outstanding.pop_front();
-    if (finished++ == 0) stopwatch.first_result();
-  };
-  // The first requests go in together (run_async_all): one by one, the runtime
-  // would start simulating with fewer requests than workers whenever a
-  // submission took longer than its 20 ms grace, and runs would differ.
-  if (a.queries) {
-    const uint64_t first = std::min<uint64_t>(a.queries, window);
-    for (auto& f : runner.run_async_all(std::vector<std::vector<runtime::Tensor>>(first, inputs)))
-      outstanding.push_back(std::move(f));
-    submitted = first;
-  }
-  while (more()) {
-    if (outstanding.size() >= window) take_oldest();
-    outstanding.push_back(runner.run_async(inputs));
-    ++submitted;
-  }
-  while (!outstanding.empty()) take_oldest();
+  const Tally tally = run_queries(runner, inputs, a, stopwatch);
   const runtime::SessionStats s = runner.stats();
-  const HostSpeed speed = stopwatch.stop(finished, simulated_cycles(s, hw));
+  const size_t queries = tally.latency_us.size() + tally.failed;
+  const HostSpeed speed = stopwatch.stop(queries, simulated_cycles(tally, s, hw));
 
-  const Figures f = figures(s, hw.host_cores, int(devices.size()));
-  const auto& pes = s.pes;
-  print(a, f, pes, finished);
+  const Figures f = figures(tally, s, hw.host_cores, int(devices.size()));
+  print(a, f, s, queries, tally.failed);
   print_speed(speed);
-  if (!a.json.empty()) write_json(a, hw, *model, f, pes, finished, speed);
-  if (!a.trace.empty()) std::ofstream(a.trace) << runtime::chrome_trace(s);
+  if (!a.json.empty()) write_json(a, hw, *model, f, s, queries, tally.failed, speed);
+  if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(s));
+  // Failures are the point of --inject; without it, any failure is an error.
+  if (tally.failed > 0 && a.faults.inject.empty()) {
+    std::cerr << "npusim bench: error: " << tally.failed << " of " << queries
+              << " queries failed; the first: " << tally.first_error << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -1,15 +1,16 @@
 // npusim exec: run one program on the simulated device through the driver
 // and print its cycles and the PEs' counters.
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <random>
 
 #include "commands.hpp"
+#include "fault_options.hpp"
 #include "hw_options.hpp"
 #include "model_options.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/driver/device.hpp"
 #include "npusim/runtime/loaded_program.hpp"
 #include "npusim/runtime/run_once.hpp"
@@ -23,25 +24,26 @@ namespace npusim::cli {
 namespace {
 
 std::vector<uint8_t> read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open input file " + path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string bytes = files::read_file(path, limits::kMaxTensorBytes, "an input tensor file");
+  return {bytes.begin(), bytes.end()};
 }
 
 // Inputs from --input NAME=FILE (raw bytes), or deterministic random bytes.
 std::vector<std::vector<uint8_t>> gather_inputs(const std::vector<isa::TensorInfo>& tensors,
                                                 const std::vector<std::string>& specs) {
-  std::map<std::string, std::string> files;
+  std::map<std::string, std::string> given;  // input name -> file
   for (const std::string& s : specs) {
     const auto eq = s.find('=');
-    if (eq == std::string::npos) throw UsageError("--input takes NAME=FILE, got \"" + s + "\"");
-    files[s.substr(0, eq)] = s.substr(eq + 1);
+    if (eq == std::string::npos)
+      throw UsageError("--input takes NAME=FILE, got \"" + limits::echo(s) + "\"");
+    if (!given.emplace(s.substr(0, eq), s.substr(eq + 1)).second)
+      throw UsageError("--input gives input \"" + s.substr(0, eq) + "\" twice");
   }
   std::mt19937 rng(1234);
   std::vector<std::vector<uint8_t>> inputs;
   for (const isa::TensorInfo& t : tensors) {
-    auto it = files.find(t.name);
-    if (it == files.end()) {
+    auto it = given.find(t.name);
+    if (it == given.end()) {
       std::vector<uint8_t> data(t.bytes());
       for (auto& b : data) b = static_cast<uint8_t>(rng());
       inputs.push_back(std::move(data));
@@ -52,11 +54,23 @@ std::vector<std::vector<uint8_t>> gather_inputs(const std::vector<isa::TensorInf
       throw std::runtime_error("input file " + it->second + " has " +
                                std::to_string(inputs.back().size()) + " bytes but input \"" +
                                t.name + "\" needs " + std::to_string(t.bytes()));
-    files.erase(it);
+    given.erase(it);
   }
-  if (!files.empty())
-    throw UsageError("the program has no input named \"" + files.begin()->first + "\"");
+  if (!given.empty())
+    throw UsageError("the program has no input named \"" + given.begin()->first + "\"");
   return inputs;
+}
+
+// exec runs one request (number 0): --inject request:0 and random go on
+// its commands, instruction:N is armed on the device.
+uint64_t inject_word(const runtime::FaultInjection& f, driver::Device& device) {
+  using When = runtime::FaultInjection::When;
+  if (!f) return 0;
+  if (f.when == When::kInstruction) {
+    device.arm_fault(f.kind, f.n);
+    return 0;
+  }
+  return f.hits(0, 0) ? isa::reg::inject_word(f.kind) : 0;
 }
 
 std::string micros(uint64_t cycles, const isa::HwParams& hw) {
@@ -84,6 +98,8 @@ int cmd_exec(const Args& args) {
   std::string path, device_name, output_dir;
   std::vector<std::string> input_specs;
   bool timing_only = false, no_verify = false;
+  FaultOptions faults;
+  uint32_t seed = 1;
   po::options_description desc("exec options");
   desc.add_options()("program", po::value(&path)->required()->value_name("PROGRAM"),
                      ".npub file or assembly text")(
@@ -95,10 +111,13 @@ int cmd_exec(const Args& args) {
       "timing-only", po::bool_switch(&timing_only), "skip the arithmetic (same cycles, faster)")(
       "no-verify", po::bool_switch(&no_verify),
       "skip the verifier: the device itself must catch the program's errors");
+  desc.add_options()("seed", po::value(&seed)->value_name("N"), "--inject random's seed (1)");
+  add_fault_options(desc, faults, false);
   add_hw_options(desc, hw_options);
   po::positional_options_description pos;
   pos.add("program", 1);
   parse_options(args, "npusim exec PROGRAM [options]", desc, pos);
+  const runtime::FaultInjection inject = fault_injection(faults, seed);
 
   const isa::HwParams hw = resolve_hw(hw_options);
   const isa::Program program = read_program(path, hw);
@@ -111,7 +130,8 @@ int cmd_exec(const Args& args) {
   auto context = device.open(device_name);
   runtime::LoadedProgram loaded(device, program, hw, !no_verify);
   const auto inputs = gather_inputs(loaded.inputs(), input_specs);
-  const runtime::RunOutcome r = runtime::run_once(*context, loaded, inputs);
+  const runtime::RunOutcome r = runtime::run_once(
+      *context, loaded, inputs, std::chrono::seconds(60), inject_word(inject, device));
 
   std::cout << "program    " << path << " (" << isa::mode_name(program.mode) << ", NPU segment \""
             << loaded.segment().name << "\": " << loaded.inputs().size() << " inputs, "
@@ -126,13 +146,11 @@ int cmd_exec(const Args& args) {
             << "\n";
   print_counters(device, context->pe_mask());
   if (!output_dir.empty()) {
-    std::filesystem::create_directories(output_dir);
+    files::make_directories(output_dir);
     for (size_t i = 0; i < loaded.outputs().size(); ++i) {
       const std::string file = output_dir + "/" + loaded.outputs()[i].name + ".bin";
-      std::ofstream out(file, std::ios::binary);
-      out.write(reinterpret_cast<const char*>(r.outputs[i].data()),
-                static_cast<std::streamsize>(r.outputs[i].size()));
-      if (!out) throw std::runtime_error("cannot write " + file);
+      files::write_file(file, std::string_view(reinterpret_cast<const char*>(r.outputs[i].data()),
+                                               r.outputs[i].size()));
       std::cout << "output     " << file << "\n";
     }
   }

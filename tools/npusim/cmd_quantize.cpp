@@ -1,18 +1,16 @@
 // npusim quantize: an FP32 ONNX model to an int8 QDQ model. Calibrates on
 // images, .npy files or random data, writes the model atomically and prints
 // the accuracy of the QDQ model against FP32 on held-back inputs.
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
 #include "input_options.hpp"
+#include "npusim/common/files.hpp"
 #include "npusim/compiler/lower_quantized.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/compiler/quantizer.hpp"
@@ -199,21 +197,11 @@ Data load_data(const compiler::Graph& g, const QuantizeArgs& a,
 // ---- output file -----------------------------------------------------------------
 
 // Checks the model reads back (ONNX checker, shape inference), then writes
-// it through a temporary file: a failed run leaves no partial output.
+// it atomically (files::write_file): a failed run leaves no partial output.
 void write_model(const compiler::Graph& g, const std::string& path) {
   const std::string bytes = compiler::export_onnx_bytes(g);
   compiler::import_onnx_bytes(bytes, path);
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  try {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!(out << bytes) || !(out.flush())) throw std::runtime_error("cannot write " + tmp);
-    out.close();
-    std::filesystem::rename(tmp, path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
+  files::write_file(path, bytes);
 }
 
 // ---- report ------------------------------------------------------------------------

@@ -5,13 +5,17 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "commands.hpp"
 #include "cpu_run.hpp"
+#include "fault_options.hpp"
 #include "hw_options.hpp"
 #include "input_options.hpp"
 #include "model_options.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/debug/tensor_files.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/image_input.hpp"
@@ -33,6 +37,7 @@ struct RunArgs {
   std::vector<std::string> inputs, input_shapes, outputs;
   ImageOptions image;
   HwOptions hw;
+  FaultOptions faults;
   bool timing_only = false;
   uint32_t seed = 1;
 };
@@ -59,7 +64,7 @@ Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a
   if (spec == "random") return random_tensor(d, a.seed);
   Tensor t;
   if (ends_with(spec, ".npy")) {
-    t = compiler::read_npy(spec);
+    t = compiler::read_npy(spec, compiler::NpyFloat64::kRefuse);
   } else {
     const compiler::ImagePreprocess pp = to_preprocess(a.image);
     if (d.quantized() && runtime::rescales_pixels(pp))
@@ -83,22 +88,34 @@ std::string input_names(const runtime::Model& m) {
   return names;
 }
 
+// -i values: NAME=SPEC for a named input, or one unnamed SPEC for every
+// input not named. Each input is given at most once.
 std::vector<Tensor> gather_inputs(const runtime::Model& m, const RunArgs& a) {
   std::map<std::string, std::string> named;
-  std::string unnamed = "random";
+  std::optional<std::string> unnamed;
   for (const auto& s : a.inputs) {
     const auto eq = s.find('=');
-    if (eq != std::string::npos && eq > 0 && m.find_input(s.substr(0, eq)))
-      named[s.substr(0, eq)] = s.substr(eq + 1);
-    else if (eq != std::string::npos && eq > 0 && !std::filesystem::exists(s))
-      throw UsageError("the model has no input named \"" + s.substr(0, eq) +
+    const std::string name = eq == std::string::npos ? "" : s.substr(0, eq);
+    if (!name.empty() && m.find_input(name)) {
+      if (!named.emplace(name, s.substr(eq + 1)).second)
+        throw UsageError("-i gives input \"" + name + "\" twice");
+    } else if (!name.empty() && !std::filesystem::exists(s)) {
+      throw UsageError("the model has no input named \"" + limits::echo(name) +
                        "\" (inputs: " + input_names(m) + ")");
-    else
+    } else if (unnamed) {
+      throw UsageError("-i is given twice without a name (\"" + limits::echo(*unnamed) +
+                       "\" and \"" + limits::echo(s) +
+                       "\"): name each input with NAME=SPEC (inputs: " + input_names(m) + ")");
+    } else {
       unnamed = s;
+    }
   }
+  if (unnamed && named.size() == m.inputs().size())
+    throw UsageError("-i " + limits::echo(*unnamed) + " is not used: every input is named");
   std::vector<Tensor> out;
   for (const auto& d : m.inputs())
-    out.push_back(load_input(d, named.count(d.name) ? named[d.name] : unnamed, a));
+    out.push_back(
+        load_input(d, named.count(d.name) ? named[d.name] : unnamed.value_or("random"), a));
   return out;
 }
 
@@ -158,12 +175,14 @@ RunArgs parse(const Args& args) {
   add("outputs", po::value(&a.outputs)->multitoken()->value_name("NAME..."),
       "ONNX: cut the graph at these tensors");
   add("timing-only", po::bool_switch(&a.timing_only), "skip the arithmetic (same time)");
-  add("seed", po::value(&a.seed)->value_name("N"), "random inputs' seed (1)");
+  add("seed", po::value(&a.seed)->value_name("N"), "random inputs' and --inject random's seed (1)");
+  add_fault_options(desc, a.faults);
   add_image_options(desc, a.image);
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
   pos.add("model", 1);
   parse_options(args, "npusim run MODEL [options]", desc, pos);
+  to_preprocess(a.image);  // bad image options are refused even when no image is given
   return a;
 }
 
@@ -211,7 +230,9 @@ std::vector<Tensor> model_inputs(const runtime::Model& model, const std::vector<
 
 int cmd_run(const Args& args) {
   const RunArgs a = parse(args);
+  const runtime::FaultInjection inject = fault_injection(a.faults, a.seed);
   const isa::HwParams hw = resolve_hw(a.hw);
+  if (!a.output.empty()) files::check_writable(a.output);
   if (is_cpu_device(a.devices)) return run_reference(a, hw);
   runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
   mo.outputs = split_names(a.outputs);
@@ -220,11 +241,16 @@ int cmd_run(const Args& args) {
   runtime::RunnerOptions ro;
   ro.transport = sim::in_process_device({hw, a.timing_only});
   ro.devices = a.devices;
+  ro.inject = inject;
+  ro.retries = a.faults.retries;
   runtime::Runner runner(model, ro);
   if (!a.output.empty() && model->outputs().size() != 1)
     throw UsageError("--output is for single-output models; this one has " +
                      std::to_string(model->outputs().size()) + " outputs: use --output-dir");
   const std::vector<Tensor> outputs = runner.run(gather_inputs(*model, a));
+  if (const runtime::SessionStats s = runner.stats(); s.retried > 0)
+    std::cout << "fault      " << s.retried << " retried after device faults (" << to_string(inject)
+              << "), recovered\n";
 
   std::cout << "model      " << a.model;
   if (model->compiled_from_onnx())

@@ -1,8 +1,10 @@
 #include "input_options.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "commands.hpp"
+#include "npusim/common/limits.hpp"
 
 namespace po = boost::program_options;
 
@@ -25,11 +27,36 @@ std::pair<int64_t, int64_t> parse_size(const std::string& s, const std::string& 
   try {
     if (x != std::string::npos) {
       const long long w = std::stoll(s.substr(0, x)), h = std::stoll(s.substr(x + 1));
-      if (w > 0 && h > 0) return {w, h};
+      if (w > 0 && h > 0 && uint64_t(h) <= limits::kMaxImagePixels / uint64_t(w)) return {w, h};
+      if (w > 0 && h > 0)
+        throw UsageError(option + " " + s + " has more than the " +
+                         std::to_string(limits::kMaxImagePixels) +
+                         " pixels allowed (docs/limits.md)");
+    }
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " takes WIDTHxHEIGHT like 320x320, got \"" + limits::echo(s) + "\"");
+}
+
+// A number or a fraction, as written (nan and inf included).
+double parse_any_number(const std::string& s, const std::string& option) {
+  try {
+    const auto slash = s.find('/');
+    size_t used = 0;
+    if (slash == std::string::npos) {
+      const double v = std::stod(s, &used);
+      if (used == s.size()) return v;
+    } else {
+      const double a = std::stod(s.substr(0, slash), &used);
+      const double b = std::stod(s.substr(slash + 1));
+      if (used == slash && b != 0) return a / b;
     }
   } catch (const std::exception&) {
   }
-  throw UsageError(option + " takes WIDTHxHEIGHT like 320x320, got \"" + s + "\"");
+  throw UsageError(option + " takes a number (or a fraction like 1/255), got \"" + limits::echo(s) +
+                   "\"");
 }
 
 }  // namespace
@@ -45,26 +72,17 @@ std::vector<std::string> split_names(const std::vector<std::string>& specs) {
 }
 
 double parse_number(const std::string& s, const std::string& option) {
-  try {
-    const auto slash = s.find('/');
-    size_t used = 0;
-    if (slash == std::string::npos) {
-      const double v = std::stod(s, &used);
-      if (used == s.size()) return v;
-    } else {
-      const double a = std::stod(s.substr(0, slash), &used);
-      const double b = std::stod(s.substr(slash + 1));
-      if (used == slash && b != 0) return a / b;
-    }
-  } catch (const std::exception&) {
-  }
-  throw UsageError(option + " takes a number (or a fraction like 1/255), got \"" + s + "\"");
+  const double v = parse_any_number(s, option);
+  if (!std::isfinite(v))
+    throw UsageError(option + " takes a finite number, got \"" + limits::echo(s) + "\"");
+  return v;
 }
 
 std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw UsageError("--input-shape takes NAME=DIMS like x=1x3x320x320, got \"" + spec + "\"");
+    throw UsageError("--input-shape takes NAME=DIMS like x=1x3x320x320, got \"" +
+                     limits::echo(spec) + "\"");
   compiler::Shape shape;
   std::stringstream dims(spec.substr(eq + 1));
   for (std::string d; std::getline(dims, d, 'x');) {
@@ -75,8 +93,14 @@ std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spe
     } catch (const std::exception&) {
     }
     if (used != d.size() || v <= 0)
-      throw UsageError("--input-shape " + spec + ": \"" + d + "\" is not a positive dimension");
+      throw UsageError("--input-shape " + limits::echo(spec) + ": \"" + limits::echo(d) +
+                       "\" is not a positive dimension");
     shape.push_back(v);
+  }
+  try {
+    limits::checked_elements(shape, 4, "--input-shape " + spec.substr(0, eq));
+  } catch (const limits::LimitError& e) {
+    throw UsageError(e.what());
   }
   return {spec.substr(0, eq), shape};
 }
@@ -101,6 +125,7 @@ compiler::ImagePreprocess to_preprocess(const ImageOptions& a) {
   if (!a.resize.empty()) std::tie(pp.width, pp.height) = parse_size(a.resize, "--resize");
   if (!a.letterbox.empty()) std::tie(pp.width, pp.height) = parse_size(a.letterbox, "--letterbox");
   pp.letterbox = !a.letterbox.empty();
+  if (!std::isfinite(a.pad_value)) throw UsageError("--pad-value takes a finite number");
   pp.pad_value = a.pad_value;
   pp.scale = static_cast<float>(parse_number(a.scale, "--scale"));
   pp.mean = parse_numbers(a.mean, "--mean");

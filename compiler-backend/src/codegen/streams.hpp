@@ -18,6 +18,9 @@ enum Sem : int {
   kLayerStored = 8,  // this PE stored a whole layer (store -> load)
   kPeerStored = 9,   // the other PE stored a whole layer (fused mode)
 };
+// How many semaphores (per PE) the schedule above needs: compile() refuses
+// hardware with fewer (num_semaphores). Keep it equal to the largest Sem + 1.
+inline constexpr int kSemaphoresUsed = 10;
 
 struct Streams {
   std::vector<isa::Instruction> code[2][isa::kNumEngines];

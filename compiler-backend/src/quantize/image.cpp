@@ -18,6 +18,8 @@
 #include <random>
 
 #include "image_layout.hpp"
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/compiler/calibration.hpp"
 
 namespace npusim::compiler {
@@ -28,10 +30,23 @@ struct Pixels {
   std::vector<uint8_t> data;  // interleaved, row major
 };
 
-Pixels decode(const std::string& path, int channels) {
+// Decodes after checking the file's size and the image's pixel count
+// (docs/limits.md): a small file can claim a huge image.
+Pixels decode(const std::string& bytes, const std::string& path, int channels) {
+  if (bytes.size() > limits::kMaxImageFileBytes)
+    throw CompileError(path + ": larger than the " + std::to_string(limits::kMaxImageFileBytes) +
+                       " bytes allowed for an image file (docs/limits.md)");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, file_channels = 0;
+  if (!stbi_info_from_memory(data, len, &w, &h, &file_channels))
+    throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
+  if (uint64_t(w) * uint64_t(h) > limits::kMaxImagePixels)
+    throw CompileError(path + ": image of " + std::to_string(w) + "x" + std::to_string(h) +
+                       " pixels is larger than the " + std::to_string(limits::kMaxImagePixels) +
+                       " pixels allowed (docs/limits.md)");
   std::unique_ptr<uint8_t, void (*)(void*)> p(
-      stbi_load(path.c_str(), &w, &h, &file_channels, channels), stbi_image_free);
+      stbi_load_from_memory(data, len, &w, &h, &file_channels, channels), stbi_image_free);
   if (!p) throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
   Pixels px{w, h, channels, {}};
   px.data.assign(p.get(), p.get() + size_t(w) * h * channels);
@@ -100,7 +115,24 @@ Tensor to_tensor(const Pixels& px, const quant::ImageLayout& l, const Shape& sha
 
 std::vector<Tensor> load_image(const std::string& path, const Shape& input_shape,
                                const ImagePreprocess& pp) {
+  std::string bytes;
+  try {
+    bytes = files::read_file(path, limits::kMaxImageFileBytes, "an image file");
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
+  }
+  return load_image_bytes(bytes, path, input_shape, pp);
+}
+
+std::vector<Tensor> load_image_bytes(const std::string& bytes, const std::string& path,
+                                     const Shape& input_shape, const ImagePreprocess& pp) {
   const quant::ImageLayout l = quant::image_layout(input_shape, pp.layout, path);
+  if (l.w < 1 || l.h < 1 || l.c < 1 || l.c > 4 ||
+      uint64_t(l.h) > limits::kMaxImagePixels / uint64_t(l.w))
+    throw CompileError(path + ": the input's image size " + std::to_string(l.w) + "x" +
+                       std::to_string(l.h) + "x" + std::to_string(l.c) +
+                       " is not one an image can fill (1-4 channels, at most " +
+                       std::to_string(limits::kMaxImagePixels) + " pixels; docs/limits.md)");
   for (const auto* v : {&pp.mean, &pp.std})
     if (v->size() != 1 && v->size() != size_t(l.c))
       throw CompileError(path + ": --mean/--std have " + std::to_string(v->size()) +
@@ -109,7 +141,7 @@ std::vector<Tensor> load_image(const std::string& path, const Shape& input_shape
     throw CompileError(path + ": resize to " + std::to_string(pp.width) + "x" +
                        std::to_string(pp.height) + " does not match the input's W x H " +
                        std::to_string(l.w) + "x" + std::to_string(l.h));
-  const Pixels image = decode(path, static_cast<int>(l.c));
+  const Pixels image = decode(bytes, path, static_cast<int>(l.c));
   auto sample = [&](const Pixels& px) {
     return to_tensor(
         fit(px, static_cast<int>(l.w), static_cast<int>(l.h), pp.letterbox, pp.pad_value, path), l,

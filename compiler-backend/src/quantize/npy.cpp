@@ -1,11 +1,12 @@
 // .npy reading and writing (calibration.hpp): the header dictionary
 // {'descr', 'fortran_order', 'shape'} and raw little-endian C-order data.
+#include <charconv>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/compiler/calibration.hpp"
 
 namespace npusim::compiler {
@@ -15,20 +16,44 @@ namespace {
   throw CompileError(path + ": " + why);
 }
 
+// The value of 'key' in the header dictionary, as written: a quoted
+// string, a tuple, True or False. (Scanned by hand rather than with
+// std::regex, whose recursion a long crafted header can overflow.)
 std::string header_field(const std::string& header, const std::string& key,
                          const std::string& path) {
-  const std::regex re("'" + key + "'\\s*:\\s*('[^']*'|\\([^)]*\\)|True|False)");
-  std::smatch m;
-  if (!std::regex_search(header, m, re)) fail(path, "not a .npy file (no '" + key + "' in header)");
-  return m[1];
+  const std::string quoted = "'" + key + "'";
+  size_t at = header.find(quoted);
+  if (at != std::string::npos) at = header.find_first_not_of(" \t", at + quoted.size());
+  if (at != std::string::npos && header[at] == ':') at = header.find_first_not_of(" \t", at + 1);
+  if (at != std::string::npos) {
+    const char open = header[at];
+    const char close = open == '\'' ? '\'' : open == '(' ? ')' : 0;
+    if (close) {
+      const size_t end = header.find(close, at + 1);
+      if (end != std::string::npos) return header.substr(at, end - at + 1);
+    }
+    for (const char* word : {"True", "False"})
+      if (header.compare(at, std::strlen(word), word) == 0) return word;
+  }
+  fail(path, "not a .npy file (no '" + key + "' in header)");
 }
 
-Shape parse_shape(const std::string& tuple) {
+Shape parse_shape(const std::string& tuple, const std::string& path) {
   Shape s;
   std::stringstream ss(tuple.substr(1, tuple.size() - 2));
   std::string item;
-  while (std::getline(ss, item, ','))
-    if (item.find_first_not_of(" ") != std::string::npos) s.push_back(std::stoll(item));
+  while (std::getline(ss, item, ',')) {
+    const size_t b = item.find_first_not_of(" ");
+    if (b == std::string::npos) continue;
+    const size_t e = item.find_last_not_of(" ");
+    const std::string digits = item.substr(b, e - b + 1);
+    int64_t d = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    if (ec != std::errc() || end != digits.data() + digits.size() || d < 0)
+      fail(path, "corrupt .npy header: shape " + limits::echo(tuple) + " has \"" +
+                     limits::echo(digits) + "\", not a dimension");
+    s.push_back(d);
+  }
   return s;
 }
 
@@ -48,16 +73,22 @@ DType dtype_of(const std::string& descr, const std::string& path) {
 
 }  // namespace
 
-Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+Tensor read_npy(const std::string& path, NpyFloat64 float64) {
+  try {
+    return parse_npy(files::read_file(path, limits::kMaxNpyFileBytes, "a .npy file"), path,
+                     float64);
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
+  }
+}
+
+Tensor parse_npy(const std::string& bytes, const std::string& path, NpyFloat64 float64) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     fail(path, "not a .npy file (no \\x93NUMPY magic)");
   const int major = static_cast<unsigned char>(bytes[6]);
   const size_t len_bytes = major == 1 ? 2 : 4;
   size_t header_len = 0;
-  for (size_t i = 0; i < len_bytes; ++i)
+  for (size_t i = 0; i < len_bytes && 8 + i < bytes.size(); ++i)
     header_len |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
   const size_t data_at = 8 + len_bytes + header_len;
   if (major < 1 || major > 3 || data_at > bytes.size()) fail(path, "corrupt .npy header");
@@ -65,14 +96,29 @@ Tensor read_npy(const std::string& path) {
   const std::string descr = header_field(header, "descr", path);
   if (header_field(header, "fortran_order", path) != "False")
     fail(path, "Fortran-order .npy data is not supported (save it in C order)");
+  if (descr.size() < 2 || descr.front() != '\'')
+    fail(path, "corrupt .npy header: 'descr' is " + limits::echo(descr) + ", not a dtype string");
   const std::string type = descr.substr(1, descr.size() - 2);
-  const Shape shape = parse_shape(header_field(header, "shape", path));
-  Tensor t(dtype_of(type, path), shape);
   const bool f64 = type.size() == 3 && type.compare(1, 2, "f8") == 0;
-  const size_t need = f64 ? t.bytes() * 2 : t.bytes();
+  if (f64 && float64 == NpyFloat64::kRefuse)
+    fail(path,
+         "holds float64 data; model inputs are float32: save it as float32 "
+         "(numpy: x.astype(np.float32)) rather than have it narrowed silently");
+  const std::string shape_text = header_field(header, "shape", path);
+  if (shape_text.front() != '(') fail(path, "corrupt .npy header: 'shape' is not a tuple");
+  const Shape shape = parse_shape(shape_text, path);
+  const DType dtype = dtype_of(type, path);
+  uint64_t elements = 0;
+  try {
+    elements = limits::checked_elements(shape, f64 ? 8 : dtype_size(dtype), "the array");
+  } catch (const limits::LimitError& e) {
+    fail(path, e.what());
+  }
+  const uint64_t need = elements * (f64 ? 8 : dtype_size(dtype));
   if (bytes.size() - data_at < need)
     fail(path, "has " + std::to_string(bytes.size() - data_at) + " data bytes, shape " +
                    shape_string(shape) + " needs " + std::to_string(need));
+  Tensor t(dtype, shape);
   if (f64) {
     auto out = t.as<float>();
     for (size_t i = 0; i < out.size(); ++i) {
@@ -99,14 +145,17 @@ void write_npy(const std::string& path, const Tensor& t) {
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::ofstream out(path, std::ios::binary);
   const uint16_t len = static_cast<uint16_t>(header.size());
-  out.write("\x93NUMPY\x01\x00", 8);
-  out.put(static_cast<char>(len & 0xff));
-  out.put(static_cast<char>(len >> 8));
-  out << header;
-  out.write(reinterpret_cast<const char*>(t.raw().data()), static_cast<std::streamsize>(t.bytes()));
-  if (!out) fail(path, "cannot write");
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes.push_back(static_cast<char>(len & 0xff));
+  bytes.push_back(static_cast<char>(len >> 8));
+  bytes += header;
+  bytes.append(reinterpret_cast<const char*>(t.raw().data()), t.bytes());
+  try {
+    files::write_file(path, bytes);
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
+  }
 }
 
 }  // namespace npusim::compiler

@@ -1,10 +1,10 @@
 // Ranges per planned activation from calibration statistics, and the
 // ranges file (--save-ranges / --load-ranges).
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/compiler/quantizer.hpp"
 
 namespace npusim::compiler {
@@ -35,20 +35,23 @@ void save_ranges(const std::string& path, const RangeTable& ranges, const RangeM
   auto& tensors = j["tensors"] = nlohmann::json::object();
   for (const auto& [name, r] : ranges) tensors[name] = {{"lo", r.lo}, {"hi", r.hi}};
   j["channel_means"] = means;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!(out << j.dump(1) << "\n")) throw CompileError("cannot write " + tmp);
+  try {
+    files::write_file(path, j.dump(1) + "\n");
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
   }
-  std::filesystem::rename(tmp, path);
 }
 
 RangeTable load_ranges(const std::string& path, const QuantPlan& plan, ChannelMeans* means) {
-  std::ifstream in(path);
-  if (!in) throw CompileError(path + ": cannot open ranges file");
+  std::string text;
+  try {
+    text = files::read_file(path, limits::kMaxJsonFileBytes, "a ranges file");
+  } catch (const files::FileError& e) {
+    throw CompileError(e.what());
+  }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw CompileError(path + ": not a JSON ranges file (" + e.what() + ")");
   }

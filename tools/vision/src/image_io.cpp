@@ -11,13 +11,12 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
+#include "npusim/common/files.hpp"
+#include "npusim/common/limits.hpp"
 #include "npusim/vision/image_io.hpp"
 
 namespace npusim::vision {
@@ -28,46 +27,55 @@ namespace {
   throw std::runtime_error(path + ": " + what + ": " + why);
 }
 
-using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
-// Opened with the C library rather than by stb, so errno can say why it failed.
-File open(const std::string& path, const char* mode, const char* what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, what, "is a directory");
-  File f(std::fopen(path.c_str(), mode), std::fclose);
-  if (!f) fail(path, what, std::strerror(errno));
-  return f;
-}
-
-void write_to_file(void* context, void* data, int size) {
-  std::fwrite(data, 1, size_t(size), static_cast<std::FILE*>(context));
+void append_to_string(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), size_t(size));
 }
 
 }  // namespace
 
+// The file's size and the image's pixel count are checked before decoding
+// (docs/limits.md): a small file can claim a huge image.
 Image read_image(const std::string& path) {
   constexpr const char* what = "cannot read image";
-  File f = open(path, "rb", what);
+  std::string bytes;
+  try {
+    bytes = files::read_file(path, limits::kMaxImageFileBytes, "an image file");
+  } catch (const files::FileError& e) {
+    fail(path, what, e.reason());
+  }
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;
-  std::unique_ptr<uint8_t, void (*)(void*)> px(stbi_load_from_file(f.get(), &w, &h, &channels, 3),
-                                               stbi_image_free);
+  if (!stbi_info_from_memory(data, len, &w, &h, &channels))
+    fail(path, what, std::string(stbi_failure_reason()) + " (PNG, JPEG or BMP expected)");
+  if (uint64_t(w) * uint64_t(h) > limits::kMaxImagePixels)
+    fail(path, what,
+         std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the " +
+             std::to_string(limits::kMaxImagePixels) + " allowed (docs/limits.md)");
+  std::unique_ptr<uint8_t, void (*)(void*)> px(
+      stbi_load_from_memory(data, len, &w, &h, &channels, 3), stbi_image_free);
   if (!px) fail(path, what, std::string(stbi_failure_reason()) + " (PNG, JPEG or BMP expected)");
   Image img{w, h, {}};
   img.rgb.assign(px.get(), px.get() + size_t(w) * size_t(h) * 3);
   return img;
 }
 
+// Encoded in memory, then written atomically (files::write_file).
 void write_png(const Image& image, const std::string& path) {
   constexpr const char* what = "cannot write PNG";
   if (image.w <= 0 || image.h <= 0 || image.rgb.size() != size_t(image.w) * size_t(image.h) * 3)
     fail(path, what,
          "image is " + std::to_string(image.w) + "x" + std::to_string(image.h) + " with " +
              std::to_string(image.rgb.size()) + " bytes (3 per pixel expected)");
-  File f = open(path, "wb", what);
-  if (!stbi_write_png_to_func(write_to_file, f.get(), image.w, image.h, 3, image.rgb.data(),
+  std::string png;
+  if (!stbi_write_png_to_func(append_to_string, &png, image.w, image.h, 3, image.rgb.data(),
                               image.w * 3))
     fail(path, what, "PNG encoding failed");
-  if (std::fflush(f.get()) != 0 || std::ferror(f.get())) fail(path, what, std::strerror(errno));
+  try {
+    files::write_file(path, png);
+  } catch (const files::FileError& e) {
+    fail(path, what, e.reason());
+  }
 }
 
 }  // namespace npusim::vision

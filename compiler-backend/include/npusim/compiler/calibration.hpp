@@ -157,10 +157,20 @@ std::vector<TensorMap> load_inputs(const Graph& g, const std::vector<std::string
 // whole image, then pp.crops random crops.
 std::vector<Tensor> load_image(const std::string& path, const Shape& input_shape,
                                const ImagePreprocess& pp);
+// The same from an image file's bytes; `origin` names it in messages.
+std::vector<Tensor> load_image_bytes(const std::string& bytes, const std::string& origin,
+                                     const Shape& input_shape, const ImagePreprocess& pp);
 
-// .npy files (v1-3 read, v1 written; C order; float32, float64 (narrowed),
-// int8, uint8, int32, int64).
-Tensor read_npy(const std::string& path);
+// .npy files (v1-3 read, v1 written; C order; float32, float64, int8,
+// uint8, int32, int64, bool). float64 data is narrowed to float32 for
+// calibration, and refused where it would silently change a model input
+// (npusim run). Files and shapes past docs/limits.md are refused; writes
+// are atomic (files::write_file).
+enum class NpyFloat64 { kNarrow, kRefuse };
+Tensor read_npy(const std::string& path, NpyFloat64 float64 = NpyFloat64::kNarrow);
+// The same from a file's bytes; `origin` names it in messages.
+Tensor parse_npy(const std::string& bytes, const std::string& origin,
+                 NpyFloat64 float64 = NpyFloat64::kNarrow);
 void write_npy(const std::string& path, const Tensor& t);
 
 }  // namespace npusim::compiler

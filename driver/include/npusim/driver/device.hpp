@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "npusim/driver/errors.hpp"
+#include "npusim/isa/instruction.hpp"
 #include "npusim/isa/regmap.hpp"
 #include "npusim/isa/transport.hpp"
 
@@ -45,12 +46,22 @@ struct Counters {
   }
 };
 
+// One engine as the watchdog found it (ENGINE_STATE registers).
+struct EngineWait {
+  int pe = 0, engine = 0;  // engine: 0 load, 1 compute, 2 store
+  uint32_t index = 0;      // instruction index in its stream
+  isa::reg::EngineState state = isa::reg::EngineState::kIdle;
+  int semaphore = 0;  // with kSemWait
+};
+
 // The device's latched error, decoded.
 struct DeviceFault {
   isa::reg::ErrorCode code = isa::reg::ErrorCode::kNone;
   uint32_t info = 0;  // instruction index or register offset
   int pe = 0, engine = 0, queue = 0;
   uint64_t address = 0;
+  // Watchdog errors (deadlock, timeout): the engines that were running.
+  std::vector<EngineWait> engines;
   std::string message() const;
 };
 
@@ -84,6 +95,13 @@ class Device {
   // than the device has.
   std::unique_ptr<Context> open(const std::string& pe_name, int queues = 1);
 
+  // Arms a device-wide fault: it fires at the first eligible instruction (or
+  // host-link copy) once `after` more instructions have executed
+  // (INJECT_KIND, INJECT_AFTER; docs/registers.md). A reset disarms it.
+  void arm_fault(isa::reg::FaultKind kind, uint64_t after);
+  // The armed device-wide fault, kNone once it fired.
+  isa::reg::FaultKind armed_fault();
+
   // The latched device error (kNone if none) and whether it was cleared.
   DeviceFault last_fault();
   // Resets the device: running work is dropped; open contexts re-arm their
@@ -112,6 +130,7 @@ class Device {
   uint32_t claim(const std::string& pe_name, int queues, std::vector<int>& hw_queues);
   void unclaim(uint32_t mask, const std::vector<int>& hw_queues);
   void dispatch_interrupts();
+  std::vector<EngineWait> read_engine_states();
 
   std::shared_ptr<isa::Transport> transport_;
   std::string name_;

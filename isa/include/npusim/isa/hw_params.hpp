@@ -66,6 +66,8 @@ void apply_assignment(HwParams& params, const std::string& assignment);
 // Reads a parameter file: one "key = value" per line, '#' comments,
 // optionally "preset = NAME" first. Errors name the file and line.
 HwParams load_params_file(const std::string& path);
+// The same from text already read; `origin` names it in messages.
+HwParams parse_params_text(const std::string& text, const std::string& origin);
 
 // Every key with its value, in canonical units (what docs/params.md lists).
 std::vector<std::pair<std::string, std::string>> describe(const HwParams& params);

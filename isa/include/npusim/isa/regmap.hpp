@@ -39,6 +39,23 @@ enum : uint32_t {
   kTraceSize = 0x078,    // RW  ring entries (power of two); writing it zeroes TRACE_COUNT
   kTraceCount = 0x07C,   // RO  records written since TRACE_SIZE was written (slot = count % size)
   kTraceEnable = 0x080,  // RW  bit 0: record every DMA and compute instruction
+  // Fault injection by instruction count (docs/registers.md, "Fault injection").
+  kInjectKind = 0x084,     // RW  FaultKind; writing a kind arms it, reads 0 once it fired
+  kInjectAfterLo = 0x088,  // RW  fire once this many more instructions have executed
+  kInjectAfterHi = 0x08C,
+};
+
+// Engine states latched with a watchdog error (semaphore deadlock, watchdog
+// timeout): per PE p and engine e, two registers at
+// kEngineStateBase + (p * 3 + e) * 8: +0 the instruction index the engine
+// was at, +4 bits 0-7 an EngineState, bits 8-15 the semaphore it waits on.
+inline constexpr uint32_t kEngineStateBase = 0x0A0;
+inline constexpr uint32_t kEngineStateEnd = 0x100;
+enum class EngineState : uint8_t {
+  kIdle = 0,     // no stream in the failed task, or finished
+  kRunning = 1,  // executing an instruction
+  kSemWait = 2,  // waiting on a semaphore
+  kStuck = 3,    // stopped without progress (an injected stuck engine)
 };
 
 // Per-queue registers: base kQueueBase + q * kQueueStride.
@@ -83,8 +100,30 @@ enum class ErrorCode : uint32_t {
   kBadRegister = 4,         // access to an unmapped register or a read-only write
   kBadCommand = 5,          // malformed command descriptor
   kBadProgram = 6,          // program table malformed
+  kDmaError = 7,            // a DMA transfer failed (injected: FaultKind::kDmaError)
+  kWatchdogTimeout = 8,     // the watchdog saw no progress (a stuck engine) or fired (injected)
+  kHostLinkError = 9,       // a transfer over the host link failed (injected)
+};
+
+// Faults a test or a user can inject (INJECT_KIND, or a RUN / H2D / D2H
+// command's inject word; docs/registers.md, "Fault injection").
+enum class FaultKind : uint32_t {
+  kNone = 0,
+  kDmaError = 1,            // the next DMA instruction fails (kDmaError)
+  kIllegalInstruction = 2,  // the next instruction is illegal (kIllegalInstruction)
+  kWatchdog = 3,            // the watchdog fires at the next instruction (kWatchdogTimeout)
+  kStuckEngine = 4,         // the next instruction's engine stops; the watchdog catches it
+  kHostLinkError = 5,       // the next host-link transfer fails (kHostLinkError)
 };
 const char* error_name(ErrorCode c);
+
+// A command's inject word: RUN carries it in `b`, H2D and D2H in `base[0]`
+// (fields those commands do not otherwise use; 0 = no fault). Bits 0-7 the
+// FaultKind, bits 8-63 (RUN only) how many of the RUN's instructions start
+// before the fault may fire.
+inline constexpr uint64_t inject_word(FaultKind kind, uint64_t after = 0) {
+  return static_cast<uint64_t>(kind) | after << 8;
+}
 
 // Command descriptor in a queue's ring (64 bytes, little-endian).
 // kWaitQueue blocks this queue until queue `a` has completed at least `b`

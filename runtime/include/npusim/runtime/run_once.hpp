@@ -23,10 +23,12 @@ struct RunOutcome {
 };
 
 // `inputs` in the NPU segment's input order (LoadedProgram::inputs()), each
-// exactly the tensor's size.
+// exactly the tensor's size. `inject` (isa::reg::inject_word) puts a fault
+// on the RUN command, or for a host-link error on the first copy.
 // Throws driver::DriverError (device errors, timeouts) or std::invalid_argument.
 RunOutcome run_once(driver::Context& context, const LoadedProgram& program,
                     const std::vector<std::vector<uint8_t>>& inputs,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                    std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                    uint64_t inject = 0);
 
 }  // namespace npusim::runtime

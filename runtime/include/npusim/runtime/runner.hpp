@@ -21,6 +21,7 @@
 
 #include "npusim/isa/transport.hpp"
 #include "npusim/runtime/errors.hpp"
+#include "npusim/runtime/fault_injection.hpp"
 #include "npusim/runtime/host_cost.hpp"
 #include "npusim/runtime/model.hpp"
 #include "npusim/runtime/request.hpp"
@@ -47,6 +48,17 @@ struct RunnerOptions {
   // adds per-layer events to stats().layer_events (profilers; no effect on
   // simulated time).
   bool device_trace = false;
+  // Keeps every request's timing and timeline events in stats() (traces,
+  // per-request tables). Off, stats() keeps only the counts, the span and
+  // the PE counters, so memory stays flat however many requests run
+  // (npusim bench without -T).
+  bool keep_history = true;
+  // Faults to inject (docs/faults.md); none by default.
+  FaultInjection inject;
+  // A request whose device work faults is run again (after the device is
+  // reset) up to this many times before it fails; stats() counts retried and
+  // recovered requests.
+  int retries = 0;
 };
 
 // A pending result.

@@ -40,6 +40,9 @@ struct PeUtilisation : driver::Counters {
 
 struct SessionStats {
   uint64_t requests = 0, failed = 0, device_resets = 0;
+  // Retries after device faults (RunnerOptions::retries): attempts made
+  // again, and requests that succeeded after at least one.
+  uint64_t retried = 0, recovered = 0;
   uint64_t first_start_ps = 0, last_end_ps = 0;  // span of the requests
   std::vector<RequestTiming> timings;            // per finished request, in finishing order
   std::vector<TimelineEvent> timeline;

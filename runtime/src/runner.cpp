@@ -102,6 +102,11 @@ void AsyncRunner::run_async(std::vector<Tensor> inputs,
   session_->enqueue(std::move(inputs), {}, std::move(callback));
 }
 
+void AsyncRunner::run_async_all(std::vector<std::vector<Tensor>> inputs,
+                                const std::function<void(Result, std::exception_ptr)>& callback) {
+  session_->enqueue_all(std::move(inputs), [&] { return callback; });
+}
+
 void AsyncRunner::wait_all() {
   session_->wait_idle();
 }

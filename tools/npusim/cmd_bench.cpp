@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "closed_loop.hpp"
 #include "commands.hpp"
 #include "fault_options.hpp"
 #include "host_speed.hpp"
@@ -277,37 +277,33 @@ int compare_runners_command(const BenchArgs& a, const isa::HwParams& hw) {
   return 0;
 }
 
-// Submits the queries, keeping at most two per worker outstanding (the
-// dispatcher never runs dry, and neither inputs nor outputs pile up), and
-// tallies each result as it is taken.
+// Runs the queries closed-loop (closed_loop.hpp: the timeline of submitting
+// them all at once, memory for the ones in flight only) and tallies each
+// result as it comes, dropping its outputs.
 Tally run_queries(runtime::AsyncRunner& runner, const std::vector<runtime::Tensor>& inputs,
                   const BenchArgs& a, HostStopwatch& stopwatch) {
-  const size_t window = 2 * size_t(a.workload == "L" ? 1 : a.workers);
   Tally tally;
-  std::deque<runtime::Future> outstanding;
-  auto take_one = [&] {
-    try {
-      tally.add(outstanding.front().get().timing);
-    } catch (const runtime::RuntimeError& e) {
-      if (e.kind() != runtime::RuntimeErrorKind::kDevice) throw;
-      if (tally.failed++ == 0) tally.first_error = e.what();
-    }
-    outstanding.pop_front();
-    if (tally.latency_us.size() + tally.failed == 1) stopwatch.first_result();
-  };
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t submitted = 0;
   auto more = [&] {
-    if (a.queries) return submitted < uint64_t(a.queries);
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() <
-           a.duration;
-  };
-  while (more()) {
-    if (outstanding.size() >= window) take_one();
-    outstanding.push_back(runner.run_async(inputs));
+    if (a.queries && submitted >= uint64_t(a.queries)) return false;
+    if (!a.queries &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= a.duration)
+      return false;
     ++submitted;
-  }
-  while (!outstanding.empty()) take_one();
+    return true;
+  };
+  // On the dispatcher thread, one at a time (closed_loop.cpp's lock).
+  auto on_result = [&](runtime::Result r, std::exception_ptr error) {
+    if (tally.latency_us.empty() && tally.failed == 0) stopwatch.first_result();
+    if (!error) return tally.add(r.timing);
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      if (tally.failed++ == 0) tally.first_error = e.what();
+    }
+  };
+  run_closed_loop(runner, inputs, size_t(a.workload == "L" ? 1 : a.workers), more, on_result);
   return tally;
 }
 

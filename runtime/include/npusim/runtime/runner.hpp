@@ -119,6 +119,9 @@ class AsyncRunner {
   // on this runner. `error` is set when the request failed.
   void run_async(std::vector<Tensor> inputs,
                  std::function<void(Result result, std::exception_ptr error)> callback);
+  // Every request at once (as above), each calling back `callback`.
+  void run_async_all(std::vector<std::vector<Tensor>> inputs,
+                     const std::function<void(Result result, std::exception_ptr error)>& callback);
   // Blocks until every request submitted so far has finished.
   void wait_all();
   // For applications that take results by callback on an event loop (the

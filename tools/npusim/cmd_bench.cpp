@@ -122,10 +122,6 @@ void print(const BenchArgs& a, const Figures& f, const runtime::SessionStats& s,
             << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
             << " worker(s), devices " << (a.devices.empty() ? "(default)" : a.devices)
             << (a.arithmetic ? "" : ", timing-only") << "\n"
-            << "requests   " << queries - failed << " succeeded, " << failed << " failed, "
-            << s.retried << " retried, " << s.recovered << " recovered; device resets "
-            << s.device_resets
-            << (a.faults.inject.empty() ? "" : " (--inject " + a.faults.inject + ")") << "\n"
             << "QPS        " << f.qps << "  (" << f.span_ms << " ms simulated)\n"
             << "latency us";
   for (const char* k : {"min", "max", "mean", "p50", "p95", "p99", "p99.9"})
@@ -135,6 +131,11 @@ void print(const BenchArgs& a, const Figures& f, const runtime::SessionStats& s,
   for (const auto& p : pes)
     std::cout << p.pe << "    NPU% " << p.npu_percent() << "  Comp% " << p.comp_percent()
               << "  I/O% " << p.io_percent() << "\n";
+  // After the figures, so the report starts with model, workload and QPS as before.
+  std::cout << "requests   " << queries - failed << " succeeded, " << failed << " failed, "
+            << s.retried << " retried, " << s.recovered << " recovered; device resets "
+            << s.device_resets
+            << (a.faults.inject.empty() ? "" : " (--inject " + a.faults.inject + ")") << "\n";
   for (const auto& w : f.warnings) std::cout << "warning    " << w << "\n";
 }
 

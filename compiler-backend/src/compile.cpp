@@ -297,7 +297,8 @@ CompileResult compile(Graph g, const CompileOptions& options) {
     r.sram_peak = std::max(r.sram_peak, built.sram_peak);
     r.dram_weights += built.segment.weights.size();
     r.dram_activations += built.segment.scratch_bytes + built.segment.io_bytes;
-    r.layer_asm.insert(r.layer_asm.end(), built.layer_asm.begin(), built.layer_asm.end());
+    for (const LayerPlan& l : built.layers) r.dram_traffic += l.dram_bytes;
+    r.layers.insert(r.layers.end(), built.layers.begin(), built.layers.end());
     p.tensors.insert(p.tensors.end(), built.tensors.begin(), built.tensors.end());
     p.segments.push_back(std::move(built.segment));
   }

@@ -22,6 +22,23 @@ namespace po = boost::program_options;
 namespace npusim::cli {
 namespace {
 
+std::string kib(uint64_t bytes) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(1) << double(bytes) / 1024.0;
+  return o.str();
+}
+
+// Per NPU layer: DRAM bytes its DMA moves, SRAM resident and working, the schedule.
+void print_layers(const compiler::CompileResult& r) {
+  if (r.layers.empty()) return;
+  std::cout << "layers     DRAM traffic " << kib(r.dram_traffic)
+            << " KiB per inference (KiB: DRAM moved, SRAM resident + working per PE)\n";
+  for (const auto& l : r.layers)
+    std::cout << "  " << std::right << std::setw(10) << kib(l.dram_bytes) << std::setw(10)
+              << kib(l.sram_resident) << " +" << std::setw(9) << kib(l.sram_work) << "  "
+              << l.tiling << "\n";
+}
+
 void print_report(const compiler::CompileResult& r, const std::string& output) {
   std::cout << "stages\n";
   for (const auto& s : r.stages)
@@ -35,7 +52,7 @@ void print_report(const compiler::CompileResult& r, const std::string& output) {
               << "\n";
   std::cout << "memory     SRAM peak " << r.sram_peak << " bytes per PE, DRAM weights "
             << r.dram_weights << " bytes, activations " << r.dram_activations << " bytes\n";
-  for (const auto& l : r.layer_asm) std::cout << "  " << l << "\n";
+  print_layers(r);
   std::cout << "wrote      " << output << "\n";
 }
 

@@ -1,7 +1,8 @@
-// QAdd / QMul -> vec.add / vec.mul, tiled over rows (pixels of an NHWC
-// tensor, or the leading dims of a row-major one) and double buffered. An
-// operand broadcast per channel or as a scalar is loaded once per layer; a
-// full or per-row operand is loaded with each tile.
+// QAdd / QMul -> vec.add / vec.mul, tiled over the output's rows (image rows
+// of an NHWC tensor, or the leading dims of a row-major one) and double
+// buffered. An operand broadcast per channel or as a scalar is loaded once
+// per layer; a full or per-pixel operand comes with each tile. Operands the
+// segment planner keeps in SRAM are read (and the output written) in place.
 #include <algorithm>
 #include <optional>
 
@@ -17,7 +18,9 @@ using isa::Field;
 enum Bcast : int { kFull = 0, kPerChannel = 1, kPerRow = 2, kScalar = 3 };
 
 struct Geometry {
-  int64_t rows = 1, channels = 1;
+  RowShape out;          // the output as rows
+  int64_t channels = 1;  // innermost device dim
+  int64_t pixels = 1;    // per row: out.row_bytes / channels
   int mode[2] = {kFull, kFull};
 };
 
@@ -38,11 +41,13 @@ int bcast_mode(Shape in, const Shape& out) {
 }
 
 std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why) {
-  const Shape& out = g.value(n.outputs[0]).shape;
+  const Value& y = g.value(n.outputs[0]);
+  const Shape& out = y.shape;
   Geometry geo;
+  geo.out = row_shape(y);
   const Shape dev = device_shape(out);
   if (!dev.empty()) geo.channels = dev.back();
-  geo.rows = geo.channels ? element_count(out) / geo.channels : 0;
+  geo.pixels = geo.channels ? int64_t(geo.out.row_bytes) / geo.channels : 0;
   for (int k = 0; k < 2; ++k) {
     const Shape& in = g.value(n.inputs[k]).shape;
     if (in.size() > out.size() || (geo.mode[k] = bcast_mode(in, out)) < 0) {
@@ -51,43 +56,49 @@ std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why
       return std::nullopt;
     }
   }
-  if (geo.rows < 1 || geo.channels < 1 || geo.channels > 65535) {
+  if (geo.pixels < 1 || geo.channels < 1 || geo.channels > 65535) {
     why = "channels outside vec.add's 16-bit range";
     return std::nullopt;
   }
   return geo;
 }
 
-// Bytes of operand k per tile row (0: loaded once per layer).
+// Bytes of operand k per output row (0: loaded once per layer).
 uint64_t row_bytes(const Geometry& geo, int k) {
-  return geo.mode[k] == kFull ? geo.channels : geo.mode[k] == kPerRow ? 1 : 0;
+  return geo.mode[k] == kFull ? geo.out.row_bytes : geo.mode[k] == kPerRow ? geo.pixels : 0;
 }
 uint64_t once_bytes(const Geometry& geo, int k) {
   return geo.mode[k] == kPerChannel ? geo.channels : geo.mode[k] == kScalar ? 1 : 0;
 }
 
+// Which operands (0, 1: inputs; 2: the output) are in SRAM in place.
+struct InPlace {
+  bool operand[3] = {false, false, false};
+};
+
 struct Sram {
   uint64_t once[2] = {0, 0}, in[2][2] = {{0, 0}, {0, 0}}, out[2] = {0, 0}, total = 0;
 };
 
-Sram layout(const Geometry& geo, int64_t rows) {
+Sram layout(const Geometry& geo, int64_t rows, const InPlace& ip) {
   SramLayout l;
   Sram p;
-  for (int k = 0; k < 2; ++k) p.once[k] = l.take(once_bytes(geo, k));
+  for (int k = 0; k < 2; ++k) p.once[k] = ip.operand[k] ? 0 : l.take(once_bytes(geo, k));
   for (int b = 0; b < 2; ++b) {
-    for (int k = 0; k < 2; ++k) p.in[b][k] = l.take(row_bytes(geo, k) * rows);
-    p.out[b] = l.take(uint64_t(rows) * geo.channels);
+    for (int k = 0; k < 2; ++k) p.in[b][k] = ip.operand[k] ? 0 : l.take(row_bytes(geo, k) * rows);
+    p.out[b] = ip.operand[2] ? 0 : l.take(uint64_t(rows) * geo.out.row_bytes);
   }
   p.total = l.total();
   return p;
 }
 
-int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
-  const uint64_t unit = geo.channels * 3;
-  // vec.add's count is 24-bit
-  const int64_t cap = std::min<int64_t>(pipeline_tile_cap(geo.rows, unit), (1 << 24) - 1);
-  return largest_tile(std::min(geo.rows, cap), hw.sram_per_pe,
-                      [&](int64_t r) { return layout(geo, r).total; });
+int64_t tile_rows(const Geometry& geo, uint64_t sram, const InPlace& ip) {
+  const uint64_t unit = geo.out.row_bytes * 3;
+  // vec.add's count (pixels) is 24-bit
+  const int64_t cap =
+      std::min<int64_t>(pipeline_tile_cap(geo.out.rows, unit), ((1 << 24) - 1) / geo.pixels);
+  return largest_tile(std::min(geo.out.rows, cap), sram,
+                      [&](int64_t r) { return layout(geo, r, ip).total; });
 }
 
 isa::Instruction vec_op(const Node& n, const Geometry& geo, uint64_t a, uint64_t b, uint64_t dst,
@@ -126,49 +137,96 @@ std::string binary_unsupported(const Graph& g, const Node& n, const isa::HwParam
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (tile_rows(*geo, hw) < 1) return "one row of channels does not fit in SRAM";
+  if (tile_rows(*geo, hw.sram_per_pe, {}) < 1) return "one row of channels does not fit in SRAM";
   return "";
+}
+
+LayerTraits binary_traits(const Graph& g, const Node& n) {
+  LayerTraits t;
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  t.sram_in.assign(n.inputs.size(), false);
+  if (!geo) return t;
+  t.row_local = true;
+  t.out_rows = geo->out.rows;
+  const Geometry gm = *geo;
+  t.input_rows = [gm](size_t k, RowRange out) {
+    // Row-shaped operands follow the output's rows; broadcast ones are read whole.
+    return row_bytes(gm, int(k)) ? out : kAllRows;
+  };
+  for (int k = 0; k < 2; ++k) t.sram_in[k] = row_bytes(*geo, k) > 0;
+  t.sram_out = true;
+  return t;
+}
+
+uint64_t binary_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  return geo ? layout(*geo, 1, {}).total : 0;
 }
 
 LayerCode plan_binary(const LayerEnv& e) {
   std::string why;
-  const Geometry geo = *geometry(e.g, e.node, why);
-  const int64_t tile = tile_rows(geo, e.hw);
-  const Sram p = layout(geo, tile);
-  const DramPlace src[2] = {e.at(e.node.inputs[0]), e.at(e.node.inputs[1])};
-  const DramPlace y = e.at(e.node.outputs[0]);
-  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
-  LayerCode code;
-  code.units = geo.rows;
-  code.sram = p.total;
-  code.summary = tiling_summary(e.node, code.units, tile, "rows", p.total);
   const Node& n = e.node;
+  const Geometry geo = *geometry(e.g, n, why);
+  const std::string names[3] = {n.inputs[0], n.inputs[1], n.outputs[0]};
+  InPlace ip;
+  for (int k = 0; k < 3; ++k) ip.operand[k] = e.resident(names[k]);
+  const int64_t tile = tile_rows(geo, e.work_bytes, ip);
+  const Sram p = layout(geo, tile, ip);
+  DramPlace dram[3];
+  for (int k = 0; k < 3; ++k)
+    if (!ip.operand[k]) dram[k] = e.at(names[k]);
+  const SramTensor* held[2][3] = {};
+  for (int slot = 0; slot < 2; ++slot)
+    for (int k = 0; k < 3; ++k) held[slot][k] = e.held(names[k], slot);
+  const bool in_signed = e.g.value(n.inputs[0]).dtype == DType::kInt8;
+  LayerCode code;
+  code.units = geo.out.rows;
+  code.sram = p.total;
+  code.summary = tiling_summary(n, code.units, tile, "rows", p.total);
+  std::vector<std::array<const SramTensor*, 3>> slots;
+  for (int slot = 0; slot < 2; ++slot)
+    slots.push_back({held[slot][0], held[slot][1], held[slot][2]});
   code.emit = [=, &n](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    for (int k = 0; k < 2; ++k)  // broadcast operands, once per layer
-      if (once_bytes(geo, k))
-        s.emit(slot, Engine::kLoad,
-               dma(isa::Opcode::kDmaLoad, src[k], 0, base + p.once[k], once_bytes(geo, k)));
-    auto operand = [&](int b, int k) {
-      return base + (row_bytes(geo, k) ? p.in[b][k] : p.once[k]);
-    };
-    TileSteps steps;
-    steps.load = [&](int b, int64_t r0, int64_t r1) {
-      for (int k = 0; k < 2; ++k)
-        if (const uint64_t rb = row_bytes(geo, k))
-          s.emit(slot, Engine::kLoad,
-                 dma(isa::Opcode::kDmaLoad, src[k], r0 * rb, base + p.in[b][k], (r1 - r0) * rb));
-    };
-    steps.compute = [&](int b, int64_t r0, int64_t r1) {
-      s.emit(slot, Engine::kCompute,
-             vec_op(n, geo, operand(b, 0), operand(b, 1), base + p.out[b], r1 - r0, in_signed));
-    };
-    steps.store = [&](int b, int64_t r0, int64_t r1) {
-      s.emit(slot, Engine::kStore,
-             dma(isa::Opcode::kDmaStore, y, r0 * geo.channels, base + p.out[b],
-                 (r1 - r0) * geo.channels));
-    };
-    emit_tiles(s, slot, begin, end, tile, steps);
+    const auto& in_sram = slots[slot];
+    for (int64_t img = 0; img < geo.out.images; ++img) {
+      const uint64_t image = uint64_t(img * geo.out.rows);
+      auto operand = [&](int b, int k, int64_t r0) -> uint64_t {
+        if (in_sram[k]) return row_bytes(geo, k) ? in_sram[k]->at(img, r0) : in_sram[k]->at(0, 0);
+        return base + (row_bytes(geo, k) ? p.in[b][k] : p.once[k]);
+      };
+      TileSteps steps;
+      if (img == 0 && ((once_bytes(geo, 0) && !in_sram[0]) || (once_bytes(geo, 1) && !in_sram[1])))
+        steps.setup = [&](int) {  // broadcast operands in DRAM, once per layer
+          for (int k = 0; k < 2; ++k)
+            if (once_bytes(geo, k) && !in_sram[k])
+              s.emit(slot, Engine::kLoad,
+                     dma(isa::Opcode::kDmaLoad, dram[k], 0, base + p.once[k], once_bytes(geo, k)));
+        };
+      if ((row_bytes(geo, 0) && !in_sram[0]) || (row_bytes(geo, 1) && !in_sram[1]))
+        steps.load = [&](int b, int64_t r0, int64_t r1) {
+          for (int k = 0; k < 2; ++k)
+            if (const uint64_t rb = row_bytes(geo, k); rb && !in_sram[k])
+              s.emit(slot, Engine::kLoad,
+                     dma(isa::Opcode::kDmaLoad, dram[k], (image + r0) * rb, base + p.in[b][k],
+                         (r1 - r0) * rb));
+        };
+      steps.compute = [&](int b, int64_t r0, int64_t r1) {
+        const uint64_t out = in_sram[2] ? in_sram[2]->at(img, r0) : base + p.out[b];
+        s.emit(slot, Engine::kCompute,
+               vec_op(n, geo, operand(b, 0, r0), operand(b, 1, r0), out, (r1 - r0) * geo.pixels,
+                      in_signed));
+      };
+      if (!in_sram[2])
+        steps.store = [&](int b, int64_t r0, int64_t r1) {
+          s.emit(slot, Engine::kStore,
+                 dma(isa::Opcode::kDmaStore, dram[2], (image + r0) * geo.out.row_bytes,
+                     base + p.out[b], (r1 - r0) * geo.out.row_bytes));
+        };
+      emit_tiles(s, slot, begin, end, tile, steps);
+    }
   };
   return code;
 }

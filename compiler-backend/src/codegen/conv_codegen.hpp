@@ -1,42 +1,106 @@
-// Internal: code generation of one QConv layer, tiled over output rows and
-// double buffered (load tile t+1 while computing tile t, store tile t-1).
+// Internal: code generation of a QConv layer (and the Gemm/MatMul lowered to
+// it). A schedule (ConvSchedule) fixes the loop order and the blocking:
+//   - pixel groups: output rows x output columns computed by one mat.conv
+//     per weight block (their int32 sums held in the accumulator);
+//   - output-channel blocks (ob) and input-channel blocks (ib, accumulated
+//     in the accumulator: mat.conv's accumulate flag);
+//   - where the weights are: resident for the segment (the planner's), all
+//     in the working area for the layer, or one output block at a time;
+//   - the loop order: pixels outer (each input tile loaded once, weights
+//     reused from SRAM) or weights outer (each weight block loaded once, the
+//     input re-read per block).
+// conv_schedule.cpp enumerates schedules that fit the working area and picks
+// the cheapest by the compiler's cost model (compute cycles of the emitted
+// instructions from isa/cost_model.hpp, DMA at a nominal bandwidth);
+// conv_codegen.cpp emits one.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "npusim/compiler/graph.hpp"
-#include "npusim/isa/hw_params.hpp"
-#include "streams.hpp"
+#include "layer.hpp"
 
 namespace npusim::compiler::codegen {
 
-struct ConvLayer {
-  const Node* node = nullptr;
-  Shape in, out;  // NCHW logical shapes
-  int64_t kh = 1, kw = 1;
-  DramPlace x, y;              // NHWC tensors in DRAM
-  uint64_t params_offset = 0;  // in the weights blob: weights, bias, multiplier table
-  bool has_bias = false;
+// The layer's shape: NHWC tensors (a 2-D [M, K] input is an M x 1 image of K
+// channels), OHWI weights.
+struct ConvGeometry {
+  int64_t n, c, h, w, oc, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+  int64_t out_elem;  // bytes per output element: 1, or 4 for int32 sums (int32_out)
+  int64_t k() const { return kh * kw * (c / group); }
+};
+ConvGeometry conv_geometry(const Graph& g, const Node& qconv);
+
+// Input rows (inclusive, may lie in the padding) that output rows [r0, r1) read.
+struct Span {
+  int64_t first, last;
+};
+Span conv_input_rows(const ConvGeometry& g, int64_t r0, int64_t r1);
+Span conv_input_cols(const ConvGeometry& g, int64_t c0, int64_t c1);
+
+enum class WeightsAt {
+  kResident,  // the segment planner placed the parameters in SRAM
+  kWorkAll,   // all of them in the working area, loaded at the layer's start
+  kWorkBlock  // one output-channel block at a time, double buffered
+};
+enum class LoopOrder { kPixelsOuter, kWeightsOuter };
+
+struct ConvSchedule {
+  int64_t rows = 1, cols = 1;  // output rows and columns of a pixel group
+  int64_t ob = 1, ib = 1;      // output- and input-channel block sizes
+  WeightsAt weights = WeightsAt::kWorkAll;
+  LoopOrder order = LoopOrder::kPixelsOuter;
+  bool in_sram = false, out_sram = false;  // input / output resident in SRAM
 };
 
-// SRAM plan of a layer (byte offsets inside one PE's SRAM).
+// The working area of a schedule (byte offsets from the working area's start).
 struct ConvSram {
-  uint64_t weights = 0, bias = 0, table = 0, in[2] = {0, 0}, acc = 0, out[2] = {0, 0};
+  uint64_t params = 0, params_bytes = 0;  // kWorkAll: weights + bias + table
+  uint64_t wblock[2] = {0, 0};            // kWorkBlock: one output block's weights
+  uint64_t bias_table = 0;                // kWorkBlock: every bias and multiplier
+  uint64_t in[2] = {0, 0};                // staged input tiles
+  uint64_t acc = 0;                       // int32 sums (8-bit outputs)
+  uint64_t out[2] = {0, 0};               // staged output tiles
   uint64_t total = 0;
-  int64_t rows = 0;  // output rows per tile
+};
+ConvSram conv_sram(const ConvGeometry& g, const ConvSchedule& s);
+
+// The parameters in the blob: weights blocked by input-channel block
+// ([ib block][oc][kh][kw][ib]), then int32 bias, then {mult, shift} per oc.
+struct ConvParams {
+  uint64_t offset = 0;                      // in the blob
+  uint64_t weights_bytes = 0;               // every block
+  uint64_t bias = 0, table = 0, bytes = 0;  // offsets from `offset`, and the total
+};
+// The bytes the parameters take (the same for every blocking).
+uint64_t conv_params_bytes(const ConvGeometry& g);
+ConvParams append_conv_params(const Graph& g, const Node& qconv, int64_t ib,
+                              std::vector<uint8_t>& blob);
+
+// Where a layer's operands are, on one slot.
+struct ConvOperands {
+  DramPlace x, y;
+  const SramTensor* x_sram = nullptr;  // when the input is resident
+  const SramTensor* y_sram = nullptr;  // when the output is resident
+  uint64_t params_sram = 0;            // WeightsAt::kResident: the parameters' address
 };
 
-// Appends the layer's device-layout parameters to `blob` ([oc][kh][kw][c/g]
-// weights, int32 bias, {mult, shift} table) and returns their offset.
-uint64_t append_conv_params(const Graph& g, const Node& qconv, std::vector<uint8_t>& blob);
+// Emits output rows [row_begin, row_end) of every image on `slot`, whose
+// working area starts at `base`.
+void emit_conv(Streams& s, const Node& q, const ConvGeometry& g, const ConvSchedule& sch,
+               const ConvSram& sram, const ConvParams& params, const ConvOperands& ops, int slot,
+               uint64_t base, int64_t row_begin, int64_t row_end);
 
-// Chooses the largest row tile that fits; throws CompileError naming the node if none does.
-ConvSram plan_conv_sram(const ConvLayer& layer, const isa::HwParams& hw);
-
-// Emits the layer's output rows [row_begin, row_end) on `slot` (whose SRAM
-// starts at `sram_base` in the program's address view).
-void emit_conv(Streams& s, const ConvLayer& layer, const ConvSram& plan, int slot,
-               uint64_t sram_base, int64_t row_begin, int64_t row_end);
+// The cheapest schedule of the layer for a working area of `work` bytes (on
+// `rows` output rows per slot), or none if nothing fits.
+struct ConvChoice {
+  ConvSchedule schedule;
+  uint64_t cycles = 0, dram_bytes = 0;
+  bool found = false;
+};
+ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t work,
+                                bool params_resident, bool in_sram, bool out_sram, int64_t rows,
+                                const isa::HwParams& hw);
 
 }  // namespace npusim::compiler::codegen

@@ -2,38 +2,62 @@
 // npu_segment.cpp dispatches them.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "layer.hpp"
 
 namespace npusim::compiler::codegen {
 
+// What the segment planner needs to know of a layer before it decides what
+// stays in SRAM: how its output rows depend on its inputs' rows, and which
+// operands its code generation can read or write in SRAM in place.
+struct LayerTraits {
+  // Row-local: output rows [r0, r1) of an image read only the rows
+  // input_rows(k, {r0, r1}) of input k of the same image, so fused mode
+  // splits the output rows and each PE reads a band of each input (plus the
+  // neighbouring rows a window needs). Otherwise the layer's work splits by
+  // its own units and readers need the whole output.
+  bool row_local = false;
+  int64_t out_rows = 0;  // rows per image of the output(s), the units fused mode splits
+  std::function<RowRange(size_t k, RowRange out)> input_rows;
+  std::vector<bool> sram_in;  // per input: may be read from SRAM in place
+  bool sram_out = false;      // the outputs may be written to SRAM in place
+  uint64_t params_bytes = 0;  // parameters the layer loads whole (resident if they fit)
+};
+
+// The traits of a layer that reads and writes DRAM only.
+LayerTraits dram_only_traits(const Graph& g, const Node& n);
+
 struct Family {
   // Why the node cannot run on the NPU of `hw` (attributes, shapes, SRAM), or "".
   std::string (*unsupported)(const Graph& g, const Node& n, const isa::HwParams& hw);
   LayerCode (*plan)(const LayerEnv& e);
+  LayerTraits (*traits)(const Graph& g, const Node& n);
+  // Working-area bytes of the layer's smallest schedule with every operand in DRAM.
+  uint64_t (*min_work)(const Graph& g, const Node& n, const isa::HwParams& hw);
 };
 
-// QAdd, QMul (binary_codegen.cpp)
-std::string binary_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_binary(const LayerEnv& e);
-// QLut (lut_codegen.cpp)
-std::string lut_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_lut(const LayerEnv& e);
-// QPool (pool_codegen.cpp)
-std::string pool_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_pool(const LayerEnv& e);
-// QConcat, QSplit (concat_codegen.cpp)
-std::string concat_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_concat(const LayerEnv& e);
-// QResize (resize_codegen.cpp)
-std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_resize(const LayerEnv& e);
-// QPad (pad_codegen.cpp)
-std::string pad_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_pad(const LayerEnv& e);
-// QPermute (permute_codegen.cpp)
-std::string permute_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw);
-LayerCode plan_permute(const LayerEnv& e);
+// The family of an npusim-domain node, or nullptr.
+const Family* family_of(const Node& n);
+
+// Each family: why a node cannot run on the NPU, its plan, traits and least
+// working area (the Family members), in its own file.
+#define NPUSIM_FAMILY(name)                                                               \
+  std::string name##_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw); \
+  LayerCode plan_##name(const LayerEnv& e);                                               \
+  LayerTraits name##_traits(const Graph& g, const Node& n);                               \
+  uint64_t name##_min_work(const Graph& g, const Node& n, const isa::HwParams& hw);
+
+NPUSIM_FAMILY(conv)     // QConv (conv_codegen.cpp)
+NPUSIM_FAMILY(binary)   // QAdd, QMul (binary_codegen.cpp)
+NPUSIM_FAMILY(lut)      // QLut (lut_codegen.cpp)
+NPUSIM_FAMILY(pool)     // QPool (pool_codegen.cpp)
+NPUSIM_FAMILY(concat)   // QConcat, QSplit (concat_codegen.cpp)
+NPUSIM_FAMILY(resize)   // QResize (resize_codegen.cpp)
+NPUSIM_FAMILY(pad)      // QPad (pad_codegen.cpp)
+NPUSIM_FAMILY(permute)  // QPermute (permute_codegen.cpp)
+#undef NPUSIM_FAMILY
 
 }  // namespace npusim::compiler::codegen

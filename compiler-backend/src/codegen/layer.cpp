@@ -18,6 +18,22 @@ DramPlace LayerEnv::at(const std::string& v) const {
   return {isa::kBaseWeights, offset};
 }
 
+const SramTensor* LayerEnv::held(const std::string& v, int slot) const {
+  if (!residency) return nullptr;
+  auto it = residency->held[slot].find(v);
+  return it == residency->held[slot].end() ? nullptr : &it->second;
+}
+
+RowShape row_shape(const Value& v) {
+  const uint64_t e = dtype_size(v.dtype);
+  const Shape& s = v.shape;
+  if (s.empty()) return {1, 1, e};
+  if (s.size() == 4) return {s[0], s[2], uint64_t(s[3] * s[1]) * e};
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < s.size(); ++d) rows *= s[d];
+  return {1, rows, uint64_t(s.back()) * e};
+}
+
 Shape device_shape(const Shape& s) {
   if (s.size() != 4) return s;
   return {s[0], s[2], s[3], s[1]};
@@ -130,17 +146,24 @@ void emit_tiles(Streams& s, int slot, int64_t begin, int64_t end, int64_t tile,
   for (int64_t u0 = begin; u0 < end; u0 += tile, ++t) {
     const int64_t u1 = std::min(end, u0 + tile);
     const int b = t % 2;
-    s.wait(slot, Engine::kLoad, kInFree0 + b);
-    steps.load(b, u0, u1);
-    s.signal(slot, Engine::kLoad, kInFull0 + b);
-    s.wait(slot, Engine::kCompute, kInFull0 + b);
-    s.wait(slot, Engine::kCompute, kOutFree0 + b);
+    const bool setup = t == 0 && steps.setup;
+    const bool loads = steps.load || setup;
+    if (loads) {
+      s.wait(slot, Engine::kLoad, kInFree0 + b);
+      if (setup) steps.setup(b);
+      if (steps.load) steps.load(b, u0, u1);
+      s.signal(slot, Engine::kLoad, kInFull0 + b);
+      s.wait(slot, Engine::kCompute, kInFull0 + b);
+    }
+    if (steps.store) s.wait(slot, Engine::kCompute, kOutFree0 + b);
     steps.compute(b, u0, u1);
-    s.signal(slot, Engine::kCompute, kInFree0 + b);
-    s.signal(slot, Engine::kCompute, kOutFull0 + b);
-    s.wait(slot, Engine::kStore, kOutFull0 + b);
-    steps.store(b, u0, u1);
-    s.signal(slot, Engine::kStore, kOutFree0 + b);
+    if (loads) s.signal(slot, Engine::kCompute, kInFree0 + b);
+    if (steps.store) {
+      s.signal(slot, Engine::kCompute, kOutFull0 + b);
+      s.wait(slot, Engine::kStore, kOutFull0 + b);
+      steps.store(b, u0, u1);
+      s.signal(slot, Engine::kStore, kOutFree0 + b);
+    }
   }
 }
 

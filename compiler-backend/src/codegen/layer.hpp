@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,30 +18,88 @@
 
 namespace npusim::compiler::codegen {
 
+// A tensor in device layout as rows: NHWC is `images` = N images of H rows of
+// W*C elements; any other rank is one image whose rows are the outer dims and
+// whose row is the innermost dim (a Gemm's [M, K] is M rows of K bytes).
+struct RowShape {
+  int64_t images = 1, rows = 1;
+  uint64_t row_bytes = 0;
+  uint64_t bytes() const { return uint64_t(images * rows) * row_bytes; }
+};
+RowShape row_shape(const Value& v);
+
+// Rows [begin, end) of each image.
+struct RowRange {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end > begin ? end - begin : 0; }
+  bool contains(const RowRange& r) const {
+    return r.size() == 0 || (begin <= r.begin && r.end <= end);
+  }
+};
+
+// Every row: what a reader that needs a whole operand reads (clamped to it).
+inline constexpr RowRange kAllRows{0, int64_t{1} << 62};
+
+// A tensor resident in one PE's SRAM for a stretch of layers: rows [row0,
+// row0 + rows) of every image, image after image (the rows a PE produces and
+// the neighbours' rows its consumers read). `addr` is in the program's SRAM
+// address view (fused mode: slot 1 at [S, 2S)).
+struct SramTensor {
+  uint64_t addr = 0;
+  RowShape shape;
+  int64_t row0 = 0, rows = 0;
+  uint64_t image_bytes() const { return uint64_t(rows) * shape.row_bytes; }
+  uint64_t bytes() const { return uint64_t(shape.images) * image_bytes(); }
+  RowRange held() const { return {row0, row0 + rows}; }
+  uint64_t at(int64_t image, int64_t row) const {
+    return addr + uint64_t(image) * image_bytes() + uint64_t(row - row0) * shape.row_bytes;
+  }
+};
+
+// What the segment planner decided for a layer, as its family sees it.
+struct Residency {
+  // Per slot: the layer's values held in that slot's SRAM (inputs it reads,
+  // outputs it writes in place).
+  std::map<std::string, SramTensor> held[2];
+  // Per slot: where the layer's parameters (a QConv's weights, bias and
+  // multiplier table, contiguous as in the blob) are resident, if they are.
+  std::optional<uint64_t> params[2];
+};
+
 // What a family's planner sees of its layer.
 struct LayerEnv {
   const Graph& g;
   const Node& node;
-  const std::map<std::string, DramPlace>& place;  // the segment's non-constant values
+  const std::map<std::string, DramPlace>& place;  // the segment's values that live in DRAM
   std::vector<uint8_t>& blob;                     // the segment's weights (base 0)
   const isa::HwParams& hw;
+  uint64_t work_bytes = 0;  // the layer's working area: [0, work_bytes) of each PE's SRAM
+  const Residency* residency = nullptr;
+  int slots = 1;  // PEs that split the layer (fused mode: 2)
 
   // Where value `v` lives in DRAM; a constant is appended to the weights blob
   // (in device layout) first.
   DramPlace at(const std::string& v) const;
   const Shape& shape(const std::string& v) const { return g.value(v).shape; }
+  // `v` in slot's SRAM, if the planner made it resident there.
+  const SramTensor* held(const std::string& v, int slot) const;
+  // True if `v` is resident (on every slot that runs the layer).
+  bool resident(const std::string& v) const { return held(v, 0) != nullptr; }
 };
 
-// Emits the layer's work units [begin, end) on `slot`, whose SRAM starts at
-// `sram_base` in the program's address view.
+// Emits the layer's work units [begin, end) on `slot`, whose working area
+// starts at `sram_base` in the program's address view.
 using EmitFn =
     std::function<void(Streams& s, int slot, uint64_t sram_base, int64_t begin, int64_t end)>;
 
 struct LayerCode {
   int64_t units = 0;    // output rows (or pixels, bytes) fused mode splits between the slots
-  uint64_t sram = 0;    // SRAM bytes per PE
+  uint64_t sram = 0;    // working-area bytes per PE
   std::string summary;  // the tiling, for CompileResult::layer_asm
   EmitFn emit;
+  // Parameters the planner loads into their resident place (blob offset and
+  // bytes; only when the planner gave them one, Residency::params).
+  std::optional<std::pair<uint64_t, uint64_t>> params;
 };
 
 // Tensors in DRAM are NHWC for rank 4 (logical NCHW) and row-major otherwise.
@@ -110,13 +169,18 @@ void emit_row_copy(Streams& s, int slot, uint64_t src, int64_t src_stride, uint6
 
 // The steps of one tile, given its buffer b (0 or 1) and its units [u0, u1):
 // load emits on the load engine, compute on the compute engine, store on the
-// store engine.
+// store engine. A layer whose input is resident in SRAM has no load step
+// (`load` empty), one whose output is resident has no store step. `setup`
+// loads what the layer needs once (a table, a broadcast operand) with the
+// first tile, so the compute engine waits for it like for a tile.
 struct TileSteps {
+  std::function<void(int b)> setup;
   std::function<void(int b, int64_t u0, int64_t u1)> load, compute, store;
 };
 
 // Tiles units [begin, end) by `tile` and double-buffers them: tile t+1 loads
-// while tile t computes and tile t-1 stores (kInFull/kInFree, kOutFull/kOutFree).
+// while tile t computes and tile t-1 stores (kInFull/kInFree, kOutFull/kOutFree;
+// a side without its step has no synchronisation).
 void emit_tiles(Streams& s, int slot, int64_t begin, int64_t end, int64_t tile,
                 const TileSteps& steps);
 

@@ -3,6 +3,7 @@
 // in the weights blob and is loaded once per layer. Per-position tables
 // (a PRelu's slope per channel) -> vec.lutn over whole periods of tables.
 #include <algorithm>
+#include <array>
 
 #include "families.hpp"
 #include "npusim/isa/program.hpp"
@@ -59,16 +60,32 @@ bool tables_fit(const Shape& shape, const Shape& x, size_t entries) {
   return true;
 }
 
-BufferedSram sram_plan(int64_t periods, const Tables& t) {
-  const uint64_t bytes = uint64_t(periods * t.period);
-  return buffered_sram(bytes, bytes, uint64_t(256 * t.period));
+// The units the layer tiles: image rows when a row holds whole periods of
+// tables (so tensors held in SRAM by rows can be read and written in place),
+// else periods of the flat tensor.
+struct Blocks {
+  bool rows = false;
+  int64_t per_image = 0, images = 1;
+  uint64_t bytes = 0;  // per block
+};
+
+Blocks blocks_of(const Value& x, const Tables& t) {
+  const RowShape r = row_shape(x);
+  if (r.row_bytes % uint64_t(t.period) == 0) return {true, r.rows, r.images, r.row_bytes};
+  return {false, element_count(x.shape) / t.period, 1, uint64_t(t.period)};
 }
 
-// The largest tile, in whole periods.
-int64_t tile_periods(int64_t total, const Tables& t, const isa::HwParams& hw) {
-  const int64_t periods = total / t.period;
-  return largest_tile(std::min(periods, pipeline_tile_cap(periods, uint64_t(t.period))),
-                      hw.sram_per_pe, [&](int64_t k) { return sram_plan(k, t).total; });
+BufferedSram sram_plan(int64_t tile, const Blocks& bl, const Tables& t, bool in_sram,
+                       bool out_sram) {
+  const uint64_t bytes = uint64_t(tile) * bl.bytes;
+  return buffered_sram(in_sram ? 0 : bytes, out_sram ? 0 : bytes, uint64_t(256 * t.period));
+}
+
+// The largest tile, in blocks.
+int64_t tile_blocks(const Blocks& bl, const Tables& t, uint64_t sram, bool in_sram = false,
+                    bool out_sram = false) {
+  return largest_tile(std::min(bl.per_image, pipeline_tile_cap(bl.per_image, bl.bytes)), sram,
+                      [&](int64_t k) { return sram_plan(k, bl, t, in_sram, out_sram).total; });
 }
 
 isa::Instruction lookup(uint64_t src, uint64_t dst, int64_t len, uint64_t table, const Tables& t) {
@@ -92,43 +109,89 @@ std::string lut_unsupported(const Graph& g, const Node& n, const isa::HwParams& 
   if (t.period > kMaxTables)
     return "its tables repeat every " + std::to_string(t.period) + " bytes (at most " +
            std::to_string(kMaxTables) + " tables)";
-  if (tile_periods(element_count(x), t, hw) < 1) return "SRAM too small";
+  if (tile_blocks(blocks_of(g.value(n.inputs[0]), t), t, hw.sram_per_pe) < 1)
+    return "SRAM too small";
   return "";
 }
 
+LayerTraits lut_traits(const Graph& g, const Node& n) {
+  LayerTraits t;
+  t.sram_in = {false};
+  const Tables tables = device_tables(n, g.value(n.inputs[0]).shape);
+  if (tables.period > kMaxTables) return t;
+  const Blocks bl = blocks_of(g.value(n.inputs[0]), tables);
+  if (!bl.rows) return t;
+  t.row_local = true;
+  t.out_rows = bl.per_image;
+  t.input_rows = [](size_t, RowRange out) { return out; };
+  t.sram_in = {true};
+  t.sram_out = true;
+  return t;
+}
+
+uint64_t lut_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
+  const Tables t = device_tables(n, g.value(n.inputs[0]).shape);
+  if (t.period > kMaxTables) return 0;
+  return sram_plan(1, blocks_of(g.value(n.inputs[0]), t), t, false, false).total;
+}
+
 LayerCode plan_lut(const LayerEnv& e) {
-  const int64_t total = element_count(e.shape(e.node.inputs[0]));
-  const Tables t = device_tables(e.node, e.shape(e.node.inputs[0]));
-  const int64_t tile = tile_periods(total, t, e.hw);
-  const BufferedSram p = sram_plan(tile, t);
-  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
+  const Node& n = e.node;
+  const Tables t = device_tables(n, e.shape(n.inputs[0]));
+  const Blocks bl = blocks_of(e.g.value(n.inputs[0]), t);
+  const bool in_sram = bl.rows && e.resident(n.inputs[0]),
+             out_sram = bl.rows && e.resident(n.outputs[0]);
+  const int64_t tile = tile_blocks(bl, t, e.work_bytes, in_sram, out_sram);
+  const BufferedSram p = sram_plan(tile, bl, t, in_sram, out_sram);
+  const DramPlace x = in_sram ? DramPlace{} : e.at(n.inputs[0]),
+                  y = out_sram ? DramPlace{} : e.at(n.outputs[0]);
   const uint64_t table_at = append_table(e.blob, t.bytes);
   const int64_t period = t.period;
+  const SramTensor* held[2][2] = {{e.held(n.inputs[0], 0), e.held(n.outputs[0], 0)},
+                                  {e.held(n.inputs[0], 1), e.held(n.outputs[0], 1)}};
+  std::array<std::array<const SramTensor*, 2>, 2> sram = {
+      {{held[0][0], held[0][1]}, {held[1][0], held[1][1]}}};
   LayerCode code;
-  code.units = total / period;
+  code.units = bl.per_image;
   code.sram = p.total;
-  code.summary =
-      tiling_summary(e.node, code.units, tile,
-                     period == 1 ? "bytes" : std::to_string(period) + "-byte periods", p.total);
+  code.summary = tiling_summary(n, code.units, tile,
+                                bl.rows       ? "rows"
+                                : period == 1 ? "bytes"
+                                              : std::to_string(period) + "-byte periods",
+                                p.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    s.emit(slot, Engine::kLoad,
-           dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table,
-               uint64_t(256 * period)));
-    TileSteps steps;
-    steps.load = [&](int b, int64_t u0, int64_t u1) {
-      s.emit(slot, Engine::kLoad,
-             dma(isa::Opcode::kDmaLoad, x, u0 * period, base + p.in[b], (u1 - u0) * period));
-    };
-    steps.compute = [&](int b, int64_t u0, int64_t u1) {
-      s.emit(slot, Engine::kCompute,
-             lookup(base + p.in[b], base + p.out[b], (u1 - u0) * period, base + p.table, t));
-    };
-    steps.store = [&](int b, int64_t u0, int64_t u1) {
-      s.emit(slot, Engine::kStore,
-             dma(isa::Opcode::kDmaStore, y, u0 * period, base + p.out[b], (u1 - u0) * period));
-    };
-    emit_tiles(s, slot, begin, end, tile, steps);
+    const SramTensor* in = in_sram ? sram[slot][0] : nullptr;
+    const SramTensor* out = out_sram ? sram[slot][1] : nullptr;
+    for (int64_t img = 0; img < bl.images; ++img) {
+      const uint64_t image = uint64_t(img * bl.per_image);
+      TileSteps steps;
+      if (img == 0)
+        steps.setup = [&](int) {
+          s.emit(slot, Engine::kLoad,
+                 dma(isa::Opcode::kDmaLoad, {isa::kBaseWeights, table_at}, 0, base + p.table,
+                     uint64_t(256 * period)));
+        };
+      if (!in)
+        steps.load = [&](int b, int64_t u0, int64_t u1) {
+          s.emit(slot, Engine::kLoad,
+                 dma(isa::Opcode::kDmaLoad, x, (image + u0) * bl.bytes, base + p.in[b],
+                     (u1 - u0) * bl.bytes));
+        };
+      steps.compute = [&](int b, int64_t u0, int64_t u1) {
+        const uint64_t src = in ? in->at(img, u0) : base + p.in[b];
+        const uint64_t dst = out ? out->at(img, u0) : base + p.out[b];
+        s.emit(slot, Engine::kCompute,
+               lookup(src, dst, int64_t((u1 - u0) * bl.bytes), base + p.table, t));
+      };
+      if (!out)
+        steps.store = [&](int b, int64_t u0, int64_t u1) {
+          s.emit(slot, Engine::kStore,
+                 dma(isa::Opcode::kDmaStore, y, (image + u0) * bl.bytes, base + p.out[b],
+                     (u1 - u0) * bl.bytes));
+        };
+      emit_tiles(s, slot, begin, end, tile, steps);
+    }
   };
   return code;
 }

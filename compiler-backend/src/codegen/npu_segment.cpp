@@ -1,3 +1,19 @@
+// Code generation of one NPU segment: the segment planner's decisions
+// (segment_plan.hpp) turned into the three engines' streams of each PE, with
+// the synchronisation that makes them safe (docs/compiler.md, "Schedules").
+//
+// Per layer and PE, the streams get, in order:
+//   load:    waits for the SRAM it overwrites and the DRAM data it reads,
+//            the layer's resident parameters and fills (rows of resident
+//            tensors that another PE or a DRAM-only layer produced), a
+//            kLoadDone signal, then the family's tile loads (after the
+//            previous layer has left the working area);
+//   compute: a kLoadDone wait, waits for spills of SRAM it overwrites, the
+//            family's compute, kComputeDone and kComputeToStore signals;
+//   store:   the family's tile stores, spills of resident outputs other
+//            readers need in DRAM, kStoreDone and kStoreToCompute signals,
+//            and in fused mode a kPeerData signal to the other PE when it
+//            reads what this PE wrote.
 #include "npu_segment.hpp"
 
 #include <algorithm>
@@ -5,14 +21,19 @@
 #include <set>
 
 #include "conv_codegen.hpp"
+#include "estimate.hpp"
 #include "families.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 #include "npusim/isa/assembler.hpp"
+#include "npusim/isa/cost_model.hpp"
+#include "progress.hpp"
+#include "segment_plan.hpp"
 
 namespace npusim::compiler::codegen {
 namespace {
 
 using isa::Engine;
+using isa::Opcode;
 
 // First-fit allocation of scratch DRAM with reuse after a value's last use.
 class ScratchPlanner {
@@ -67,66 +88,6 @@ isa::TensorInfo io_tensor(const Graph& g, const std::string& name, uint64_t offs
   return t;
 }
 
-// QConv; a 2-D [M, K] input (a lowered Gemm) is an [M][1][K] NHWC image.
-ConvLayer conv_layer(const Graph& g, const Node& n) {
-  ConvLayer layer;
-  layer.node = &n;
-  auto image = [](Shape s) { return s.size() == 2 ? Shape{1, s[1], s[0], 1} : s; };
-  layer.in = image(g.value(n.inputs[0]).shape);
-  layer.out = image(g.value(n.outputs[0]).shape);
-  const Shape& wshape = g.value(n.inputs[1]).shape;
-  layer.kh = wshape[2];
-  layer.kw = wshape[3];
-  return layer;
-}
-
-std::string conv_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
-  try {
-    plan_conv_sram(conv_layer(g, n), hw);
-  } catch (const CompileError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-LayerCode plan_conv(const LayerEnv& e) {
-  ConvLayer layer = conv_layer(e.g, e.node);
-  layer.x = e.at(e.node.inputs[0]);
-  layer.y = e.at(e.node.outputs[0]);
-  layer.params_offset = append_conv_params(e.g, e.node, e.blob);
-  const ConvSram plan = plan_conv_sram(layer, e.hw);
-  LayerCode code;
-  code.units = layer.out[2];
-  code.sram = plan.total;
-  code.summary = tiling_summary(e.node, code.units, plan.rows, "output rows", plan.total);
-  code.emit = [layer, plan](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
-    emit_conv(s, layer, plan, slot, base, begin, end);
-  };
-  return code;
-}
-
-const std::map<std::string, Family>& families() {
-  static const std::map<std::string, Family> f = {
-      {"QConv", {conv_unsupported, plan_conv}},           // conv_codegen.cpp
-      {"QAdd", {binary_unsupported, plan_binary}},        // binary_codegen.cpp
-      {"QMul", {binary_unsupported, plan_binary}},        // binary_codegen.cpp
-      {"QLut", {lut_unsupported, plan_lut}},              // lut_codegen.cpp
-      {"QPool", {pool_unsupported, plan_pool}},           // pool_codegen.cpp
-      {"QConcat", {concat_unsupported, plan_concat}},     // concat_codegen.cpp
-      {"QSplit", {concat_unsupported, plan_concat}},      // concat_codegen.cpp
-      {"QResize", {resize_unsupported, plan_resize}},     // resize_codegen.cpp
-      {"QPermute", {permute_unsupported, plan_permute}},  // permute_codegen.cpp
-      {"QPad", {pad_unsupported, plan_pad}},              // pad_codegen.cpp
-  };
-  return f;
-}
-
-const Family* family_of(const Node& n) {
-  if (n.domain != kNpuDomain) return nullptr;
-  auto it = families().find(n.op);
-  return it == families().end() ? nullptr : &it->second;
-}
-
 // The layer's entry in the segment's layer table: where its code starts.
 isa::LayerInfo layer_info(const Node& n, const Streams& s) {
   isa::LayerInfo info;
@@ -136,6 +97,366 @@ isa::LayerInfo layer_info(const Node& n, const Streams& s) {
     for (int e = 0; e < isa::kNumEngines; ++e)
       info.first[slot][e] = static_cast<uint32_t>(s.code[slot][e].size());
   return info;
+}
+
+// Rows [begin, end) of every image between a resident tensor and its DRAM
+// place (dma.load into SRAM, or dma.store out of it), one strided DMA.
+isa::Instruction rows_dma(Opcode op, const SramTensor& t, DramPlace at, RowRange rows) {
+  Walk w;
+  w.len0 = uint64_t(rows.size()) * t.shape.row_bytes;
+  w.cnt1 = uint64_t(t.shape.images);
+  w.dstride1 = uint64_t(t.shape.rows) * t.shape.row_bytes;  // DRAM: image after image
+  w.sstride1 = t.image_bytes();
+  return dma(op, at, uint64_t(rows.begin) * t.shape.row_bytes, t.at(0, rows.begin), w);
+}
+
+// Generates the streams of a planned segment.
+class SegmentEmitter {
+ public:
+  SegmentEmitter(const Graph& g, SegmentPlan& plan, const isa::HwParams& hw, SegmentBuild& out,
+                 std::map<std::string, DramPlace>& place)
+      : g_(g), plan_(plan), hw_(hw), out_(out), place_(place) {}
+
+  void run() {
+    for (int slot = 0; slot < plan_.slots; ++slot) {
+      for (int b = 0; b < 2; ++b) {
+        s_.signal(slot, Engine::kLoad, kInFree0 + b);
+        s_.signal(slot, Engine::kCompute, kOutFree0 + b);
+        s_.signal(slot, Engine::kLoad, kWgtFree0 + b);
+      }
+    }
+    for (size_t i = 0; i < plan_.layers.size(); ++i) emit_layer(int(i));
+    count_dram_bytes();
+    for (int slot = 0; slot < plan_.slots; ++slot)
+      for (int e = 0; e < isa::kNumEngines; ++e) {
+        auto code = s_.code[slot][e];
+        if (code.empty()) continue;
+        code.push_back(isa::make(Opcode::kEnd, {}));
+        out_.segment.streams[slot][e] = isa::encode(code);
+      }
+  }
+
+  const Streams& streams() const { return s_; }
+
+ private:
+  // Each layer's DMA bytes: its sections of the load and store streams.
+  void count_dram_bytes() {
+    const auto& layers = out_.segment.layers;
+    for (size_t i = 0; i < layers.size(); ++i)
+      for (int slot = 0; slot < 2; ++slot)
+        for (const Engine e : {Engine::kLoad, Engine::kStore}) {
+          const auto& code = s_.code[slot][int(e)];
+          const size_t from = layers[i].first[slot][int(e)],
+                       to = i + 1 < layers.size() ? layers[i + 1].first[slot][int(e)] : code.size();
+          for (size_t k = from; k < to && k < code.size(); ++k)
+            out_.layers[i].dram_bytes += isa::dma_bytes(code[k]);
+        }
+  }
+
+  const Graph& g_;
+  SegmentPlan& plan_;
+  const isa::HwParams& hw_;
+  SegmentBuild& out_;
+  std::map<std::string, DramPlace>& place_;
+  Streams s_;
+  Progress progress_;
+  // Per slot: kPeerData signals sent so far, and which signal (1-based)
+  // announced each value's rows in DRAM.
+  int64_t peer_sent_[2] = {0, 0};
+  std::map<std::string, int64_t> announced_[2];
+  // Per layer: whether its family stored from the working area.
+  std::vector<bool> stored_from_work_;
+
+  uint64_t slot_base(int slot) const { return uint64_t(slot) * hw_.sram_per_pe; }
+
+  SramTensor sram_tensor(const PlannedValue& v, int slot) const {
+    SramTensor t;
+    t.addr = slot_base(slot) + plan_.sram.item(*v.item).addr;
+    t.shape = v.shape;
+    t.row0 = v.held[slot].begin;
+    t.rows = v.held[slot].size();
+    return t;
+  }
+
+  // The waits before writing SRAM item `item`: the data of items that
+  // shared its addresses earlier must be dead (read by compute, spilled by
+  // store).
+  void wait_item_free(int slot, Engine e, size_t item) {
+    int64_t compute_last = -1, store_last = -1;
+    for (const size_t p : plan_.sram.predecessors(item)) {
+      compute_last = std::max(compute_last, plan_.sram.item(p).last);
+      store_last = std::max(store_last, spill_layer(p));
+    }
+    if (e == Engine::kLoad) {
+      if (compute_last >= 0) progress_.wait_layer(s_, slot, e, kComputeDone, compute_last);
+      if (store_last >= 0) progress_.wait_layer(s_, slot, e, kStoreDone, store_last);
+    } else if (store_last >= 0) {
+      progress_.wait_layer(s_, slot, e, kStoreToCompute, store_last);
+    }
+  }
+
+  // The layer whose store section reads item `item` (a spill), or -1.
+  int64_t spill_layer(size_t item) const {
+    for (const auto& [name, v] : plan_.values)
+      if (v.resident && *v.item == item && v.in_dram) return v.producer;
+    return -1;
+  }
+
+  // Waits until the rows of `v` this slot reads from DRAM are there: its own
+  // stores (kStoreDone) and, in fused mode, the other PE's (kPeerData).
+  void wait_dram_data(int slot, const PlannedValue& v, int reader) {
+    if (v.producer < 0) return;  // a segment input: in the I/O area from the start
+    progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, v.producer);
+    if (plan_.slots > 1) {
+      auto it = announced_[1 - slot].find(v.name);
+      if (it != announced_[1 - slot].end())
+        progress_.wait_until(s_, slot, Engine::kLoad, kPeerData, it->second);
+    }
+  }
+
+  // Fills: rows of resident inputs this slot holds but did not produce,
+  // loaded before the first layer that reads them in SRAM.
+  void emit_fills(int layer, int slot) {
+    const Node& n = *plan_.layers[layer].node;
+    std::set<std::string> done;
+    for (const auto& x : n.inputs) {
+      if (x.empty() || !plan_.values.count(x) || !done.insert(x).second) continue;
+      const PlannedValue& v = plan_.values.at(x);
+      if (!v.resident || first_sram_reader(v) != layer) continue;
+      const RowRange held = v.held[slot], own = v.produced[slot];
+      const RowRange parts[2] = {
+          {held.begin, std::min(held.end, own.size() ? own.begin : held.end)},
+          {std::max(held.begin, own.size() ? own.end : held.end), held.end}};
+      if (parts[0].size() == 0 && parts[1].size() == 0) continue;
+      wait_dram_data(slot, v, layer);
+      const SramTensor t = sram_tensor(v, slot);
+      for (const RowRange& r : parts)
+        if (r.size() > 0)
+          s_.emit(slot, Engine::kLoad, rows_dma(Opcode::kDmaLoad, t, place_.at(x), r));
+    }
+  }
+
+  static int first_sram_reader(const PlannedValue& v) {
+    for (size_t r = 0; r < v.readers.size(); ++r)
+      if (v.reads_sram[r]) return v.readers[r].first;
+    return -1;
+  }
+
+  // Spills: rows of resident outputs that readers need in DRAM.
+  bool emit_spills(int layer, int slot) {
+    bool any = false;
+    for (const auto& y : plan_.layers[layer].node->outputs) {
+      if (y.empty()) continue;
+      const PlannedValue& v = plan_.values.at(y);
+      if (!v.resident || !v.in_dram) continue;
+      RowRange rows = v.produced[slot];
+      if (!full_dram_copy(v) && plan_.slots > 1) {  // only the rows the other PE holds
+        const RowRange peer = v.held[1 - slot];
+        rows = {std::max(rows.begin, peer.begin), std::min(rows.end, peer.end)};
+      }
+      if (rows.size() == 0) continue;
+      if (!any) progress_.wait_layer(s_, slot, Engine::kStore, kComputeToStore, layer);
+      any = true;
+      s_.emit(slot, Engine::kStore,
+              rows_dma(Opcode::kDmaStore, sram_tensor(v, slot), place_.at(y), rows));
+    }
+    return any;
+  }
+
+  bool full_dram_copy(const PlannedValue& v) const {
+    if (v.segment_output) return true;
+    for (size_t r = 0; r < v.readers.size(); ++r)
+      if (!v.reads_sram[r]) return true;
+    return false;
+  }
+
+  // Fused mode: tells the other PE that this PE's part of the layer's
+  // outputs it reads from DRAM has been written.
+  void announce_outputs(int layer, int slot) {
+    if (plan_.slots < 2) return;
+    bool peer_reads = false;
+    for (const auto& y : plan_.layers[layer].node->outputs) {
+      if (y.empty()) continue;
+      const PlannedValue& v = plan_.values.at(y);
+      if (v.in_dram && peer_reads_from_dram(v, 1 - slot)) peer_reads = true;
+    }
+    if (!peer_reads) return;
+    s_.signal(slot, Engine::kStore, kPeerData, 1);
+    ++peer_sent_[slot];
+    for (const auto& y : plan_.layers[layer].node->outputs)
+      if (!y.empty()) announced_[slot][y] = peer_sent_[slot];
+  }
+
+  bool peer_reads_from_dram(const PlannedValue& v, int reader_slot) const {
+    const int writer = 1 - reader_slot;
+    const RowRange own = v.produced[writer];
+    if (!plan_.layers[v.producer].traits.row_local) return true;
+    if (own.size() == 0) return false;
+    if (v.resident) {
+      const RowRange h = v.held[reader_slot];
+      if (std::max(h.begin, own.begin) < std::min(h.end, own.end)) return true;
+    }
+    for (size_t r = 0; r < v.readers.size(); ++r) {
+      if (v.resident && v.reads_sram[r]) continue;
+      const RowRange need =
+          rows_read(plan_, v, v.readers[r].first, v.readers[r].second, reader_slot);
+      if (std::max(need.begin, own.begin) < std::min(need.end, own.end)) return true;
+    }
+    return false;
+  }
+
+  Residency residency_of(int layer) const {
+    Residency r;
+    const PlannedLayer& l = plan_.layers[layer];
+    for (int slot = 0; slot < plan_.slots; ++slot) {
+      if (l.params_item) r.params[slot] = slot_base(slot) + plan_.sram.item(*l.params_item).addr;
+      for (const auto& list : {l.node->inputs, l.node->outputs})
+        for (const auto& x : list) {
+          if (x.empty() || !plan_.values.count(x)) continue;
+          const PlannedValue& v = plan_.values.at(x);
+          if (!v.resident) continue;
+          const bool is_output = v.producer == layer;
+          bool sram_reader = false;
+          for (size_t k = 0; k < v.readers.size(); ++k)
+            if (v.readers[k].first == layer && v.reads_sram[k]) sram_reader = true;
+          if (is_output || sram_reader) r.held[slot][x] = sram_tensor(v, slot);
+        }
+    }
+    return r;
+  }
+
+  void emit_layer(int i) {
+    PlannedLayer& l = plan_.layers[i];
+    const Node& n = *l.node;
+    out_.segment.layers.push_back(layer_info(n, s_));
+    const Residency residency = residency_of(i);
+    const LayerCode code = l.family->plan(LayerEnv{g_, n, place_, out_.segment.weights, hw_,
+                                                   plan_.work_bytes, &residency, plan_.slots});
+    out_.sram_peak = std::max(out_.sram_peak, code.sram);
+    stored_from_work_.push_back(false);
+    const int64_t split = (code.units + plan_.slots - 1) / plan_.slots;
+    for (int slot = 0; slot < plan_.slots; ++slot) {
+      // load: parameters and fills, then the family's tile loads
+      if (l.params_item && code.params) {
+        wait_item_free(slot, Engine::kLoad, *l.params_item);
+        s_.emit(slot, Engine::kLoad,
+                dma(Opcode::kDmaLoad, {isa::kBaseWeights, code.params->first}, 0,
+                    *residency.params[slot], code.params->second));
+      }
+      for (const auto& y : n.outputs)  // resident outputs overwrite earlier items
+        if (!y.empty() && plan_.values.at(y).resident)
+          wait_item_free(slot, Engine::kCompute, *plan_.values.at(y).item);
+      emit_fills(i, slot);
+      s_.signal(slot, Engine::kLoad, kLoadDone);
+      progress_.wait_layer(s_, slot, Engine::kCompute, kLoadDone, i);
+      if (i > 0 && code.sram > 0 && stored_from_work_[i - 1])
+        progress_.wait_layer(s_, slot, Engine::kCompute, kStoreToCompute, i - 1);
+      const size_t load_at = s_.code[slot][int(Engine::kLoad)].size();
+      const size_t store_at = s_.code[slot][int(Engine::kStore)].size();
+      const int64_t begin = std::min(code.units, slot * split);
+      code.emit(s_, slot, slot_base(slot), begin, std::min(code.units, begin + split));
+      if (s_.code[slot][int(Engine::kStore)].size() > store_at) stored_from_work_[i] = true;
+      if (s_.code[slot][int(Engine::kLoad)].size() > load_at) guard_tile_loads(i, slot, load_at);
+      s_.signal(slot, Engine::kCompute, kComputeDone);
+      s_.signal(slot, Engine::kCompute, kComputeToStore);
+      emit_spills(i, slot);
+      s_.signal(slot, Engine::kStore, kStoreDone);
+      s_.signal(slot, Engine::kStore, kStoreToCompute);
+      announce_outputs(i, slot);
+    }
+    LayerPlan plan;
+    plan.segment = out_.segment.name;
+    plan.layer = out_.segment.layers.back().name;
+    plan.op = n.op;
+    plan.tiling = code.summary;
+    plan.sram_work = code.sram;
+    for (size_t k = 0; k < plan_.sram.size(); ++k)
+      if (plan_.sram.item(k).first <= i && i <= plan_.sram.item(k).last)
+        plan.sram_resident += plan_.sram.item(k).bytes;
+    out_.layers.push_back(plan);
+  }
+
+  // The family's loads of layer i (inserted before them at `at`): the
+  // previous layer has left the working area, and the DRAM inputs they read
+  // are written.
+  void guard_tile_loads(int i, int slot, size_t at) {
+    auto& load = s_.code[slot][int(Engine::kLoad)];
+    const std::vector<isa::Instruction> tile_loads(load.begin() + long(at), load.end());
+    load.resize(at);
+    if (i > 0) {
+      progress_.wait_layer(s_, slot, Engine::kLoad, kComputeDone, i - 1);
+      if (stored_from_work_[i - 1])
+        progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, i - 1);
+    }
+    const Node& n = *plan_.layers[i].node;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const std::string& x = n.inputs[k];
+      if (x.empty() || !plan_.values.count(x)) continue;
+      const PlannedValue& v = plan_.values.at(x);
+      if (v.in_dram) wait_dram_data(slot, v, i);
+    }
+    load.insert(load.end(), tile_loads.begin(), tile_loads.end());
+  }
+};
+
+// Places the segment's inputs and outputs in the I/O area and the values
+// that need a DRAM copy in scratch (first fit; reused after their last
+// reader in single mode — in fused mode the PEs run apart, so never).
+void place_in_dram(const Graph& g, const SegmentPlan& plan, const std::vector<std::string>& inputs,
+                   const std::vector<std::string>& outputs, IoLayout& io, SegmentBuild& out,
+                   std::map<std::string, DramPlace>& place) {
+  for (const auto& list : {inputs, outputs})
+    for (const auto& v : list) {
+      auto [it, added] = io.offsets.emplace(v, io.end);
+      place[v] = {isa::kBaseIo, it->second};
+      if (!added) continue;
+      out.tensors.push_back(io_tensor(g, v, it->second));
+      io.end = align64(io.end + tensor_bytes(g.value(v)));
+    }
+  out.segment.io_bytes = std::max<uint64_t>(io.end, 64);
+  // Last layer that reads each value from DRAM (a DRAM reader, or a fill).
+  std::map<std::string, int> last_dram_use;
+  for (const auto& [name, v] : plan.values)
+    for (size_t r = 0; r < v.readers.size(); ++r)
+      last_dram_use[name] = std::max(last_dram_use[name], v.readers[r].first);
+  ScratchPlanner scratch;
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    for (const auto& y : plan.layers[i].node->outputs) {
+      if (y.empty() || place.count(y) || !plan.values.at(y).in_dram) continue;
+      place[y] = {isa::kBaseScratch, scratch.allocate(tensor_bytes(g.value(y)))};
+    }
+    if (plan.slots > 1) continue;
+    for (const auto& x : plan.layers[i].node->inputs)
+      if (!x.empty() && place.count(x) && place[x].base == isa::kBaseScratch &&
+          last_dram_use[x] == int(i))
+        scratch.release(place[x].offset);
+  }
+  out.segment.scratch_bytes = std::max<uint64_t>(scratch.peak(), 64);
+}
+
+struct Candidate {
+  SegmentBuild build;
+  IoLayout io;
+  uint64_t cycles = 0;
+};
+
+Candidate build_candidate(const Graph& g, const std::vector<int>& nodes,
+                          const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const std::string& name,
+                          const isa::HwParams& hw, int slots, uint64_t work, IoLayout io) {
+  Candidate c;
+  c.build.segment.name = name;
+  c.build.segment.inputs = inputs;
+  c.build.segment.outputs = outputs;
+  c.io = io;
+  SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, work);
+  std::map<std::string, DramPlace> place;
+  place_in_dram(g, plan, inputs, outputs, c.io, c.build, place);
+  SegmentEmitter emitter(g, plan, hw, c.build, place);
+  emitter.run();
+  c.build.sram_peak = std::max(c.build.sram_peak, plan.sram.peak());
+  c.cycles = estimate(emitter.streams(), slots, hw).cycles;
+  return c;
 }
 
 }  // namespace
@@ -155,72 +476,27 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
                                const std::vector<std::string>& inputs,
                                const std::vector<std::string>& outputs, const std::string& name,
                                const isa::HwParams& hw, isa::Mode mode, IoLayout& io) {
-  SegmentBuild out;
-  out.segment.name = name;
-  out.segment.inputs = inputs;
-  out.segment.outputs = outputs;
-  std::map<std::string, DramPlace> place;
-  for (const auto& list : {inputs, outputs})
-    for (const auto& v : list) {
-      auto [it, added] = io.offsets.emplace(v, io.end);
-      place[v] = {isa::kBaseIo, it->second};
-      if (!added) continue;
-      out.tensors.push_back(io_tensor(g, v, it->second));
-      io.end = align64(io.end + tensor_bytes(g.value(v)));
-    }
-  out.segment.io_bytes = std::max<uint64_t>(io.end, 64);
-
-  // Last use of each intermediate, to free its scratch space.
-  std::map<std::string, size_t> last_use;
-  for (size_t i = 0; i < nodes.size(); ++i)
-    for (const auto& in : g.nodes[nodes[i]].inputs) last_use[in] = i;
-
   const int slots = mode == isa::Mode::kFused ? 2 : 1;
-  Streams s;
-  for (int slot = 0; slot < slots; ++slot) {
-    s.signal(slot, Engine::kLoad, kInFree0);
-    s.signal(slot, Engine::kLoad, kInFree0 + 1);
-    s.signal(slot, Engine::kCompute, kOutFree0);
-    s.signal(slot, Engine::kCompute, kOutFree0 + 1);
+  const uint64_t least = min_work_bytes(g, nodes, hw), sram = hw.sram_per_pe;
+  // Working areas to try: the least that works, fractions of the SRAM (a
+  // larger one gives bigger tiles, a smaller one keeps more in SRAM), all of
+  // it but the layers' parameters, and all of it (nothing resident).
+  uint64_t params = 0;
+  for (const int n : nodes)
+    if (const Family* f = family_of(g.nodes[n]))
+      params += align64(f->traits(g, g.nodes[n]).params_bytes);
+  std::set<uint64_t> works = {least};
+  for (const uint64_t div : {16, 8, 4, 2})
+    if (sram / div > least) works.insert(align64(sram / div));
+  if (sram > params + least) works.insert((sram - params) & ~uint64_t{63});
+  works.insert(sram);
+  std::optional<Candidate> best;
+  for (const uint64_t work : works) {
+    Candidate c = build_candidate(g, nodes, inputs, outputs, name, hw, slots, work, io);
+    if (!best || c.cycles < best->cycles) best = std::move(c);
   }
-  ScratchPlanner scratch;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const Node& n = g.nodes[nodes[i]];
-    const Family* family = family_of(n);
-    if (!family) throw CompileError(n.describe() + ": no NPU code generation for this op yet");
-    for (const auto& y : n.outputs)
-      if (!y.empty() && !place.count(y))
-        place[y] = {isa::kBaseScratch, scratch.allocate(tensor_bytes(g.value(y)))};
-    const LayerCode code = family->plan(LayerEnv{g, n, place, out.segment.weights, hw});
-    out.sram_peak = std::max(out.sram_peak, code.sram);
-    const int64_t split = (code.units + slots - 1) / slots;
-    out.segment.layers.push_back(layer_info(n, s));
-    for (int slot = 0; slot < slots; ++slot) {
-      if (i > 0) {  // the previous layer's output must be in DRAM before this layer reads it
-        s.wait(slot, Engine::kLoad, kLayerStored);
-        if (slots > 1) s.wait(slot, Engine::kLoad, kPeerStored);
-      }
-      const int64_t begin = std::min(code.units, slot * split);
-      code.emit(s, slot, slot * hw.sram_per_pe, begin, std::min(code.units, begin + split));
-      s.signal(slot, Engine::kStore, kLayerStored);
-      if (slots > 1) s.signal(slot, Engine::kStore, kPeerStored, 1);
-    }
-    // Free scratch whose last reader was this layer.
-    for (const auto& in : n.inputs)
-      if (last_use[in] == i && place.count(in) && place[in].base == isa::kBaseScratch &&
-          std::find(outputs.begin(), outputs.end(), in) == outputs.end())
-        scratch.release(place[in].offset);
-    out.layer_asm.push_back(code.summary);
-  }
-  out.segment.scratch_bytes = std::max<uint64_t>(scratch.peak(), 64);
-  for (int slot = 0; slot < slots; ++slot)
-    for (int e = 0; e < isa::kNumEngines; ++e) {
-      auto code = s.code[slot][e];
-      if (code.empty()) continue;
-      code.push_back(isa::make(isa::Opcode::kEnd, {}));
-      out.segment.streams[slot][e] = isa::encode(code);
-    }
-  return out;
+  io = best->io;
+  return std::move(best->build);
 }
 
 }  // namespace npusim::compiler::codegen

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "npusim/compiler/compile.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/isa/program.hpp"
 
@@ -14,7 +15,7 @@ struct SegmentBuild {
   isa::NpuSegment segment;
   std::vector<isa::TensorInfo> tensors;  // the segment's inputs and outputs (I/O area)
   uint64_t sram_peak = 0;
-  std::vector<std::string> layer_asm;
+  std::vector<LayerPlan> layers;
 };
 
 // Why node `n` cannot run on the NPU of `hw` (op, attributes, shape limits,

@@ -67,11 +67,10 @@ BufferedSram layout(const Geometry& geo, int64_t rows) {
   return buffered_sram(uint64_t(rows * geo.row_in()), uint64_t(rows * geo.row_out()));
 }
 
-int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+int64_t tile_rows(const Geometry& geo, uint64_t sram) {
   const int64_t units = geo.out[0] * geo.out[1];
   const int64_t cap = std::min<int64_t>(pipeline_tile_cap(units, uint64_t(geo.row_out())), 65535);
-  return largest_tile(std::min(units, cap), hw.sram_per_pe,
-                      [&](int64_t r) { return layout(geo, r).total; });
+  return largest_tile(std::min(units, cap), sram, [&](int64_t r) { return layout(geo, r).total; });
 }
 
 // The input rows inside output rows [u0, u1): first and count (0 if none).
@@ -131,14 +130,24 @@ std::string pad_unsupported(const Graph& g, const Node& n, const isa::HwParams& 
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (tile_rows(*geo, hw) < 1) return "one output row does not fit in SRAM";
+  if (tile_rows(*geo, hw.sram_per_pe) < 1) return "one output row does not fit in SRAM";
   return "";
+}
+
+LayerTraits pad_traits(const Graph& g, const Node& n) {
+  return dram_only_traits(g, n);
+}
+
+uint64_t pad_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  return geo ? layout(*geo, 1).total : 0;
 }
 
 LayerCode plan_pad(const LayerEnv& e) {
   std::string why;
   const Geometry geo = *geometry(e.g, e.node, why);
-  const int64_t tile = tile_rows(geo, e.hw);
+  const int64_t tile = tile_rows(geo, e.work_bytes);
   const BufferedSram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable table = output_table(e.blob, e.node.ints("table"));
@@ -149,8 +158,8 @@ LayerCode plan_pad(const LayerEnv& e) {
   code_out.summary = tiling_summary(e.node, code_out.units, tile, "output rows", p.total);
   code_out.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    load_output_table(s, slot, table, base + p.table);
     TileSteps steps;
+    steps.setup = [&](int) { load_output_table(s, slot, table, base + p.table); };
     steps.load = [&](int b, int64_t u0, int64_t u1) {
       const auto [first, count] = inside(geo, u0, u1);
       if (count > 0)

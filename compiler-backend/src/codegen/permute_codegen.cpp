@@ -104,21 +104,20 @@ BufferedSram layout(const Plan& p, int64_t tile) {
 }
 
 // Tile for the DMA gather.
-int64_t gather_tile(const Plan& p, const isa::HwParams& hw) {
+int64_t gather_tile(const Plan& p, uint64_t sram) {
   int64_t cap = pipeline_tile_cap(p.rows[0].count, uint64_t(2 * p.unit_bytes));
   if (p.rows.size() <= 2)  // a tile is one DMA: its rows must fit
     cap = std::min<int64_t>({cap, kMaxCount, int64_t(isa::kMaxDmaRows) / (p.unit_bytes / p.len0)});
-  return largest_tile(std::min(p.rows[0].count, cap), hw.sram_per_pe,
+  return largest_tile(std::min(p.rows[0].count, cap), sram,
                       [&](int64_t t) { return layout(p, t).total; });
 }
 
 // Tile for permuting in SRAM, or 0: a tile must read at most twice the bytes
 // it writes (so small-stride units come in large tiles, up to the whole tensor).
-int64_t sram_permute_tile(Plan p, const isa::HwParams& hw) {
+int64_t sram_permute_tile(Plan p, uint64_t sram) {
   p.in_sram = true;
   const int64_t units = std::min(p.rows[0].count, kMaxCount);
-  const int64_t fits =
-      largest_tile(units, hw.sram_per_pe, [&](int64_t t) { return layout(p, t).total; });
+  const int64_t fits = largest_tile(units, sram, [&](int64_t t) { return layout(p, t).total; });
   auto efficient = [&](int64_t t) { return p.span(t) <= 2 * t * p.unit_bytes; };
   int64_t tile =
       std::min(fits, pipeline_tile_cap(p.rows[0].count, uint64_t(p.unit_bytes + p.block)));
@@ -127,15 +126,15 @@ int64_t sram_permute_tile(Plan p, const isa::HwParams& hw) {
 }
 
 // Decides how to move the data (sets p.in_sram) and returns the tile in units.
-int64_t tile_units(Plan& p, const isa::HwParams& hw) {
+int64_t tile_units(Plan& p, uint64_t sram) {
   p.in_sram = false;
   if (p.may_permute_in_sram)
-    if (const int64_t tile = sram_permute_tile(p, hw); tile > 0) {
+    if (const int64_t tile = sram_permute_tile(p, sram); tile > 0) {
       p.in_sram = true;
       return tile;
     }
   const int64_t descriptors = p.rows[0].count * p.unit_bytes / (p.len0 * p.per_descriptor);
-  return descriptors > kMaxDescriptors ? 0 : gather_tile(p, hw);
+  return descriptors > kMaxDescriptors ? 0 : gather_tile(p, sram);
 }
 
 // DMA loads gathering units [u0, u1) into `sram`, in output order.
@@ -227,15 +226,30 @@ std::string permute_unsupported(const Graph& g, const Node& n, const isa::HwPara
   std::string why;
   auto p = plan_of(g, n, why);
   if (!p) return why;
-  if (tile_units(*p, hw) < 1)
+  if (tile_units(*p, hw.sram_per_pe) < 1)
     return "one output row does not fit in SRAM, or too scattered for DMA";
   return "";
+}
+
+LayerTraits permute_traits(const Graph& g, const Node& n) {
+  return dram_only_traits(g, n);
+}
+
+uint64_t permute_min_work(const Graph& g, const Node& n, const isa::HwParams& hw) {
+  std::string why;
+  auto p = plan_of(g, n, why);
+  if (!p) return 0;
+  const int64_t tile = tile_units(*p, hw.sram_per_pe);
+  if (tile < 1) return 0;
+  // A DMA gather works with one unit per tile; a permutation in SRAM needs
+  // the tile it found efficient.
+  return p->in_sram ? layout(*p, tile).total : layout(*p, 1).total;
 }
 
 LayerCode plan_permute(const LayerEnv& e) {
   std::string why;
   Plan p = *plan_of(e.g, e.node, why);
-  const int64_t tile = tile_units(p, e.hw);
+  const int64_t tile = tile_units(p, e.work_bytes);
   const BufferedSram sram = layout(p, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
   const OutputTable table = output_table(e.blob, e.node.ints("table"));
@@ -247,8 +261,8 @@ LayerCode plan_permute(const LayerEnv& e) {
                                 sram.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    load_output_table(s, slot, table, base + sram.table);
     TileSteps steps;
+    steps.setup = [&](int) { load_output_table(s, slot, table, base + sram.table); };
     steps.load = [&](int b, int64_t u0, int64_t u1) {
       if (!p.in_sram) return emit_gather(s, slot, x, p, base + sram.in[b], u0, u1);
       const uint64_t bytes = uint64_t(p.span(u1 - u0));

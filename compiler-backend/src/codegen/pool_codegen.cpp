@@ -4,6 +4,7 @@
 // valid-tap counts of average pooling do not change at tile seams. A max pool
 // that requantises runs vec.lut in place on the pooled tile.
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "families.hpp"
@@ -49,16 +50,17 @@ RowSpan input_rows(const Geometry& geo, int64_t r0, int64_t r1) {
   return {r0 * geo.sh - geo.pt, (r1 - 1) * geo.sh - geo.pt + geo.kh - 1};
 }
 
-BufferedSram layout(const Geometry& geo, int64_t rows) {
+BufferedSram layout(const Geometry& geo, int64_t rows, bool in_sram = false,
+                    bool out_sram = false) {
   const RowSpan span = input_rows(geo, 0, rows);
-  return buffered_sram(uint64_t(span.last - span.first + 1) * geo.w * geo.c,
-                       uint64_t(rows) * geo.ow * geo.c);
+  return buffered_sram(in_sram ? 0 : uint64_t(span.last - span.first + 1) * geo.w * geo.c,
+                       out_sram ? 0 : uint64_t(rows) * geo.ow * geo.c);
 }
 
-int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
+int64_t tile_rows(const Geometry& geo, uint64_t sram, bool in_sram = false, bool out_sram = false) {
   const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c * (geo.kh + 1));
-  return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
-                      [&](int64_t r) { return layout(geo, r).total; });
+  return largest_tile(std::min(geo.oh, cap), sram,
+                      [&](int64_t r) { return layout(geo, r, in_sram, out_sram).total; });
 }
 
 isa::Instruction vec_pool(const Node& q, const Geometry& geo, uint64_t src, uint64_t dst,
@@ -91,55 +93,91 @@ std::string pool_unsupported(const Graph& g, const Node& n, const isa::HwParams&
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (tile_rows(*geo, hw) < 1) return "one output row's input window does not fit in SRAM";
+  if (tile_rows(*geo, hw.sram_per_pe) < 1)
+    return "one output row's input window does not fit in SRAM";
   return "";
+}
+
+LayerTraits pool_traits(const Graph& g, const Node& n) {
+  LayerTraits t;
+  t.sram_in = {false};
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo) return t;
+  t.row_local = true;
+  t.out_rows = geo->oh;
+  const Geometry gm = *geo;
+  t.input_rows = [gm](size_t, RowRange out) {
+    if (out.size() == 0) return RowRange{};
+    const RowSpan span = input_rows(gm, out.begin, out.end);
+    return RowRange{span.first, span.last + 1};
+  };
+  t.sram_in = {true};
+  t.sram_out = true;
+  return t;
+}
+
+uint64_t pool_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  return geo ? layout(*geo, 1).total : 0;
 }
 
 LayerCode plan_pool(const LayerEnv& e) {
   std::string why;
-  const Geometry geo = *geometry(e.g, e.node, why);
-  const int64_t tile = tile_rows(geo, e.hw);
-  const BufferedSram p = layout(geo, tile);
-  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const OutputTable out_table = output_table(e.blob, e.node.ints("table"));
-  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
+  const Node& q = e.node;
+  const Geometry geo = *geometry(e.g, q, why);
+  const bool in_sram = e.resident(q.inputs[0]), out_sram = e.resident(q.outputs[0]);
+  const int64_t tile = tile_rows(geo, e.work_bytes, in_sram, out_sram);
+  const BufferedSram p = layout(geo, tile, in_sram, out_sram);
+  const DramPlace x = in_sram ? DramPlace{} : e.at(q.inputs[0]),
+                  y = out_sram ? DramPlace{} : e.at(q.outputs[0]);
+  const OutputTable out_table = output_table(e.blob, q.ints("table"));
+  const bool in_signed = e.g.value(q.inputs[0]).dtype == DType::kInt8;
+  std::array<std::array<const SramTensor*, 2>, 2> held = {
+      {{e.held(q.inputs[0], 0), e.held(q.outputs[0], 0)},
+       {e.held(q.inputs[0], 1), e.held(q.outputs[0], 1)}}};
   LayerCode code;
   code.units = geo.oh;
   code.sram = p.total;
-  code.summary = tiling_summary(e.node, code.units, tile, "output rows", p.total);
-  const Node& q = e.node;
+  code.summary = tiling_summary(q, code.units, tile, "output rows", p.total);
   code.emit = [=, &q](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    load_output_table(s, slot, out_table, base + p.table);
+    const SramTensor* in = in_sram ? held[slot][0] : nullptr;
+    const SramTensor* out = out_sram ? held[slot][1] : nullptr;
     const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
     for (int64_t img = 0; img < geo.n; ++img) {
-      // Input rows actually loaded for a tile (clamped to the tensor).
+      // Input rows actually read for a tile (clamped to the tensor).
       auto rows = [&](int64_t r0, int64_t r1) {
         const RowSpan span = input_rows(geo, r0, r1);
         return std::pair{std::max<int64_t>(0, span.first), std::min(geo.h - 1, span.last)};
       };
       TileSteps steps;
-      steps.load = [&](int b, int64_t r0, int64_t r1) {
-        const auto [first, last] = rows(r0, r1);
-        s.emit(slot, Engine::kLoad,
-               dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
-                   (last - first + 1) * row_in));
-      };
+      if (img == 0)
+        steps.setup = [&](int) { load_output_table(s, slot, out_table, base + p.table); };
+      if (!in)
+        steps.load = [&](int b, int64_t r0, int64_t r1) {
+          const auto [first, last] = rows(r0, r1);
+          s.emit(slot, Engine::kLoad,
+                 dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
+                     (last - first + 1) * row_in));
+        };
       steps.compute = [&](int b, int64_t r0, int64_t r1) {
         const auto [first, last] = rows(r0, r1);
+        const uint64_t src = in ? in->at(img, first) : base + p.in[b];
+        const uint64_t dst = out ? out->at(img, r0) : base + p.out[b];
         s.emit(slot, Engine::kCompute,
-               vec_pool(q, geo, base + p.in[b], base + p.out[b], first, last,
-                        input_rows(geo, r0, r1), in_signed));
+               vec_pool(q, geo, src, dst, first, last, input_rows(geo, r0, r1), in_signed));
         if (out_table.requant)
           s.emit(slot, Engine::kCompute,
-                 vec_lut(base + p.out[b], base + p.out[b], int64_t((r1 - r0) * row_out),
-                         base + p.table));
+                 vec_lut(dst, dst, int64_t((r1 - r0) * row_out), base + p.table));
       };
-      steps.store = [&](int b, int64_t r0, int64_t r1) {
-        s.emit(slot, Engine::kStore,
-               dma(isa::Opcode::kDmaStore, y, (img * geo.oh + r0) * row_out, base + p.out[b],
-                   (r1 - r0) * row_out));
-      };
+      if (!out)
+        steps.store = [&](int b, int64_t r0, int64_t r1) {
+          s.emit(slot, Engine::kStore,
+                 dma(isa::Opcode::kDmaStore, y, (img * geo.oh + r0) * row_out, base + p.out[b],
+                     (r1 - r0) * row_out));
+        };
       emit_tiles(s, slot, begin, end, tile, steps);
     }
   };

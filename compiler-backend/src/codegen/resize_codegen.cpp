@@ -8,6 +8,7 @@
 // size, so each image is one tile (input and output in SRAM at once); an
 // image too large for that stays on the CPU.
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include "families.hpp"
@@ -66,9 +67,13 @@ int64_t max_span(const Geometry& geo, int64_t rows) {
   return span;
 }
 
-BufferedSram layout(const Geometry& geo, int64_t rows) {
+// Staging buffers of a tile: the input rows it reads (unless the input is in
+// SRAM) and those rows resized in width (always: the output rows are copies
+// of them, made by the store DMA or, for an output in SRAM, by vec.copy).
+BufferedSram layout(const Geometry& geo, int64_t rows, bool in_sram = false) {
   const int64_t span = max_span(geo, rows);
-  return buffered_sram(uint64_t(span) * geo.w * geo.c, uint64_t(span) * geo.ow * geo.c);
+  return buffered_sram(in_sram ? 0 : uint64_t(span) * geo.w * geo.c,
+                       uint64_t(span) * geo.ow * geo.c);
 }
 
 // Bilinear: one whole image in and out per tile.
@@ -91,20 +96,22 @@ isa::Instruction vec_resize(const Geometry& geo, uint64_t src, uint64_t dst, int
                                              {Field::kSrcSigned, in_signed}});
 }
 
-int64_t tile_rows(const Geometry& geo, const isa::HwParams& hw) {
-  if (geo.mode == 4) return bilinear_layout(geo).total <= hw.sram_per_pe ? 1 : 0;
+int64_t tile_rows(const Geometry& geo, uint64_t sram, bool in_sram = false) {
+  if (geo.mode == 4) return bilinear_layout(geo).total <= sram ? 1 : 0;
   const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c);
-  return largest_tile(std::min(geo.oh, cap), hw.sram_per_pe,
-                      [&](int64_t r) { return layout(geo, r).total; });
+  return largest_tile(std::min(geo.oh, cap), sram,
+                      [&](int64_t r) { return layout(geo, r, in_sram).total; });
 }
 
-// Stores output rows [r0, r1) from the resized input rows at `sram` (row j =
-// input row first + j): runs of output rows sharing a source row become one
-// DMA row repeated with SRAM stride 0; runs of equal length and source step
-// merge into one 3-D DMA.
-void emit_rows(Streams& s, int slot, const Geometry& geo, DramPlace y, uint64_t image_off,
-               uint64_t sram, int64_t r0, int64_t r1) {
-  const uint64_t row = uint64_t(geo.ow) * geo.c;
+// Output rows [r0, r1) as copies of the resized input rows: runs of output
+// rows sharing a source row repeat it (a row stride of 0 on the source), and
+// runs of equal length and source step merge into one 3-D move.
+struct RowRuns {
+  int64_t start, src, count;  // the first run: output rows [start, start + count) from row src
+  int64_t repeats, step;      // `repeats` such runs, each `step` source rows after the last
+};
+
+std::vector<RowRuns> row_runs(const Geometry& geo, int64_t r0, int64_t r1) {
   struct Run {
     int64_t src, start, count;
   };
@@ -115,26 +122,61 @@ void emit_rows(Streams& s, int slot, const Geometry& geo, DramPlace y, uint64_t 
     else
       runs.push_back({geo.src_row[o], o, 1});
   }
-  const int64_t first = geo.src_row[r0];
+  std::vector<RowRuns> out;
   for (size_t i = 0; i < runs.size();) {
     size_t j = i + 1;
     const int64_t step = j < runs.size() ? runs[j].src - runs[i].src : 0;
     while (j < runs.size() && runs[j].count == runs[i].count &&
            runs[j].src - runs[j - 1].src == step && j - i < 65535)
       ++j;
-    Walk w;
-    w.len0 = row;
-    w.cnt1 = runs[i].count;
-    w.dstride1 = row;
-    w.sstride1 = 0;
-    w.cnt2 = j - i;
-    w.dstride2 = runs[i].count * row;
-    w.sstride2 = step * row;
-    s.emit(slot, Engine::kStore,
-           dma(isa::Opcode::kDmaStore, y, image_off + runs[i].start * row,
-               sram + (runs[i].src - first) * row, w));
+    out.push_back({runs[i].start, runs[i].src, runs[i].count, int64_t(j - i), step});
     i = j;
   }
+  return out;
+}
+
+// Stores output rows [r0, r1) from the resized input rows at `sram` (row j =
+// input row first + j) to DRAM.
+void emit_rows(Streams& s, int slot, const Geometry& geo, DramPlace y, uint64_t image_off,
+               uint64_t sram, int64_t r0, int64_t r1) {
+  const uint64_t row = uint64_t(geo.ow) * geo.c;
+  const int64_t first = geo.src_row[r0];
+  for (const RowRuns& r : row_runs(geo, r0, r1)) {
+    Walk w;
+    w.len0 = row;
+    w.cnt1 = r.count;
+    w.dstride1 = row;
+    w.sstride1 = 0;
+    w.cnt2 = r.repeats;
+    w.dstride2 = r.count * row;
+    w.sstride2 = r.step * row;
+    s.emit(
+        slot, Engine::kStore,
+        dma(isa::Opcode::kDmaStore, y, image_off + r.start * row, sram + (r.src - first) * row, w));
+  }
+}
+
+// The same rows copied into an output held in SRAM (`dst`: output row r0).
+void copy_rows(Streams& s, int slot, const Geometry& geo, uint64_t dst, uint64_t sram, int64_t r0,
+               int64_t r1) {
+  const int64_t row = geo.ow * geo.c;
+  const int64_t first = geo.src_row[r0];
+  for (const RowRuns& r : row_runs(geo, r0, r1))
+    for (int64_t at = 0; at < row; at += kMaxCopyCount)
+      s.emit(slot, Engine::kCompute,
+             isa::make(isa::Opcode::kVecCopy,
+                       {{Field::kSrc, int64_t(sram) + (r.src - first) * row + at},
+                        {Field::kDst, int64_t(dst) + (r.start - r0) * row + at},
+                        {Field::kElem, 1},
+                        {Field::kCnt0, std::min(kMaxCopyCount, row - at)},
+                        {Field::kCnt1, r.count},
+                        {Field::kCnt2, r.repeats},
+                        {Field::kSrcS0, 1},
+                        {Field::kSrcS1, 0},
+                        {Field::kSrcS2, r.step * row},
+                        {Field::kDstS0, 1},
+                        {Field::kDstS1, row},
+                        {Field::kDstS2, r.count * row}}));
 }
 
 }  // namespace
@@ -143,10 +185,36 @@ std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParam
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (tile_rows(*geo, hw) < 1)
+  if (tile_rows(*geo, hw.sram_per_pe) < 1)
     return geo->mode == 4 ? "a bilinear resize needs its whole image in SRAM"
                           : "one output row does not fit in SRAM";
   return "";
+}
+
+LayerTraits resize_traits(const Graph& g, const Node& n) {
+  LayerTraits t;
+  t.sram_in = {false};
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo || geo->mode == 4) return t;  // bilinear: whole images from DRAM
+  t.row_local = true;
+  t.out_rows = geo->oh;
+  const Geometry gm = *geo;
+  t.input_rows = [gm](size_t, RowRange out) {
+    if (out.size() == 0) return RowRange{};
+    const auto [first, last] = input_rows(gm, out.begin, out.end);
+    return RowRange{first, last + 1};
+  };
+  t.sram_in = {true};
+  t.sram_out = true;
+  return t;
+}
+
+uint64_t resize_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
+  std::string why;
+  const auto geo = geometry(g, n, why);
+  if (!geo) return 0;
+  return geo->mode == 4 ? bilinear_layout(*geo).total : layout(*geo, 1).total;
 }
 
 namespace {
@@ -165,8 +233,8 @@ LayerCode plan_bilinear(const LayerEnv& e, const Geometry& geo) {
   code.summary = tiling_summary(e.node, code.units, 1, "images (bilinear)", p.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    load_output_table(s, slot, t, base + p.table);
     TileSteps steps;
+    steps.setup = [&](int) { load_output_table(s, slot, t, base + p.table); };
     steps.load = [&](int b, int64_t i0, int64_t) {
       s.emit(slot, Engine::kLoad,
              dma(isa::Opcode::kDmaLoad, x, i0 * in_bytes, base + p.in[b], in_bytes));
@@ -191,42 +259,55 @@ LayerCode plan_bilinear(const LayerEnv& e, const Geometry& geo) {
 
 LayerCode plan_resize(const LayerEnv& e) {
   std::string why;
-  const Geometry geo = *geometry(e.g, e.node, why);
+  const Node& q = e.node;
+  const Geometry geo = *geometry(e.g, q, why);
   if (geo.mode == 4) return plan_bilinear(e, geo);
-  const int64_t tile = tile_rows(geo, e.hw);
-  const BufferedSram p = layout(geo, tile);
-  const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const OutputTable out_table = output_table(e.blob, e.node.ints("table"));
-  const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
+  const bool in_sram = e.resident(q.inputs[0]), out_sram = e.resident(q.outputs[0]);
+  const int64_t tile = tile_rows(geo, e.work_bytes, in_sram);
+  const BufferedSram p = layout(geo, tile, in_sram);
+  const DramPlace x = in_sram ? DramPlace{} : e.at(q.inputs[0]),
+                  y = out_sram ? DramPlace{} : e.at(q.outputs[0]);
+  const OutputTable out_table = output_table(e.blob, q.ints("table"));
+  const bool in_signed = e.g.value(q.inputs[0]).dtype == DType::kInt8;
+  std::array<std::array<const SramTensor*, 2>, 2> held = {
+      {{e.held(q.inputs[0], 0), e.held(q.outputs[0], 0)},
+       {e.held(q.inputs[0], 1), e.held(q.outputs[0], 1)}}};
   LayerCode code;
   code.units = geo.oh;
   code.sram = p.total;
-  code.summary = tiling_summary(e.node, code.units, tile, "output rows", p.total);
+  code.summary = tiling_summary(q, code.units, tile, "output rows", p.total);
   code.emit = [=](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
-    load_output_table(s, slot, out_table, base + p.table);
+    const SramTensor* in = in_sram ? held[slot][0] : nullptr;
+    const SramTensor* out = out_sram ? held[slot][1] : nullptr;
     const uint64_t row_in = uint64_t(geo.w) * geo.c, row_out = uint64_t(geo.ow) * geo.c;
     for (int64_t img = 0; img < geo.n; ++img) {
       TileSteps steps;
-      steps.load = [&](int b, int64_t r0, int64_t r1) {
-        const auto [first, last] = input_rows(geo, r0, r1);
-        s.emit(slot, Engine::kLoad,
-               dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
-                   (last - first + 1) * row_in));
-      };
+      if (img == 0)
+        steps.setup = [&](int) { load_output_table(s, slot, out_table, base + p.table); };
+      if (!in)
+        steps.load = [&](int b, int64_t r0, int64_t r1) {
+          const auto [first, last] = input_rows(geo, r0, r1);
+          s.emit(slot, Engine::kLoad,
+                 dma(isa::Opcode::kDmaLoad, x, (img * geo.h + first) * row_in, base + p.in[b],
+                     (last - first + 1) * row_in));
+        };
       steps.compute = [&](int b, int64_t r0, int64_t r1) {
         const auto [first, last] = input_rows(geo, r0, r1);
         const int64_t rows = last - first + 1;
-        const uint64_t out = base + p.out[b];
+        const uint64_t src = in ? in->at(img, first) : base + p.in[b];
+        const uint64_t resized = base + p.out[b];
         s.emit(slot, Engine::kCompute,
-               vec_resize(geo, base + p.in[b], out, rows, rows, geo.mode, in_signed));
+               vec_resize(geo, src, resized, rows, rows, geo.mode, in_signed));
         if (out_table.requant)  // before duplication: each resized row once
           s.emit(slot, Engine::kCompute,
-                 vec_lut(out, out, int64_t(rows * row_out), base + p.table));
+                 vec_lut(resized, resized, int64_t(rows * row_out), base + p.table));
+        if (out) copy_rows(s, slot, geo, out->at(img, r0), resized, r0, r1);
       };
-      steps.store = [&](int b, int64_t r0, int64_t r1) {
-        emit_rows(s, slot, geo, y, img * geo.oh * row_out, base + p.out[b], r0, r1);
-      };
+      if (!out)
+        steps.store = [&](int b, int64_t r0, int64_t r1) {
+          emit_rows(s, slot, geo, y, img * geo.oh * row_out, base + p.out[b], r0, r1);
+        };
       emit_tiles(s, slot, begin, end, tile, steps);
     }
   };

@@ -27,6 +27,16 @@ struct Placement {
   std::string reason;  // why a CPU node is not on the NPU
 };
 
+// The compiler's plan for one NPU layer, as `npusim compile` prints it.
+struct LayerPlan {
+  std::string segment, layer, op;
+  std::string tiling;       // the chosen schedule, in words
+  uint64_t dram_bytes = 0;  // bytes its DMA moves per inference (every PE)
+  uint64_t sram_resident =
+      0;  // bytes of tensors and parameters resident in SRAM at this layer (per PE)
+  uint64_t sram_work = 0;  // bytes of its working area (per PE)
+};
+
 struct StageTime {
   std::string stage;
   double ms = 0;
@@ -36,11 +46,12 @@ struct CompileResult {
   isa::Program program;
   std::vector<Placement> placement;
   std::vector<StageTime> stages;
-  uint64_t sram_peak = 0;              // bytes, the largest layer's SRAM plan (per PE)
-  uint64_t dram_weights = 0;           // bytes of weights, biases and multiplier tables
-  uint64_t dram_activations = 0;       // bytes of scratch + I/O areas
-  std::vector<std::string> layer_asm;  // per NPU layer: tiling and SRAM plan
-  Graph graph;                         // the graph as placed (after lowering)
+  uint64_t sram_peak = 0;         // bytes, the largest layer's SRAM plan (per PE)
+  uint64_t dram_weights = 0;      // bytes of weights, biases and multiplier tables
+  uint64_t dram_activations = 0;  // bytes of scratch + I/O areas
+  std::vector<LayerPlan> layers;  // per NPU layer: schedule, DRAM traffic, SRAM
+  uint64_t dram_traffic = 0;      // bytes moved by the NPU's DMA per inference
+  Graph graph;                    // the graph as placed (after lowering)
 };
 
 // Compiles `g` (already imported). Throws CompileError naming the node, op

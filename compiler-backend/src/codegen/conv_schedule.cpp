@@ -33,8 +33,8 @@ struct Cost {
 };
 
 // Prices a schedule on `rows` output rows by emitting it.
-Cost price(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
-           const isa::HwParams& hw) {
+Cost price_rows(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
+                const isa::HwParams& hw) {
   Streams st;
   SramTensor x, y;  // stand-ins for resident tensors (addresses do not matter here)
   x.shape = {g.n, g.h, uint64_t(g.w * g.c)};
@@ -53,6 +53,24 @@ Cost price(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int64_t 
   emit_conv(st, q, g, s, conv_sram(g, s), params_layout(g), ops, 0, 0, 0, rows);
   const Estimate e = estimate(st, 1, hw);
   return {e.cycles, e.dram_bytes};
+}
+
+// Past a few pixel groups the groups repeat, so the first ones are priced
+// and the rest extrapolated: pricing stays cheap for layers of hundreds of
+// groups.
+Cost price(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
+           const isa::HwParams& hw) {
+  constexpr int64_t kPricedGroups = 4;
+  const int64_t col_groups = (g.ow + s.cols - 1) / s.cols;
+  const int64_t row_groups = std::max<int64_t>(1, kPricedGroups / col_groups);
+  const int64_t priced = std::min(rows, row_groups * s.rows);
+  ConvGeometry one = g;  // one image
+  one.n = 1;
+  Cost c = price_rows(q, one, s, priced, hw);
+  const double scale = double(g.n) * double(rows) / double(priced);
+  c.cycles = uint64_t(double(c.cycles) * scale);
+  c.dram = uint64_t(double(c.dram) * scale);
+  return c;
 }
 
 // The largest n in [1, max] with fits(n), or 0.
@@ -172,11 +190,33 @@ ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t w
   return best;
 }
 
+namespace {
+
+// The schedule with the least working area: one output pixel per tile, the
+// array's width of output channels and its height of reduction per block
+// (single channels for grouped convolutions, whose blocks stay whole).
+ConvSchedule smallest_schedule(const ConvGeometry& g, const isa::HwParams& hw) {
+  ConvSchedule s;
+  s.rows = s.cols = 1;
+  if (g.group != 1) {
+    s.ob = g.oc;
+    s.ib = g.c;
+    s.weights = WeightsAt::kWorkAll;
+    return s;
+  }
+  s.ob = std::min<int64_t>(g.oc, hw.array_cols);
+  s.ib = std::min<int64_t>(g.c, std::max<int64_t>(1, hw.array_rows / (g.kh * g.kw)));
+  s.weights = s.ob < g.oc ? WeightsAt::kWorkBlock : WeightsAt::kWorkAll;
+  return s;
+}
+
+}  // namespace
+
 std::string conv_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const ConvGeometry geo = conv_geometry(g, n);
-  if (!choose_conv_schedule(n, geo, hw.sram_per_pe, false, false, false, 1, hw).found)
+  if (conv_sram(geo, smallest_schedule(geo, hw)).total > hw.sram_per_pe)
     return "does not fit in " + std::to_string(hw.sram_per_pe >> 10) +
-           " KiB of SRAM even one output pixel and one channel at a time";
+           " KiB of SRAM even one output pixel and one block of channels at a time";
   return "";
 }
 
@@ -199,15 +239,7 @@ LayerTraits conv_traits(const Graph& g, const Node& n) {
 
 uint64_t conv_min_work(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const ConvGeometry geo = conv_geometry(g, n);
-  uint64_t least = 0;
-  for (const uint64_t work : {uint64_t(4) << 10, uint64_t(16) << 10, uint64_t(64) << 10,
-                              uint64_t(256) << 10, hw.sram_per_pe})
-    if (work <= hw.sram_per_pe &&
-        choose_conv_schedule(n, geo, work, false, false, false, 1, hw).found) {
-      least = work;
-      break;
-    }
-  return least;
+  return conv_sram(geo, smallest_schedule(geo, hw)).total;
 }
 
 LayerCode plan_conv(const LayerEnv& e) {

@@ -478,18 +478,20 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
                                const isa::HwParams& hw, isa::Mode mode, IoLayout& io) {
   const int slots = mode == isa::Mode::kFused ? 2 : 1;
   const uint64_t least = min_work_bytes(g, nodes, hw), sram = hw.sram_per_pe;
-  // Working areas to try: the least that works, fractions of the SRAM (a
-  // larger one gives bigger tiles, a smaller one keeps more in SRAM), all of
-  // it but the layers' parameters, and all of it (nothing resident).
+  // Working areas to try: fractions of the SRAM (a larger one gives bigger
+  // tiles, a smaller one keeps more in SRAM), all of it but the layers'
+  // parameters, all of it (nothing resident); the least that works when the
+  // SRAM is too small for those.
   uint64_t params = 0;
   for (const int n : nodes)
     if (const Family* f = family_of(g.nodes[n]))
       params += align64(f->traits(g, g.nodes[n]).params_bytes);
-  std::set<uint64_t> works = {least};
-  for (const uint64_t div : {16, 8, 4, 2})
-    if (sram / div > least) works.insert(align64(sram / div));
+  std::set<uint64_t> works;
+  for (const uint64_t div : {8, 4, 2})
+    if (sram / div >= least) works.insert(align64(sram / div));
   if (sram > params + least) works.insert((sram - params) & ~uint64_t{63});
   works.insert(sram);
+  if (works.size() < 3) works.insert(least);
   std::optional<Candidate> best;
   for (const uint64_t work : works) {
     Candidate c = build_candidate(g, nodes, inputs, outputs, name, hw, slots, work, io);

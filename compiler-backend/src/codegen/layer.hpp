@@ -95,7 +95,7 @@ using EmitFn =
 struct LayerCode {
   int64_t units = 0;    // output rows (or pixels, bytes) fused mode splits between the slots
   uint64_t sram = 0;    // working-area bytes per PE
-  std::string summary;  // the tiling, for CompileResult::layer_asm
+  std::string summary;  // the tiling, for CompileResult::layers
   EmitFn emit;
   // Parameters the planner loads into their resident place (blob offset and
   // bytes; only when the planner gave them one, Residency::params).

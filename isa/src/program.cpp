@@ -1,6 +1,8 @@
 // Program-level helpers of the container model: tensor sizes, mode names,
-// and the hardware-compatibility check.
+// the hardware-compatibility check, and each layer's DRAM traffic.
 #include "npusim/isa/program.hpp"
+
+#include "npusim/isa/cost_model.hpp"
 
 namespace npusim::isa {
 namespace {
@@ -38,6 +40,23 @@ void check_hardware(const Program& p, const HwParams& device) {
   if (const auto d = program_difference(p.hw, device))
     throw ProgramError("program compiled for " + d->key + "=" + d->compiled + " but device has " +
                        d->key + "=" + d->device);
+}
+
+std::vector<uint64_t> layer_dma_bytes(const NpuSegment& segment) {
+  const auto& layers = segment.layers;
+  std::vector<uint64_t> bytes(layers.size(), 0);
+  for (int slot = 0; slot < 2; ++slot)
+    for (const Engine e : {Engine::kLoad, Engine::kStore}) {
+      const auto& words = segment.streams[slot][int(e)];
+      if (words.empty()) continue;
+      const std::vector<Instruction> code = decode(words);
+      for (size_t i = 0; i < layers.size(); ++i) {
+        const size_t from = layers[i].first[slot][int(e)],
+                     to = i + 1 < layers.size() ? layers[i + 1].first[slot][int(e)] : code.size();
+        for (size_t k = from; k < to && k < code.size(); ++k) bytes[i] += dma_bytes(code[k]);
+      }
+    }
+  return bytes;
 }
 
 }  // namespace npusim::isa

@@ -7,6 +7,7 @@
 
 #include "host_work_cost.hpp"
 #include "npusim/isa/hw_params.hpp"
+#include "npusim/isa/program.hpp"
 
 namespace npusim::runtime {
 
@@ -64,8 +65,11 @@ std::vector<LayerRow> layer_table(const Model& model, const SessionStats& stats,
   std::vector<LayerRow> rows;
   for (size_t i = 0; i < p.segments.size(); ++i) {
     if (const auto* npu = std::get_if<isa::NpuSegment>(&p.segments[i])) {
-      for (size_t l = 0; l < npu->layers.size(); ++l)
+      const std::vector<uint64_t> planned = isa::layer_dma_bytes(*npu);
+      for (size_t l = 0; l < npu->layers.size(); ++l) {
         rows.push_back(npu_row(p, *npu, i, l, stats, request));
+        rows.back().planned_dma_bytes = planned[l];
+      }
     } else {
       cpu_rows(model, i, host, rows);
     }
@@ -75,11 +79,12 @@ std::vector<LayerRow> layer_table(const Model& model, const SessionStats& stats,
 
 std::string layer_csv(const std::vector<LayerRow>& rows) {
   std::ostringstream out;
-  out << "segment,name,op,unit,reason,cycles,time_us,macs,utilisation,dma_bytes,start_us,end_us\n";
+  out << "segment,name,op,unit,reason,cycles,time_us,macs,utilisation,dma_bytes,planned_dma_bytes,"
+         "start_us,end_us\n";
   for (const LayerRow& r : rows)
     out << csv_field(r.segment) << ',' << csv_field(r.name) << ',' << csv_field(r.op) << ','
         << r.unit << ',' << csv_field(r.reason) << ',' << r.cycles << ',' << r.time_us << ','
-        << r.macs << ',' << r.utilisation << ',' << r.dma_bytes << ',' << double(r.start_ps) / 1e6
+        << r.macs << ',' << r.utilisation << ',' << r.dma_bytes << ',' << r.planned_dma_bytes << ',' << double(r.start_ps) / 1e6
         << ',' << double(r.end_ps) / 1e6 << '\n';
   return out.str();
 }

@@ -139,6 +139,7 @@ TEST_F(LayerTraceTest, LayerTableHasEveryLayerInOrderWithItsMacs) {
     for (const auto& r : npu) {
       EXPECT_GT(r.cycles, 0u);
       EXPECT_GT(r.dma_bytes, 0u);
+      EXPECT_EQ(r.dma_bytes, r.planned_dma_bytes) << r.name << ": traced against compiled";
       EXPECT_NEAR(r.utilisation,
                   double(r.macs) / (double(r.cycles) * double(hw.array_rows * hw.array_cols * pes)),
                   1e-12);

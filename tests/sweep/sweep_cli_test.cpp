@@ -263,14 +263,15 @@ TEST_F(SweepCliTest, FailingPointsAreRecordedAndTheSweepGoesOn) {
 // key and the value, the exit code is 2 (a usage error), and no database is
 // written.
 TEST_F(SweepCliTest, BadSpecsAreRefusedBeforeAnythingRuns) {
-  const std::string big = big_conv_model(dir.string());
+  big_conv_model(dir.string());
+  wide_resize_model(dir.string());
   struct Case {
     std::string spec, message;
   };
   const std::vector<Case> cases = {
-      {"models: [big_conv.onnx]\ngrid:\n  sram_per_pe: [1MiB, 64KiB]\n",
-       "bad.yaml: cannot compile model big_conv (single) for sram_per_pe=64KiB: 1 layer runs on "
-       "the NPU with more SRAM but not with this hardware: QConv 'big_conv': "},
+      {"models: [wide_resize.onnx]\ngrid:\n  sram_per_pe: [1MiB, 64KiB]\n",
+       "bad.yaml: cannot compile model wide_resize (single) for sram_per_pe=64KiB: 1 layer runs on "
+       "the NPU with more SRAM but not with this hardware: QResize 'wide_resize': "},
       {"models: [big_conv.onnx]\ngrid:\n  sram_per_pe: [1MiB, 4MB]\n",
        "bad.yaml:3: grid.sram_per_pe[1]: bad value \"4MB\" for sram_per_pe: expected a size like "
        "16MiB (units GiB, MiB, KiB, B)"},

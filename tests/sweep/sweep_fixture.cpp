@@ -131,4 +131,22 @@ std::string big_conv_model(const std::string& dir) {
   return path;
 }
 
+std::string wide_resize_model(const std::string& dir) {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 16, 64, 64});
+  const std::string x = qdq(g, "x", 0.05f, 0);
+  constant(g, "scales", Tensor::from(DType::kFloat32, {4}, std::vector<float>{1, 1, 2, 2}));
+  Node up = node("Resize", {x, "", "scales"}, {"r"});
+  up.name = "wide_resize";
+  up.attrs["mode"] = std::string("linear");
+  g.nodes.push_back(up);
+  const std::string y = qdq(g, "r", 0.05f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {1, 16, 128, 128});
+  const std::string path = dir + "/wide_resize.onnx";
+  compiler::export_onnx(round_trip(g, "wide_resize"), path);
+  return path;
+}
+
 }  // namespace npusim::testing

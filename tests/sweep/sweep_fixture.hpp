@@ -46,5 +46,8 @@ std::string quantized_blazeface();
 // x[1,256,8,8] -> Conv 3x3 256->256 (QDQ): 576 KiB of int8 weights, which the
 // compiler cannot fit into 64 KiB of SRAM even one output row at a time.
 std::string big_conv_model(const std::string& dir);
+// A bilinear Resize of a 64 KiB image: bilinear needs the whole input image in
+// SRAM, so it runs on the NPU with 1 MiB per PE but not with 64 KiB.
+std::string wide_resize_model(const std::string& dir);
 
 }  // namespace npusim::testing

@@ -178,6 +178,7 @@ nlohmann::json layers_json(const std::vector<runtime::LayerRow>& rows) {
                  {"macs", r.macs},
                  {"utilisation", r.utilisation},
                  {"dma_bytes", r.dma_bytes},
+                 {"planned_dma_bytes", r.planned_dma_bytes},
                  {"start_us", double(r.start_ps) / 1e6},
                  {"end_us", double(r.end_ps) / 1e6}});
   }
@@ -260,7 +261,7 @@ void print_layers(const std::vector<runtime::LayerRow>& rows, uint64_t request) 
   }
   std::cout << "\nlayers of request " << request << " (the fastest run)\n"
             << "    #  unit  op              name                          cycles   time us"
-               "        MACs  util%   DMA KiB  reason\n";
+               "        MACs  util%   DMA KiB  plan KiB  reason\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     std::cout << std::setw(5) << i << "  " << std::left << std::setw(4) << r.unit << "  "
@@ -268,7 +269,8 @@ void print_layers(const std::vector<runtime::LayerRow>& rows, uint64_t request) 
               << std::right << std::setw(8) << r.cycles << std::fixed << std::setprecision(2)
               << std::setw(10) << r.time_us << std::setw(12) << r.macs << std::setprecision(1)
               << std::setw(7) << 100.0 * r.utilisation << std::setw(10)
-              << double(r.dma_bytes) / 1024.0 << "  " << r.reason << "\n";
+              << double(r.dma_bytes) / 1024.0 << std::setw(10) << double(r.planned_dma_bytes) / 1024.0
+              << "  " << r.reason << "\n";
   }
 }
 

@@ -86,9 +86,12 @@ ConvSram conv_sram(const ConvGeometry& g, const ConvSchedule& s) {
   if (s.weights == WeightsAt::kWorkAll) {
     p.params_bytes = conv_params_bytes(g);
     p.params = l.take(p.params_bytes);
-  } else if (s.weights == WeightsAt::kWorkBlock) {
-    p.wblock[0] = l.take(uint64_t(s.ob) * k_all);
-    p.wblock[1] = l.take(uint64_t(s.ob) * k_all);
+  } else if (s.weights != WeightsAt::kResident) {
+    const uint64_t per_oc = s.weights == WeightsAt::kWorkPiece
+                                ? uint64_t(g.kh * g.kw * std::min(s.ib, g.c / g.group))
+                                : k_all;
+    p.wblock[0] = l.take(uint64_t(s.ob) * per_oc);
+    p.wblock[1] = l.take(uint64_t(s.ob) * per_oc);
     p.bias_table = l.take(align64(4 * uint64_t(g.oc)) + 8 * uint64_t(g.oc));
   }
   const uint64_t pixels = uint64_t(s.rows * s.cols);
@@ -320,9 +323,11 @@ class ConvEmitter {
       const int wb = weights_block(o);
       const int ob = acquire_output();
       for (size_t i = 0; i < iblocks_.size(); ++i) {
+        const int wp = weights_piece(o, i);
         const Tile t = shared ? shared_tile : input_tile(gr, iblocks_[i]);
-        mat_conv(gr, o, i, t, ob, wb);
+        mat_conv(gr, o, i, t, ob, wp >= 0 ? wp : wb);
         if (!shared) release(t);
+        release_weights(wp);
       }
       release_weights(wb);
       output(gr, o, ob);
@@ -339,7 +344,7 @@ class ConvEmitter {
                   prm_.bytes));
       s_.signal(slot_, Engine::kLoad, kWgtFull0);
       s_.wait(slot_, Engine::kCompute, kWgtFull0);
-    } else if (sch_.weights == WeightsAt::kWorkBlock) {
+    } else if (sch_.weights != WeightsAt::kResident) {
       // Bias and multipliers stay for the layer; the first block's signal covers them.
       s_.emit(slot_, Engine::kLoad,
               dma(Opcode::kDmaLoad, {isa::kBaseWeights, prm_.offset + prm_.bias}, 0,
@@ -369,6 +374,26 @@ class ConvEmitter {
     return b;
   }
 
+  // Loads the weights of output block o over input block i (kWorkPiece: one
+  // contiguous run of the blob) and returns the buffer, or -1.
+  int weights_piece(size_t o, size_t i) {
+    if (sch_.weights != WeightsAt::kWorkPiece) return -1;
+    const int b = next_w_;
+    next_w_ ^= 1;
+    s_.wait(slot_, Engine::kLoad, kWgtFree0 + b);
+    const uint64_t hw = uint64_t(g_.kh * g_.kw);
+    uint64_t blob_at = 0;  // [ib block][oc][kh][kw][channels of the block]
+    for (size_t k = 0; k < i; ++k) blob_at += uint64_t(g_.oc) * hw * uint64_t(iblocks_[k].size);
+    const uint64_t per_oc = hw * uint64_t(iblocks_[i].size);
+    s_.emit(slot_, Engine::kLoad,
+            dma(Opcode::kDmaLoad, {isa::kBaseWeights, prm_.offset + blob_at},
+                uint64_t(oblocks_[o].begin) * per_oc, base_ + p_.wblock[b],
+                uint64_t(oblocks_[o].size) * per_oc));
+    s_.signal(slot_, Engine::kLoad, kWgtFull0 + b);
+    s_.wait(slot_, Engine::kCompute, kWgtFull0 + b);
+    return b;
+  }
+
   void release_weights(int b) {
     if (b >= 0) s_.signal(slot_, Engine::kCompute, kWgtFree0 + b);
   }
@@ -381,6 +406,7 @@ class ConvEmitter {
     const Block ob = oblocks_[o];
     if (sch_.weights == WeightsAt::kWorkBlock)  // [ib block][ob][kh][kw][channels]
       return base_ + p_.wblock[wb] + uint64_t(ob.size) * hw * before;
+    if (sch_.weights == WeightsAt::kWorkPiece) return base_ + p_.wblock[wb];
     const uint64_t params = params_at();
     return params + uint64_t(g_.oc) * hw * before +
            uint64_t(ob.begin) * hw * uint64_t(iblocks_[i].size);
@@ -391,12 +417,13 @@ class ConvEmitter {
   }
   uint64_t bias_at(size_t o) const {
     const uint64_t o0 = uint64_t(oblocks_[o].begin);
-    if (sch_.weights == WeightsAt::kWorkBlock) return base_ + p_.bias_table + 4 * o0;
+    if (sch_.weights == WeightsAt::kWorkBlock || sch_.weights == WeightsAt::kWorkPiece)
+      return base_ + p_.bias_table + 4 * o0;
     return params_at() + prm_.bias + 4 * o0;
   }
   uint64_t table_at(size_t o) const {
     const uint64_t o0 = uint64_t(oblocks_[o].begin);
-    if (sch_.weights == WeightsAt::kWorkBlock)
+    if (sch_.weights == WeightsAt::kWorkBlock || sch_.weights == WeightsAt::kWorkPiece)
       return base_ + p_.bias_table + (prm_.table - prm_.bias) + 8 * o0;
     return params_at() + prm_.table + 8 * o0;
   }

@@ -40,9 +40,11 @@ Span conv_input_rows(const ConvGeometry& g, int64_t r0, int64_t r1);
 Span conv_input_cols(const ConvGeometry& g, int64_t c0, int64_t c1);
 
 enum class WeightsAt {
-  kResident,  // the segment planner placed the parameters in SRAM
-  kWorkAll,   // all of them in the working area, loaded at the layer's start
-  kWorkBlock  // one output-channel block at a time, double buffered
+  kResident,   // the segment planner placed the parameters in SRAM
+  kWorkAll,    // all of them in the working area, loaded at the layer's start
+  kWorkBlock,  // one output-channel block (every input channel) at a time, double buffered
+  kWorkPiece   // one (output block, input block) piece at a time, double buffered: for
+               // output channels whose weights alone exceed the working area
 };
 enum class LoopOrder { kPixelsOuter, kWeightsOuter };
 
@@ -57,8 +59,8 @@ struct ConvSchedule {
 // The working area of a schedule (byte offsets from the working area's start).
 struct ConvSram {
   uint64_t params = 0, params_bytes = 0;  // kWorkAll: weights + bias + table
-  uint64_t wblock[2] = {0, 0};            // kWorkBlock: one output block's weights
-  uint64_t bias_table = 0;                // kWorkBlock: every bias and multiplier
+  uint64_t wblock[2] = {0, 0};            // kWorkBlock/kWorkPiece: one block's or piece's weights
+  uint64_t bias_table = 0;                // kWorkBlock/kWorkPiece: every bias and multiplier
   uint64_t in[2] = {0, 0};                // staged input tiles
   uint64_t acc = 0;                       // int32 sums (8-bit outputs)
   uint64_t out[2] = {0, 0};               // staged output tiles

@@ -55,19 +55,27 @@ Cost price_rows(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int
   return {e.cycles, e.dram_bytes};
 }
 
-// Past a few pixel groups the groups repeat, so the first ones are priced
-// and the rest extrapolated: pricing stays cheap for layers of hundreds of
-// groups.
+// Past a few pixel groups the groups repeat, and past a few channel blocks
+// the blocks do, so the first ones are priced and the rest extrapolated:
+// pricing stays cheap for layers of hundreds of groups or blocks.
 Cost price(const Node& q, const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
            const isa::HwParams& hw) {
-  constexpr int64_t kPricedGroups = 4;
+  constexpr int64_t kPricedGroups = 4, kPricedBlocks = 4;
   const int64_t col_groups = (g.ow + s.cols - 1) / s.cols;
   const int64_t row_groups = std::max<int64_t>(1, kPricedGroups / col_groups);
   const int64_t priced = std::min(rows, row_groups * s.rows);
-  ConvGeometry one = g;  // one image
-  one.n = 1;
-  Cost c = price_rows(q, one, s, priced, hw);
-  const double scale = double(g.n) * double(rows) / double(priced);
+  ConvGeometry part = g;  // one image, at most kPricedBlocks blocks each way
+  part.n = 1;
+  double scale = double(g.n) * double(rows) / double(priced);
+  if (g.group == 1 && g.oc > kPricedBlocks * s.ob) {
+    part.oc = kPricedBlocks * s.ob;
+    scale *= double(g.oc) / double(part.oc);
+  }
+  if (g.group == 1 && g.c > kPricedBlocks * s.ib) {
+    part.c = kPricedBlocks * s.ib;
+    scale *= double(g.c) / double(part.c);
+  }
+  Cost c = price_rows(q, part, s, priced, hw);
   c.cycles = uint64_t(double(c.cycles) * scale);
   c.dram = uint64_t(double(c.dram) * scale);
   return c;
@@ -87,22 +95,23 @@ int64_t largest(int64_t max, const std::function<bool(int64_t)>& fits) {
   return lo;
 }
 
-// Output-channel blocks: every channel, or whole multiples of the array's
-// columns (the matrix unit's passes do not grow); input-channel blocks:
-// every channel, or halves, quarters, eighths. Grouped convolutions keep both whole.
-std::vector<int64_t> output_blocks(const ConvGeometry& g, const isa::HwParams& hw, bool small) {
-  std::set<int64_t> out = {g.oc};
+// Output-channel blocks: every channel, whole multiples of the array's
+// columns (the matrix unit's passes do not grow), and below the array's width
+// halving down to one channel (for working areas nothing larger fits);
+// input-channel blocks: every channel, halving down to one. Grouped
+// convolutions keep both whole.
+std::vector<int64_t> output_blocks(const ConvGeometry& g, const isa::HwParams& hw) {
   if (g.group != 1) return {g.oc};
+  std::set<int64_t> out = {g.oc};
   for (int64_t b = hw.array_cols; b < g.oc; b *= 2) out.insert(b);
-  if (small)
-    for (int64_t b = std::min<int64_t>(g.oc, hw.array_cols); b >= 1; b /= 2) out.insert(b);
+  for (int64_t b = std::min<int64_t>(g.oc, hw.array_cols); b >= 1; b /= 2) out.insert(b);
   return {out.rbegin(), out.rend()};
 }
 
-std::vector<int64_t> input_blocks(const ConvGeometry& g, bool small) {
-  std::set<int64_t> out = {g.c};
+std::vector<int64_t> input_blocks(const ConvGeometry& g) {
   if (g.group != 1) return {g.c};
-  for (int64_t d = 2; d <= (small ? g.c : 8); d *= 2) out.insert((g.c + d - 1) / d);
+  std::set<int64_t> out = {g.c};
+  for (int64_t d = 2; d <= g.c; d *= 2) out.insert((g.c + d - 1) / d);
   return {out.rbegin(), out.rend()};
 }
 
@@ -114,9 +123,10 @@ std::string describe(const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
   if (s.ob < g.oc) o << ", " << s.ob << "-channel output blocks";
   if (s.ib < g.c) o << ", " << s.ib << "-channel input blocks";
   o << ", weights "
-    << (s.weights == WeightsAt::kResident  ? "resident"
-        : s.weights == WeightsAt::kWorkAll ? "loaded once"
-                                           : "by output block")
+    << (s.weights == WeightsAt::kResident    ? "resident"
+        : s.weights == WeightsAt::kWorkAll   ? "loaded once"
+        : s.weights == WeightsAt::kWorkBlock ? "by output block"
+                                             : "by output and input block")
     << (s.order == LoopOrder::kWeightsOuter ? ", weights outer" : "");
   o << "; input " << (s.in_sram ? "in SRAM" : "from DRAM") << ", output "
     << (s.out_sram ? "in SRAM" : "to DRAM") << "; " << sram << " bytes of working SRAM";
@@ -128,33 +138,76 @@ std::string describe(const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
 ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t work,
                                 bool params_resident, bool in_sram, bool out_sram, int64_t rows,
                                 const isa::HwParams& hw) {
-  ConvChoice best;
-  Cost best_cost;
   rows = std::max<int64_t>(1, rows);
-  auto consider = [&](ConvSchedule s) {
-    // Full-width rows when one fits, else the widest column tile.
+  // Sizes a candidate's pixel group to the working area: full-width rows
+  // when one fits, else the widest column tile. Returns false if nothing fits.
+  auto fit = [&](ConvSchedule& s) {
     auto fits = [&](const ConvSchedule& t) { return conv_sram(g, t).total <= work; };
     s.cols = g.ow;
     s.rows = 1;
-    if (!fits(s)) {
-      s.cols = largest(g.ow, [&](int64_t c) {
-        ConvSchedule t = s;
-        t.cols = c;
-        return fits(t);
-      });
-      if (s.cols == 0) return;
-    } else {
+    if (fits(s)) {
       s.rows = largest(rows, [&](int64_t r) {
         ConvSchedule t = s;
         t.rows = r;
         return fits(t);
       });
+      return true;
     }
-    std::vector<int64_t> tiles = {s.rows};
+    s.cols = largest(g.ow, [&](int64_t c) {
+      ConvSchedule t = s;
+      t.cols = c;
+      return fits(t);
+    });
+    return s.cols > 0;
+  };
+  // Every blocking that fits, sized; then the ones with the fewest blocks are
+  // priced (more blocks only add weight passes and instructions).
+  struct Fitted {
+    ConvSchedule s;
+    int64_t blocks;
+  };
+  std::vector<Fitted> fitted;
+  for (const int64_t ob : output_blocks(g, hw))
+    for (const int64_t ib : input_blocks(g)) {
+      ConvSchedule s;
+      s.ob = ob;
+      s.ib = ib;
+      s.in_sram = in_sram;
+      s.out_sram = out_sram && g.out_elem == 1;
+      std::vector<std::pair<WeightsAt, LoopOrder>> ways;
+      if (params_resident) {
+        ways = {{WeightsAt::kResident, LoopOrder::kPixelsOuter}};
+      } else {
+        ways = {{WeightsAt::kWorkAll, LoopOrder::kPixelsOuter}};
+        if (ob < g.oc)
+          ways.insert(ways.end(), {{WeightsAt::kWorkBlock, LoopOrder::kPixelsOuter},
+                                   {WeightsAt::kWorkBlock, LoopOrder::kWeightsOuter}});
+        if (ib < g.c) ways.push_back({WeightsAt::kWorkPiece, LoopOrder::kPixelsOuter});
+      }
+      const int64_t blocks = ((g.oc + ob - 1) / ob) * ((g.c + ib - 1) / ib);
+      for (const auto& [weights, order] : ways) {
+        s.weights = weights;
+        s.order = order;
+        if (fit(s)) fitted.push_back({s, blocks});
+      }
+    }
+  std::stable_sort(fitted.begin(), fitted.end(),
+                   [](const Fitted& a, const Fitted& b) { return a.blocks < b.blocks; });
+  // Beyond a few times the fewest blocks, a blocking only adds passes.
+  constexpr size_t kPriced = 24;
+  constexpr int64_t kBlockSpread = 4;
+  if (fitted.size() > kPriced) fitted.resize(kPriced);
+  if (!fitted.empty())
+    std::erase_if(fitted,
+                  [&](const Fitted& f) { return f.blocks > kBlockSpread * fitted.front().blocks; });
+  ConvChoice best;
+  Cost best_cost;
+  for (const Fitted& f : fitted) {
+    std::vector<int64_t> tiles = {f.s.rows};
     const bool streamed = !in_sram || !out_sram;  // smaller groups overlap DMA with compute
-    if (streamed && s.rows >= 8 && s.cols == g.ow) tiles.push_back((s.rows + 3) / 4);
+    if (streamed && f.s.rows >= 8 && f.s.cols == g.ow) tiles.push_back((f.s.rows + 3) / 4);
     for (const int64_t t : tiles) {
-      ConvSchedule c = s;
+      ConvSchedule c = f.s;
       c.rows = t;
       const Cost cost = price(q, g, c, rows, hw);
       if (!best.found || cost < best_cost) {
@@ -162,39 +215,15 @@ ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t w
         best_cost = cost;
       }
     }
-  };
-  for (const bool small : {false, true}) {
-    for (const int64_t ob : output_blocks(g, hw, small))
-      for (const int64_t ib : input_blocks(g, small)) {
-        ConvSchedule s;
-        s.ob = ob;
-        s.ib = ib;
-        s.in_sram = in_sram;
-        s.out_sram = out_sram && g.out_elem == 1;
-        if (params_resident) {
-          s.weights = WeightsAt::kResident;
-          consider(s);
-          continue;
-        }
-        s.weights = WeightsAt::kWorkAll;
-        consider(s);
-        if (ob < g.oc) {
-          s.weights = WeightsAt::kWorkBlock;
-          consider(s);
-          s.order = LoopOrder::kWeightsOuter;
-          consider(s);
-        }
-      }
-    if (best.found) break;  // the smallest blocks only when nothing else fits
   }
   return best;
 }
 
 namespace {
 
-// The schedule with the least working area: one output pixel per tile, the
-// array's width of output channels and its height of reduction per block
-// (single channels for grouped convolutions, whose blocks stay whole).
+// The schedule with the least working area: one output pixel, one output
+// channel and one input channel at a time, the weights loaded piece by piece
+// (grouped convolutions keep their channels whole).
 ConvSchedule smallest_schedule(const ConvGeometry& g, const isa::HwParams& hw) {
   ConvSchedule s;
   s.rows = s.cols = 1;
@@ -204,9 +233,11 @@ ConvSchedule smallest_schedule(const ConvGeometry& g, const isa::HwParams& hw) {
     s.weights = WeightsAt::kWorkAll;
     return s;
   }
-  s.ob = std::min<int64_t>(g.oc, hw.array_cols);
-  s.ib = std::min<int64_t>(g.c, std::max<int64_t>(1, hw.array_rows / (g.kh * g.kw)));
-  s.weights = s.ob < g.oc ? WeightsAt::kWorkBlock : WeightsAt::kWorkAll;
+  s.ob = 1;
+  s.ib = 1;
+  s.weights = g.c > 1    ? WeightsAt::kWorkPiece
+              : g.oc > 1 ? WeightsAt::kWorkBlock
+                         : WeightsAt::kWorkAll;
   return s;
 }
 

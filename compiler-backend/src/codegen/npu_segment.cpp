@@ -126,7 +126,6 @@ class SegmentEmitter {
       }
     }
     for (size_t i = 0; i < plan_.layers.size(); ++i) emit_layer(int(i));
-    count_dram_bytes();
     for (int slot = 0; slot < plan_.slots; ++slot)
       for (int e = 0; e < isa::kNumEngines; ++e) {
         auto code = s_.code[slot][e];
@@ -134,25 +133,15 @@ class SegmentEmitter {
         code.push_back(isa::make(Opcode::kEnd, {}));
         out_.segment.streams[slot][e] = isa::encode(code);
       }
+    // What each layer moves through DRAM, counted the way the runtime's
+    // profile counts it (from the encoded streams), so the two agree.
+    const std::vector<uint64_t> bytes = isa::layer_dma_bytes(out_.segment);
+    for (size_t i = 0; i < bytes.size(); ++i) out_.layers[i].dram_bytes = bytes[i];
   }
 
   const Streams& streams() const { return s_; }
 
  private:
-  // Each layer's DMA bytes: its sections of the load and store streams.
-  void count_dram_bytes() {
-    const auto& layers = out_.segment.layers;
-    for (size_t i = 0; i < layers.size(); ++i)
-      for (int slot = 0; slot < 2; ++slot)
-        for (const Engine e : {Engine::kLoad, Engine::kStore}) {
-          const auto& code = s_.code[slot][int(e)];
-          const size_t from = layers[i].first[slot][int(e)],
-                       to = i + 1 < layers.size() ? layers[i + 1].first[slot][int(e)] : code.size();
-          for (size_t k = from; k < to && k < code.size(); ++k)
-            out_.layers[i].dram_bytes += isa::dma_bytes(code[k]);
-        }
-  }
-
   const Graph& g_;
   SegmentPlan& plan_;
   const isa::HwParams& hw_;
@@ -440,16 +429,14 @@ struct Candidate {
   uint64_t cycles = 0;
 };
 
-Candidate build_candidate(const Graph& g, const std::vector<int>& nodes,
-                          const std::vector<std::string>& inputs,
+Candidate build_candidate(const Graph& g, SegmentPlan plan, const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& name,
-                          const isa::HwParams& hw, int slots, uint64_t work, IoLayout io) {
+                          const isa::HwParams& hw, int slots, IoLayout io) {
   Candidate c;
   c.build.segment.name = name;
   c.build.segment.inputs = inputs;
   c.build.segment.outputs = outputs;
   c.io = io;
-  SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, work);
   std::map<std::string, DramPlace> place;
   place_in_dram(g, plan, inputs, outputs, c.io, c.build, place);
   SegmentEmitter emitter(g, plan, hw, c.build, place);
@@ -457,6 +444,18 @@ Candidate build_candidate(const Graph& g, const std::vector<int>& nodes,
   c.build.sram_peak = std::max(c.build.sram_peak, plan.sram.peak());
   c.cycles = estimate(emitter.streams(), slots, hw).cycles;
   return c;
+}
+
+// What a plan keeps in SRAM: its resident values and resident parameters.
+// A smaller working area that keeps no more than a larger one only makes
+// tiles smaller, so it is not worth emitting.
+std::set<std::string> residency_of(const SegmentPlan& plan) {
+  std::set<std::string> kept;
+  for (const auto& [name, v] : plan.values)
+    if (v.resident) kept.insert(name);
+  for (const auto& layer : plan.layers)
+    if (layer.params_item) kept.insert("params of " + layer.node->name);
+  return kept;
 }
 
 }  // namespace
@@ -493,8 +492,11 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
   works.insert(sram);
   if (works.size() < 3) works.insert(least);
   std::optional<Candidate> best;
-  for (const uint64_t work : works) {
-    Candidate c = build_candidate(g, nodes, inputs, outputs, name, hw, slots, work, io);
+  std::set<std::set<std::string>> seen;
+  for (auto work = works.rbegin(); work != works.rend(); ++work) {
+    SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, *work);
+    if (!seen.insert(residency_of(plan)).second) continue;
+    Candidate c = build_candidate(g, std::move(plan), inputs, outputs, name, hw, slots, io);
     if (!best || c.cycles < best->cycles) best = std::move(c);
   }
   io = best->io;

@@ -5,7 +5,6 @@
 #include <span>
 #include <string>
 
-#include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/tensor.hpp"
 
 namespace npusim::vision::detail {

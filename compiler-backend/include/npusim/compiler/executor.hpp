@@ -14,8 +14,6 @@
 
 namespace npusim::compiler {
 
-using TensorMap = std::map<std::string, Tensor>;
-
 struct ExecOptions {
   // Also return every value computed by a node (for calibration and debugging).
   bool keep_intermediates = false;

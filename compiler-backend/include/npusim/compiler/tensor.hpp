@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -72,5 +73,8 @@ Tensor Tensor::from(DType dtype, Shape shape, const std::vector<T>& values) {
   std::memcpy(t.data_.data(), values.data(), t.data_.size());
   return t;
 }
+
+// Tensors by value name (graph inputs, outputs, intermediates).
+using TensorMap = std::map<std::string, Tensor>;
 
 }  // namespace npusim::compiler

@@ -80,6 +80,11 @@ class ProgramError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bytes each layer of the segment's layer table moves through DRAM per run:
+// the dma.load / dma.store instructions of its sections of every stream (a
+// layer's section runs from its `first` index to the next layer's).
+std::vector<uint64_t> layer_dma_bytes(const NpuSegment& segment);
+
 // Serialization. load_* throw ProgramError naming the file and the reason
 // (bad magic, unsupported version, truncated, checksum mismatch).
 std::vector<uint8_t> serialize(const Program& p);

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/tensor.hpp"
 #include "npusim/vision/detection.hpp"
 

@@ -269,8 +269,8 @@ void print_layers(const std::vector<runtime::LayerRow>& rows, uint64_t request) 
               << std::right << std::setw(8) << r.cycles << std::fixed << std::setprecision(2)
               << std::setw(10) << r.time_us << std::setw(12) << r.macs << std::setprecision(1)
               << std::setw(7) << 100.0 * r.utilisation << std::setw(10)
-              << double(r.dma_bytes) / 1024.0 << std::setw(10) << double(r.planned_dma_bytes) / 1024.0
-              << "  " << r.reason << "\n";
+              << double(r.dma_bytes) / 1024.0 << std::setw(10)
+              << double(r.planned_dma_bytes) / 1024.0 << "  " << r.reason << "\n";
   }
 }
 

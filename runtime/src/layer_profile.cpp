@@ -84,8 +84,8 @@ std::string layer_csv(const std::vector<LayerRow>& rows) {
   for (const LayerRow& r : rows)
     out << csv_field(r.segment) << ',' << csv_field(r.name) << ',' << csv_field(r.op) << ','
         << r.unit << ',' << csv_field(r.reason) << ',' << r.cycles << ',' << r.time_us << ','
-        << r.macs << ',' << r.utilisation << ',' << r.dma_bytes << ',' << r.planned_dma_bytes << ',' << double(r.start_ps) / 1e6
-        << ',' << double(r.end_ps) / 1e6 << '\n';
+        << r.macs << ',' << r.utilisation << ',' << r.dma_bytes << ',' << r.planned_dma_bytes << ','
+        << double(r.start_ps) / 1e6 << ',' << double(r.end_ps) / 1e6 << '\n';
   return out.str();
 }
 

@@ -21,8 +21,8 @@ struct LayerRow {
   std::string reason;   // CPU: why the layer is not on the NPU
   uint64_t cycles = 0;  // NPU: device cycles from the layer's first instruction to its last
   double time_us = 0;   // NPU: cycles as time; CPU: the host cost model's estimate
-  uint64_t macs = 0, dma_bytes = 0;  // NPU: from the device trace
-  uint64_t planned_dma_bytes = 0;    // NPU: what the compiled code moves (isa::layer_dma_bytes)
+  uint64_t macs = 0, dma_bytes = 0;   // NPU: from the device trace
+  uint64_t planned_dma_bytes = 0;     // NPU: what the compiled code moves (isa::layer_dma_bytes)
   double utilisation = 0;             // MACs / (cycles x array MACs per cycle x PEs)
   uint64_t start_ps = 0, end_ps = 0;  // NPU: on the simulated timeline
 };

@@ -7,6 +7,7 @@
 // different output quantisation is a table after it.
 #include <map>
 
+#include "npusim/isa/kernels.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {
@@ -63,7 +64,8 @@ std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes)
   if (code_of(roundings, rounding) < 0) return reject("nearest_mode " + rounding + " unsupported");
   Rewrite& r = m->rewrite;
   r.node.attrs["out_hw"] = std::vector<int64_t>{yv.shape[2], yv.shape[3]};
-  r.node.attrs["mode"] = n.s("mode", "nearest") == "linear" ? 4 : code_of(roundings, rounding);
+  r.node.attrs["mode"] = n.s("mode", "nearest") == "linear" ? isa::kernels::kResizeBilinear
+                                                            : code_of(roundings, rounding);
   r.node.attrs["coord_mode"] = code_of(coords, coord);
   if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
   return r;

@@ -52,7 +52,7 @@ uint64_t vector_work(const Instruction& in) {
     case Opcode::kVecPool:
       return e * in.u(Field::kKH) * in.u(Field::kKW);
     case Opcode::kVecResize:
-      return in[Field::kMode] == 4 ? 4 * e : e;
+      return in[Field::kMode] == kernels::kResizeBilinear ? 4 * e : e;  // 4 taps
     case Opcode::kVecCopy:
       return e * std::max<uint64_t>(1, in.u(Field::kElem));
     default:

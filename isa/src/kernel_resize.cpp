@@ -133,13 +133,13 @@ void exec_resize(const Instruction& in, Bytes sram) {
                     in[F::kOutW],
                     in[F::kSrcSigned] != 0};
   const int64_t mode = in[F::kMode], coord_mode = in[F::kCoordMode];
-  if (mode > 4)
+  if (mode > kResizeBilinear)
     throw IsaError("vec.resize: invalid mode " + std::to_string(mode) +
                    " (0-3 nearest floor/round_prefer_floor/round_prefer_ceil/ceil, 4 bilinear)");
   if (op.out_h * op.out_w * op.c == 0) return;
   if (op.in_h == 0 || op.in_w == 0)
     throw IsaError("vec.resize: empty input (in_h/in_w 0) with a non-empty output");
-  if (mode == 4)
+  if (mode == kResizeBilinear)
     resize_bilinear(op, coord_mode);
   else
     resize_nearest(op, mode, coord_mode);

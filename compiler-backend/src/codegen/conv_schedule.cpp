@@ -193,13 +193,8 @@ ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t w
     }
   std::stable_sort(fitted.begin(), fitted.end(),
                    [](const Fitted& a, const Fitted& b) { return a.blocks < b.blocks; });
-  // Beyond a few times the fewest blocks, a blocking only adds passes.
-  constexpr size_t kPriced = 24;
-  constexpr int64_t kBlockSpread = 4;
+  constexpr size_t kPriced = 48;
   if (fitted.size() > kPriced) fitted.resize(kPriced);
-  if (!fitted.empty())
-    std::erase_if(fitted,
-                  [&](const Fitted& f) { return f.blocks > kBlockSpread * fitted.front().blocks; });
   ConvChoice best;
   Cost best_cost;
   for (const Fitted& f : fitted) {

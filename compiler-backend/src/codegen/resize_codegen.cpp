@@ -44,7 +44,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why
       why = "dimensions above vec.resize's 16-bit fields";
       return std::nullopt;
     }
-  if (geo.mode == 4) return geo;  // bilinear: whole images, no row mapping
+  if (geo.mode == isa::kernels::kResizeBilinear)
+    return geo;  // bilinear: whole images, no row mapping
   for (int64_t o = 0; o < geo.oh; ++o)
     geo.src_row.push_back(
         isa::kernels::resize_nearest_source(o, geo.h, geo.oh, geo.mode, geo.coord));
@@ -97,7 +98,7 @@ isa::Instruction vec_resize(const Geometry& geo, uint64_t src, uint64_t dst, int
 }
 
 int64_t tile_rows(const Geometry& geo, uint64_t sram, bool in_sram = false) {
-  if (geo.mode == 4) return bilinear_layout(geo).total <= sram ? 1 : 0;
+  if (geo.mode == isa::kernels::kResizeBilinear) return bilinear_layout(geo).total <= sram ? 1 : 0;
   const int64_t cap = pipeline_tile_cap(geo.oh, uint64_t(geo.ow) * geo.c);
   return largest_tile(std::min(geo.oh, cap), sram,
                       [&](int64_t r) { return layout(geo, r, in_sram).total; });
@@ -186,8 +187,9 @@ std::string resize_unsupported(const Graph& g, const Node& n, const isa::HwParam
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
   if (tile_rows(*geo, hw.sram_per_pe) < 1)
-    return geo->mode == 4 ? "a bilinear resize needs its whole image in SRAM"
-                          : "one output row does not fit in SRAM";
+    return geo->mode == isa::kernels::kResizeBilinear
+               ? "a bilinear resize needs its whole image in SRAM"
+               : "one output row does not fit in SRAM";
   return "";
 }
 
@@ -196,7 +198,8 @@ LayerTraits resize_traits(const Graph& g, const Node& n) {
   t.sram_in = {false};
   std::string why;
   const auto geo = geometry(g, n, why);
-  if (!geo || geo->mode == 4) return t;  // bilinear: whole images from DRAM
+  if (!geo || geo->mode == isa::kernels::kResizeBilinear)
+    return t;  // bilinear: whole images from DRAM
   t.row_local = true;
   t.out_rows = geo->oh;
   const Geometry gm = *geo;
@@ -214,7 +217,8 @@ uint64_t resize_min_work(const Graph& g, const Node& n, const isa::HwParams&) {
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return 0;
-  return geo->mode == 4 ? bilinear_layout(*geo).total : layout(*geo, 1).total;
+  return geo->mode == isa::kernels::kResizeBilinear ? bilinear_layout(*geo).total
+                                                    : layout(*geo, 1).total;
 }
 
 namespace {
@@ -261,7 +265,7 @@ LayerCode plan_resize(const LayerEnv& e) {
   std::string why;
   const Node& q = e.node;
   const Geometry geo = *geometry(e.g, q, why);
-  if (geo.mode == 4) return plan_bilinear(e, geo);
+  if (geo.mode == isa::kernels::kResizeBilinear) return plan_bilinear(e, geo);
   const bool in_sram = e.resident(q.inputs[0]), out_sram = e.resident(q.outputs[0]);
   const int64_t tile = tile_rows(geo, e.work_bytes, in_sram);
   const BufferedSram p = layout(geo, tile, in_sram);

@@ -325,7 +325,7 @@ std::vector<Tensor> qresize(const OpContext& c) {
   for (int64_t plane = 0; plane < n * ch; ++plane)
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
-        if (mode == 4) {
+        if (mode == isa::kernels::kResizeBilinear) {
           const int32_t v =
               bilinear(x, plane, h, w, linear_tap(oy, h, oh, coord), linear_tap(ox, w, ow, coord));
           set_element(y, (plane * oh + oy) * ow + ox, table.empty() ? v : lookup(table, v));

@@ -18,6 +18,10 @@ using Bytes = std::span<uint8_t>;
 int64_t conv_out_size(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t kernel,
                       int64_t stride, int64_t dilation);
 
+// vec.resize's `mode` field (and QResize's `mode` attribute): the ONNX
+// nearest_mode roundings 0-3 (see resize_nearest_source), or bilinear.
+constexpr int64_t kResizeBilinear = 4;
+
 // vec.resize's nearest source index along one axis: output index o of `out`
 // reads input index (of `in`) per ONNX coordinate_transformation_mode
 // `coord_mode` (0 asymmetric, 1 half_pixel, 2 align_corners, 3

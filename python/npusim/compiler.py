@@ -39,7 +39,11 @@ class CompiledModel:
     sram_peak = property(lambda self: self._core.sram_peak, doc="bytes of SRAM per PE, largest layer")
     dram_weights = property(lambda self: self._core.dram_weights)
     dram_activations = property(lambda self: self._core.dram_activations)
-    layer_asm = property(lambda self: self._core.layer_asm, doc="per NPU layer: tiling and SRAM plan")
+    layers = property(lambda self: self._core.layers,
+                      doc="per NPU layer: the schedule in words (tiling), DRAM bytes per "
+                          "inference, SRAM resident and working bytes per PE")
+    dram_traffic = property(lambda self: self._core.dram_traffic,
+                            doc="bytes the NPU's DMA moves per inference (every PE)")
 
     @property
     def cpu_nodes(self):

@@ -94,7 +94,24 @@ void bind_compiler(py::module_& m) {
                              [](const Compiled& c) { return c.result.dram_weights; })
       .def_property_readonly("dram_activations",
                              [](const Compiled& c) { return c.result.dram_activations; })
-      .def_property_readonly("layer_asm", [](const Compiled& c) { return c.result.layer_asm; })
+      .def_property_readonly("layers",
+                             [](const Compiled& c) {
+                               py::list out;
+                               for (const auto& l : c.result.layers) {
+                                 py::dict d;
+                                 d["segment"] = l.segment;
+                                 d["layer"] = l.layer;
+                                 d["op"] = l.op;
+                                 d["tiling"] = l.tiling;
+                                 d["dram_bytes"] = l.dram_bytes;
+                                 d["sram_resident"] = l.sram_resident;
+                                 d["sram_work"] = l.sram_work;
+                                 out.append(d);
+                               }
+                               return out;
+                             })
+      .def_property_readonly("dram_traffic",
+                             [](const Compiled& c) { return c.result.dram_traffic; })
       .def(
           "model",
           [](const Compiled& c) {

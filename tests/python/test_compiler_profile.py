@@ -45,6 +45,11 @@ class CompilerTest(unittest.TestCase):
                                  len(compiled.placement) - 2)
                 self.assertGreater(compiled.sram_peak, 0)
                 self.assertGreater(len(compiled.stages), 2)
+                # The plan per layer: a schedule in words, and DRAM bytes adding up to the total.
+                self.assertTrue(compiled.layers)
+                self.assertTrue(all(layer["tiling"] for layer in compiled.layers))
+                self.assertEqual(sum(layer["dram_bytes"] for layer in compiled.layers),
+                                 compiled.dram_traffic)
 
     def test_compile_then_run_in_memory(self):
         x = calibration_samples(1, seed=4)[0]

@@ -99,12 +99,12 @@ TEST_F(CliModels, AnEmptyGraphIsRefused) {
 }
 
 TEST_F(CliModels, TooFewSemaphoresAreRefusedNamingTheNeed) {
-  for (int n : {1, 4, 9})
+  for (int n : {1, 4, 17})
     expect_refused(
         npusim("compile " + onnx(good_model(), "m.onnx") + " -o " + at("m.npub") +
                " --set num_semaphores=" + std::to_string(n)),
-        {"num_semaphores=" + std::to_string(n) + " is too few", "uses 10 semaphores per PE"});
-  EXPECT_EQ(npusim("compile " + at("m.onnx") + " -o " + at("m.npub") + " --set num_semaphores=10")
+        {"num_semaphores=" + std::to_string(n) + " is too few", "uses 18 semaphores per PE"});
+  EXPECT_EQ(npusim("compile " + at("m.onnx") + " -o " + at("m.npub") + " --set num_semaphores=18")
                 .exit_code,
             0);
 }

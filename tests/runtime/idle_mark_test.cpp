@@ -27,10 +27,10 @@ struct Delivered {
 
   std::function<void(runtime::Result, std::exception_ptr)> callback() {
     return [this](runtime::Result r, std::exception_ptr) {
-      {
-        std::lock_guard lock(mutex);
-        timings.push_back(r.timing);
-      }
+      // Notified under the lock: once the waiter sees the result it may
+      // destroy this object, so the callback must not touch it afterwards.
+      std::lock_guard lock(mutex);
+      timings.push_back(r.timing);
       cv.notify_all();
     };
   }
@@ -43,8 +43,8 @@ struct Delivered {
 };
 
 TEST_F(RuntimeTest, MarkIdleIsRefusedWhileAResultIsOnItsWay) {
+  Delivered d;  // outlives the runner, whose threads call into it
   runtime::AsyncRunner runner(compiled(), options("npu0pe0", 2));
-  Delivered d;
   runner.run_async({random_input({1, 8, 16, 16}, 1)}, d.callback());
   ASSERT_EQ(d.wait_beyond(0), 1u);
   EXPECT_FALSE(runner.mark_idle(0));  // one was delivered that this caller has not counted
@@ -54,10 +54,10 @@ TEST_F(RuntimeTest, MarkIdleIsRefusedWhileAResultIsOnItsWay) {
 // After one request alone (its mark makes the session trust the marks), two
 // requests in flight on two workers; when the first of them is delivered the
 // application works 50 ms (wall) before submitting a fourth. Returns the
-// fourth's timing and the one it reacted to in `first`.
-runtime::RequestTiming react_slowly(runtime::AsyncRunner& runner, const Tensor& input,
+// fourth's timing and the one it reacted to in `first`. `d` must outlive the
+// runner.
+runtime::RequestTiming react_slowly(runtime::AsyncRunner& runner, Delivered& d, const Tensor& input,
                                     bool mark_idle, runtime::RequestTiming& first) {
-  Delivered d;
   runner.run_async({input}, d.callback());
   if (mark_idle) runner.mark_idle(0);
   d.wait_beyond(0);
@@ -85,12 +85,14 @@ TEST_F(RuntimeTest, WithMarkIdleARequestSubmittedOnAResultStartsAtItsTime) {
   const Tensor input = random_input({1, 8, 16, 16}, 2);
   runtime::RequestTiming first;
   {
+    Delivered d;
     runtime::AsyncRunner runner(compiled(), options("npu0pe0", 2));
-    const runtime::RequestTiming fourth = react_slowly(runner, input, true, first);
+    const runtime::RequestTiming fourth = react_slowly(runner, d, input, true, first);
     EXPECT_EQ(fourth.start_ps, first.end_ps);
   }
+  Delivered d;
   runtime::AsyncRunner runner(compiled(), options("npu0pe0", 2));
-  const runtime::RequestTiming fourth = react_slowly(runner, input, false, first);
+  const runtime::RequestTiming fourth = react_slowly(runner, d, input, false, first);
   EXPECT_GT(fourth.start_ps, first.end_ps);  // time moved on while the application worked
 }
 

@@ -23,6 +23,7 @@ commands:
   quantize  quantise an FP32 ONNX model to int8 (QDQ), with an accuracy report
   run       run a model (ONNX or .npub) through the runtime on the simulated NPU
   bench     throughput and latency of a model (furiosa-bench style flags)
+  split     cooperative run across unlike units (NPUs, host CPU): batch size and split search
   debug     run on the simulated NPU with every layer captured; compare with the golden model
   profile   compile, first load, warm load and inference: time and memory
   sweep     what-if study: a grid of hardware parameters x models x modes, into SQLite
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
       {"compile", npusim::cli::cmd_compile}, {"quantize", npusim::cli::cmd_quantize},
       {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench},
       {"profile", npusim::cli::cmd_profile}, {"sweep", npusim::cli::cmd_sweep},
-      {"plot", npusim::cli::cmd_plot},       {"debug", npusim::cli::cmd_debug}};
+      {"plot", npusim::cli::cmd_plot},       {"debug", npusim::cli::cmd_debug},
+      {"split", npusim::cli::cmd_split}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

@@ -114,6 +114,29 @@ TEST(Cli, VersionIsPrinted) {
   }
 }
 
+// npusim split refuses a bad unit list, a parameter for a unit the list does
+// not have, an unknown CPU-unit key and unordered batch sizes (exit 2,
+// naming what is wrong) before it reads the model.
+TEST(Cli, SplitNamesBadUnitsAndParameters) {
+  const struct {
+    std::string args, says;
+  } cases[] = {
+      {"-d npu0pe0,gpu", "\"gpu\""},
+      {"-d npu0,cpu,cpu", "names cpu twice"},
+      {"-d npu0,npu1 --set npu2.clock=1GHz", "npu2, which the unit list (-d) does not have"},
+      {"-d npu0,npu1 --set npu1.clock=fast", "npu1.clock=fast"},
+      {"-d npu0,cpu --set cpu.speed=3", "unknown CPU unit parameter cpu.speed"},
+      {"-d npu0,cpu --set cpu.cores=0", "cpu.cores"},
+      {"-d npu0,cpu --batch-sizes 16,4", "increasing order"},
+      {"-d npu0,cpu --batch-sizes 1,x", "\"x\" is not a batch size"},
+  };
+  for (const auto& c : cases) {
+    const Result r = npusim("split /nonexistent/m.onnx " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
 // -n and --duration both say when bench stops; -n used to win silently.
 TEST(Cli, BenchRefusesBothAQueryCountAndADuration) {
   const Result r = npusim("bench " + program("matmul_requant.s") + " -n 5 --duration 1");

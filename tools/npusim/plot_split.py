@@ -31,7 +31,7 @@ def main(figures_path, out_path):
     if figures.get("best") is not None:
         best = next(p for p in points if p["batch"] == figures["best"])
         top.annotate("best: batch %d" % best["batch"], (best["batch"], best["combined_qps"]),
-                     textcoords="offset points", xytext=(-40, 10))
+                     textcoords="offset points", xytext=(-60, -30))
     top.set_ylabel("throughput (queries/s, simulated)")
     top.set_title("%s on %s" % (figures["model"].split("/")[-1], figures["devices"]))
     top.grid(True, alpha=0.3)

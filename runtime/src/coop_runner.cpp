@@ -220,7 +220,9 @@ BatchResult CoopRunner::run(const std::vector<int64_t>& shares, const QueryInput
   }
   uint64_t end = 0;
   for (const auto& p : out.parts) end = std::max(end, p.span_ps);
-  const auto merge_ps = static_cast<uint64_t>(options_.merge_ns * 1000.0);
+  // One part alone hands its results over as they come: nothing to merge.
+  const auto merge_ps =
+      out.parts.size() > 1 ? static_cast<uint64_t>(options_.merge_ns * 1000.0) : 0;
   out.span_ps = end + merge_ps;
   out.timeline.first_start_ps = 0;
   out.timeline.last_end_ps = out.span_ps;
@@ -232,9 +234,10 @@ BatchResult CoopRunner::run(const std::vector<int64_t>& shares, const QueryInput
                                            std::to_string(p.first + p.count - 1) + " (" +
                                            cut(p.unit) + ")",
                                        0, p.span_ps, uint64_t(p.first)});
-    out.timeline.timeline.push_back({"split merge",
-                                     "merge " + std::to_string(total) + " queries in order", end,
-                                     out.span_ps, 0});
+    if (merge_ps)
+      out.timeline.timeline.push_back({"split merge",
+                                       "merge " + std::to_string(total) + " queries in order", end,
+                                       out.span_ps, 0});
   }
   return out;
 }

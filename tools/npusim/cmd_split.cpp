@@ -153,6 +153,24 @@ void print_table(const runtime::CoopRunner& runner, const std::vector<runtime::B
   }
 }
 
+// Where the best batch's time went: each unit's part, how long it took
+// against the batch's latency (the rest it waits for the slowest), and the merge.
+void print_profile(const runtime::CoopRunner& runner, const runtime::BatchResult& r,
+                   std::ostream& out) {
+  uint64_t end = 0;
+  for (const auto& part : r.parts) end = std::max(end, part.span_ps);
+  out << "profile  the best batch, unit by unit (busy: share of the batch's " << std::fixed
+      << std::setprecision(3) << double(r.span_ps) / 1e9 << " ms)\n";
+  for (const auto& part : r.parts)
+    out << "         " << std::left << std::setw(6) << runner.units()[part.unit].spec.name
+        << std::right << "queries " << part.first << "-" << part.first + part.count - 1 << ", "
+        << std::setprecision(3) << double(part.span_ps) / 1e9 << " ms, busy "
+        << std::setprecision(1) << 100.0 * double(part.span_ps) / double(r.span_ps) << " %\n";
+  if (r.span_ps > end)
+    out << "         merge " << std::setprecision(1) << double(r.span_ps - end) / 1e6
+        << " us (the parts' results handed over in query order)\n";
+}
+
 nlohmann::json to_json(const SplitArgs& a, const runtime::CoopRunner& runner,
                        const std::vector<runtime::BatchPoint>& points, size_t best) {
   nlohmann::json j;
@@ -281,17 +299,17 @@ int cmd_split(const Args& args) {
             << 100 * p.efficiency() << " % of the units' sum, latency " << std::setprecision(3)
             << p.combined_span_us / 1e3 << " ms"
             << (a.latency_bound_us > 0 ? " (within the bound)" : "") << "\n";
-  if (a.arithmetic || !a.trace.empty()) {  // the best batch once more: outputs and timeline
-    runtime::CoopOptions again = co;
-    again.keep_timeline = !a.trace.empty();
-    runtime::CoopRunner rerun(again);
-    const runtime::BatchResult r = rerun.run(p.shares, inputs);
-    if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(r.timeline));
-    if (a.arithmetic) {
-      check_outputs(a, rerun, r, inputs);
-      std::cout << "outputs  the " << r.outputs.size()
-                << " queries merged in order equal the reference executor's, element for element\n";
-    }
+  // The best batch once more: its profile, timeline and outputs.
+  runtime::CoopOptions again = co;
+  again.keep_timeline = !a.trace.empty();
+  runtime::CoopRunner rerun(again);
+  const runtime::BatchResult r = rerun.run(p.shares, inputs);
+  print_profile(rerun, r, std::cout);
+  if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(r.timeline));
+  if (a.arithmetic) {
+    check_outputs(a, rerun, r, inputs);
+    std::cout << "outputs  the " << r.outputs.size()
+              << " queries merged in order equal the reference executor's, element for element\n";
   }
   return 0;
 }

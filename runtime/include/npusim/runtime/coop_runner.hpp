@@ -51,7 +51,7 @@ struct CoopOptions {
   int workers = 8;          // requests in flight on each NPU unit
   std::chrono::milliseconds timeout{600'000};
   bool keep_timeline = false;  // BatchResult::timeline, for a trace
-  double merge_ns = 5000;      // handing the parts' results over in query order
+  double merge_ns = 5000;      // handing the parts' results over in query order (two parts or more)
 };
 
 // One unit's part of a batch: queries [first, first + count).

@@ -139,16 +139,17 @@ void print_table(const runtime::CoopRunner& runner, const std::vector<runtime::B
   for (const auto& u : units) names += (names.empty() ? "" : ":") + u.spec.name;
   out << std::setw(6) << "batch";
   for (const auto& u : units) out << std::setw(12) << (u.spec.name + " q/s");
-  out << std::setw(12) << "sum q/s" << std::setw(14) << "together q/s" << std::setw(16)
+  const int split_width = int(std::max<size_t>(16, names.size() + 8));
+  out << std::setw(12) << "sum q/s" << std::setw(14) << "together q/s" << std::setw(split_width)
       << ("split " + names) << std::setw(8) << "gain" << std::setw(9) << "of sum" << std::setw(13)
       << "latency ms"
       << "\n";
   for (const auto& p : points) {
     out << std::fixed << std::setprecision(1) << std::setw(6) << p.batch;
     for (double q : p.alone_qps) out << std::setw(12) << q;
-    out << std::setw(12) << p.sum_alone_qps() << std::setw(14) << p.combined_qps << std::setw(16)
-        << shares_text(p.shares) << std::setprecision(2) << std::setw(7) << p.gain() << "x"
-        << std::setprecision(1) << std::setw(7) << 100 * p.efficiency() << " %"
+    out << std::setw(12) << p.sum_alone_qps() << std::setw(14) << p.combined_qps
+        << std::setw(split_width) << shares_text(p.shares) << std::setprecision(2) << std::setw(7)
+        << p.gain() << "x" << std::setprecision(1) << std::setw(7) << 100 * p.efficiency() << " %"
         << std::setprecision(3) << std::setw(13) << p.combined_span_us / 1e3 << "\n";
   }
 }

@@ -11,22 +11,22 @@
 namespace npusim::compiler::lowering {
 namespace {
 
-void set_multiplier(Node& n, const std::string& suffix, double scale) {
+void set_multiplier(int64_t& mult, int64_t& shift, double scale) {
   const isa::FixedMultiplier m = isa::quantize_multiplier(scale);
-  n.attrs["mult" + suffix] = int64_t(m.mult);
-  n.attrs["shift" + suffix] = int64_t(m.shift);
+  mult = m.mult;
+  shift = m.shift;
 }
 
 // Multipliers as docs/int8.md chooses them: for add, both inputs go to the
 // common scale t = 2 max(s_a, s_b) (multipliers <= 1/2, so 20 bits of
 // headroom cannot overflow int32), and t / 2^20 is requantised to the output.
-void set_scales(Node& n, float sa, float sb, float sy, bool subtract) {
-  if (n.op == "QMul") return set_multiplier(n, "", double(sa) * sb / sy);
+void set_scales(QBinaryAttrs& q, bool mul, float sa, float sb, float sy, bool subtract) {
+  if (mul) return set_multiplier(q.mult, q.shift, double(sa) * sb / sy);
   const double t = 2.0 * std::max(sa, sb);
-  set_multiplier(n, "_a", sa / t);
-  set_multiplier(n, "_b", sb / t);
-  if (subtract) n.attrs["mult_b"] = -n.i("mult_b", 0);
-  set_multiplier(n, "", t / (double(1 << 20) * sy));
+  set_multiplier(q.mult_a, q.shift_a, sa / t);
+  set_multiplier(q.mult_b, q.shift_b, sb / t);
+  if (subtract) q.mult_b = -q.mult_b;
+  set_multiplier(q.mult, q.shift, t / (double(1 << 20) * sy));
 }
 
 }  // namespace
@@ -62,13 +62,17 @@ std::optional<Rewrite> match_binary(const Graph& g, const Node& n, Notes& notes)
     clamp = *fused;
     r.absorbed.push_back(act->outputs[0]);
   }
-  r.node.attrs["a_zp"] = int64_t(a->quant.zero_points[0]);
-  r.node.attrs["b_zp"] = int64_t(b->quant.zero_points[0]);
-  set_output_attrs(r.node, y->quant);
-  r.node.attrs["act_lo"] = int64_t(clamp.lo);
-  r.node.attrs["act_hi"] = int64_t(clamp.hi);
+  QBinaryAttrs q;
+  q.a_zp = a->quant.zero_points[0];
+  q.b_zp = b->quant.zero_points[0];
+  q.out.y_zp = y->quant.zero_points[0];
+  q.out.y_signed = y->quant.is_signed;
+  q.out.act_lo = clamp.lo;
+  q.out.act_hi = clamp.hi;
   try {
-    set_scales(r.node, a->quant.scales[0], b->quant.scales[0], y->quant.scales[0], n.op == "Sub");
+    set_scales(q, n.op == "Mul", a->quant.scales[0], b->quant.scales[0], y->quant.scales[0],
+               n.op == "Sub");
+    write_attrs(r.node, q);
   } catch (const std::invalid_argument& e) {
     return reject(std::string("scales outside the fixed-point multiplier's range: ") + e.what());
   }

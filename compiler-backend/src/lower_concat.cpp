@@ -35,8 +35,10 @@ std::optional<Rewrite> match_concat(const Graph& g, const Node& n, Notes& notes)
   r.absorbed = {y->q->outputs[0]};
   const int64_t rank = static_cast<int64_t>(yv.shape.size());
   const int64_t axis = n.i("axis", 1);
-  r.node.attrs["axis"] = axis < 0 ? axis + rank : axis;
-  r.node.attrs["tables"] = tables;
+  QConcatAttrs q;
+  q.axis = axis < 0 ? axis + rank : axis;
+  q.tables = tables;
+  write_attrs(r.node, q);
   set_output_attrs(r.node, y->quant);
   return r;
 }
@@ -72,11 +74,7 @@ std::optional<Rewrite> match_split(const Graph& g, const Node& n, Notes& notes) 
     r.node.outputs.push_back(y->y);
     r.absorbed.push_back(y->q->outputs[0]);
   }
-  r.node.attrs["axis"] = axis;
-  r.node.attrs["split"] = sizes;
-  r.node.attrs["tables"] = tables;
-  r.node.attrs["y_zps"] = zps;
-  r.node.attrs["y_signs"] = signs;
+  write_attrs(r.node, QSplitAttrs{axis, sizes, tables, zps, signs});
   return r;
 }
 

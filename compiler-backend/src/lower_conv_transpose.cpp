@@ -94,11 +94,12 @@ std::optional<Rewrite> match_conv_transpose(const Graph& g, const Node& n, Notes
   spread_node.name = n.name.empty() ? spread_name : n.name + "/spread";
   spread_node.inputs = {m->x};
   spread_node.outputs = {spread_name};
-  spread_node.attrs = {{"pads", pads},
-                       {"interior", interior},
-                       {"pad_code", int64_t(m->xq.zero_points[0])},
-                       {"y_zp", int64_t(m->xq.zero_points[0])},
-                       {"y_signed", int64_t(m->xq.is_signed)}};
+  QPadAttrs spread_attrs;
+  spread_attrs.pads = pads;
+  spread_attrs.interior = interior;
+  spread_attrs.pad_code = m->xq.zero_points[0];
+  write_attrs(spread_node, spread_attrs);
+  set_output_attrs(spread_node, m->xq);
   Value spread_value;
   spread_value.name = spread_name;
   spread_value.dtype = xv.dtype;

@@ -85,10 +85,11 @@ Node reshape_node(const Node& original, const std::string& in, const std::string
   r.name = out;
   r.inputs = {in};
   r.outputs = {out};
-  std::vector<int64_t> perm(from.size());
-  for (size_t a = 0; a < perm.size(); ++a) perm[a] = int64_t(a);
-  r.attrs["perm"] = perm;
-  r.attrs["out_shape"] = to;
+  QPermuteAttrs a;
+  a.perm.resize(from.size());
+  for (size_t k = 0; k < a.perm.size(); ++k) a.perm[k] = int64_t(k);
+  a.out_shape = to;
+  write_attrs(r, a);
   set_output_attrs(r, q);
   return r;
 }
@@ -107,7 +108,7 @@ Rewrite transpose_input(const Graph& g, const Node& n, const ConvMatch& m, Rewri
   const Shape& xs = g.value(n.inputs[0]).shape;
   const std::string xt = m.y + "/a_transposed";
   Node t = reshape_node(n, m.x, xt, xs, {xs[1], xs[0]}, m.xq);
-  t.attrs["perm"] = std::vector<int64_t>{1, 0};
+  update_attrs<QPermuteAttrs>(t, [](QPermuteAttrs& a) { a.perm = {1, 0}; });
   r.before.push_back(std::move(t));
   r.values.push_back(value_of(xt, m.xq.is_signed ? DType::kInt8 : DType::kUint8, {xs[1], xs[0]}));
   r.node.inputs[0] = xt;
@@ -263,7 +264,7 @@ std::optional<Rewrite> match_matmul_integer(const Graph& g, const Node& n, Notes
   Rewrite r =
       matmul_rewrite(n, b, Quant{{1.0f}, {*az}, av.dtype == DType::kInt8},
                      Quant{{1.0f}, {*bz}, b.dtype() == DType::kInt8}, Quant{{1.0f}, {0}, true});
-  r.node.attrs["int32_out"] = int64_t(1);
+  update_attrs<QConvAttrs>(r.node, [](QConvAttrs& a) { a.int32_out = true; });
   return r;
 }
 

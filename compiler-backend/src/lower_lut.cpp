@@ -123,8 +123,10 @@ std::optional<Rewrite> lut_rewrite(const Graph& g, const QIn& x, const Closure& 
   r.node = npu_node("QLut", c.nodes.empty() ? *y.q : g.nodes[c.nodes.front()]);
   r.node.inputs = {x.q};
   r.node.outputs = {y.y};
-  r.node.attrs["table"] = c.nodes.empty() ? requant_table(x.quant, y.quant)
-                                          : evaluate(g, c, x.dq->outputs[0], fx, x.quant, y.quant);
+  QLutAttrs a;
+  a.lut.table = c.nodes.empty() ? requant_table(x.quant, y.quant)
+                                : evaluate(g, c, x.dq->outputs[0], fx, x.quant, y.quant);
+  write_attrs(r.node, a);
   set_output_attrs(r.node, y.quant);
   r.anchor = y.q->outputs[0];
   for (const int n : c.nodes) r.absorbed.push_back(g.nodes[n].outputs[0]);
@@ -187,7 +189,9 @@ std::optional<Rewrite> match_integer_clip(const Graph& g, const Node& n, Notes& 
   std::vector<int64_t> table(256);
   for (int32_t code = isa::qmin(is_signed); code <= isa::qmax(is_signed); ++code)
     table[uint8_t(code)] = uint8_t(std::min(std::max(code, lo), hi));
-  r.node.attrs["table"] = table;
+  QLutAttrs a;
+  a.lut.table = table;
+  write_attrs(r.node, a);
   set_output_attrs(r.node, Quant{{1.0f}, {0}, is_signed});
   r.anchor = n.outputs[0];
   return r;

@@ -36,10 +36,11 @@ std::optional<Rewrite> match_pad(const Graph& g, const Node& n, Notes& notes) {
     if (g.value(c).constant->size() > 0) value = static_cast<float>(g.value(c).constant->at(0));
   }
   Rewrite& r = m->rewrite;
-  r.node.attrs["pads"] = pads;
-  r.node.attrs["pad_code"] =
-      int64_t(isa::quantize_linear(value, m->y.scales[0], m->y.zero_points[0], m->y.is_signed));
-  if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
+  update_attrs<QPadAttrs>(r.node, [&](QPadAttrs& a) {
+    a.pads = pads;
+    a.pad_code = isa::quantize_linear(value, m->y.scales[0], m->y.zero_points[0], m->y.is_signed);
+    if (!same_quant(m->x, m->y)) a.table.table = requant_table(m->x, m->y);
+  });
   return r;
 }
 

@@ -42,9 +42,11 @@ std::string slice_attrs(const Graph& g, const Node& n, const Shape& in, const Sh
     start[a] = std::clamp<int64_t>(b, 0, in[a]);
     step[a] = steps[i];
   }
-  q.attrs["starts"] = start;
-  q.attrs["steps"] = step;
-  q.attrs["counts"] = out;
+  update_attrs<QPermuteAttrs>(q, [&](QPermuteAttrs& a) {
+    a.starts = start;
+    a.steps = step;
+    a.counts = out;
+  });
   return "";
 }
 
@@ -76,9 +78,11 @@ std::optional<Rewrite> match_permute(const Graph& g, const Node& n, Notes& notes
     why = slice_attrs(g, n, xv.shape, yv.shape, r.node);
     if (!why.empty()) return reject(why);
   }
-  r.node.attrs["perm"] = perm;
-  r.node.attrs["out_shape"] = yv.shape;
-  if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
+  update_attrs<QPermuteAttrs>(r.node, [&](QPermuteAttrs& a) {
+    a.perm = perm;
+    a.out_shape = yv.shape;
+    if (!same_quant(m->x, m->y)) a.table.table = requant_table(m->x, m->y);
+  });
   return r;
 }
 

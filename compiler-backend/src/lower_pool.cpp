@@ -85,23 +85,26 @@ std::optional<Rewrite> match_pool(const Graph& g, const Node& n, Notes& notes) {
   if (!w) return reject(why);
   if (w->kernel[0] > 255 || w->kernel[1] > 255) return reject("window above 255 pixels");
   Rewrite& r = m->rewrite;
-  r.node.attrs["kernel_shape"] = w->kernel;
-  r.node.attrs["strides"] = w->strides;
-  r.node.attrs["pads"] = w->pads;
-  r.node.attrs["x_zp"] = int64_t(x.zero_points[0]);
+  auto a = read_attrs<QPoolAttrs>(r.node);
+  a.kernel_shape = w->kernel;
+  a.strides = w->strides;
+  a.pads = w->pads;
+  a.x_zp = x.zero_points[0];
   if (n.op == "MaxPool") {
-    r.node.attrs["mode"] = int64_t(0);
-    if (!same_quant(x, y)) r.node.attrs["table"] = requant_table(x, y);
+    a.mode = QPoolAttrs::kMax;
+    if (!same_quant(x, y)) a.table.table = requant_table(x, y);
+    write_attrs(r.node, a);
     return r;
   }
   if (x.is_signed != y.is_signed)
     return reject("average pooling keeps the input's 8-bit type; the output has the other one");
-  r.node.attrs["mode"] = int64_t(1);
-  r.node.attrs["count_pad"] = int64_t(n.i("count_include_pad", 0));
+  a.mode = QPoolAttrs::kAverage;
+  a.count_pad = n.i("count_include_pad", 0) != 0;
   try {
     const auto m = isa::quantize_multiplier(double(x.scales[0]) / y.scales[0]);
-    r.node.attrs["mult"] = int64_t(m.mult);
-    r.node.attrs["shift"] = int64_t(m.shift);
+    a.mult = m.mult;
+    a.shift = m.shift;
+    write_attrs(r.node, a);
   } catch (const std::invalid_argument& e) {
     return reject(std::string("scale ratio outside the multiplier's range: ") + e.what());
   }

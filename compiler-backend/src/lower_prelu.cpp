@@ -78,8 +78,10 @@ std::optional<Rewrite> match_prelu(const Graph& g, const Node& n, Notes& notes) 
   if (element_count(*shape) > kMaxTables)
     return reject("slope has " + std::to_string(element_count(*shape)) + " elements (at most " +
                   std::to_string(kMaxTables) + " tables)");
-  m->rewrite.node.attrs["table"] = prelu_tables(*slope, m->x, m->y);
-  m->rewrite.node.attrs["table_shape"] = *shape;
+  update_attrs<QLutAttrs>(m->rewrite.node, [&](QLutAttrs& a) {
+    a.lut.table = prelu_tables(*slope, m->x, m->y);
+    a.table_shape = *shape;
+  });
   return m->rewrite;
 }
 

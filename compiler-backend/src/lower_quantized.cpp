@@ -15,10 +15,6 @@ namespace npusim::compiler {
 namespace lowering {
 namespace {
 
-std::vector<int64_t> int_list(const std::vector<int32_t>& v) {
-  return {v.begin(), v.end()};
-}
-
 // Writes the QConv node for a match (weights' scale per output channel).
 Node make_qconv(const ConvMatch& m) {
   const Node& c = *m.conv;
@@ -27,27 +23,26 @@ Node make_qconv(const ConvMatch& m) {
   n.outputs = {m.y};
   const int64_t oc = m.w_shape.at(0);
   const size_t rank = m.w_shape.size() - 2;
-  n.attrs["strides"] = c.ints("strides", std::vector<int64_t>(rank, 1));
-  n.attrs["dilations"] = c.ints("dilations", std::vector<int64_t>(rank, 1));
-  n.attrs["pads"] = m.pads.empty() ? c.ints("pads", std::vector<int64_t>(2 * rank, 0)) : m.pads;
-  n.attrs["group"] = c.i("group", 1);
-  n.attrs["x_zp"] = int64_t(m.xq.zero_points[0]);
-  n.attrs["w_zp"] = int64_t(m.wq.zero_points[0]);
-  n.attrs["y_zp"] = int64_t(m.yq.zero_points[0]);
-  n.attrs["x_signed"] = int64_t(m.xq.is_signed);
-  n.attrs["w_signed"] = int64_t(m.wq.is_signed);
-  n.attrs["y_signed"] = int64_t(m.yq.is_signed);
-  std::vector<int32_t> mult, shift;
+  QConvAttrs a;
+  a.strides = c.ints("strides", Ints(rank, 1));
+  a.dilations = c.ints("dilations", Ints(rank, 1));
+  a.pads = m.pads.empty() ? c.ints("pads", Ints(2 * rank, 0)) : m.pads;
+  a.group = c.i("group", 1);
+  a.x_zp = m.xq.zero_points[0];
+  a.w_zp = m.wq.zero_points[0];
+  a.x_signed = m.xq.is_signed;
+  a.w_signed = m.wq.is_signed;
+  a.out.y_zp = m.yq.zero_points[0];
+  a.out.y_signed = m.yq.is_signed;
+  a.out.act_lo = m.act.lo;
+  a.out.act_hi = m.act.hi;
   for (int64_t o = 0; o < oc; ++o) {
     const float ws = m.wq.scales.size() == 1 ? m.wq.scales[0] : m.wq.scales[o];
     const auto fm = isa::quantize_multiplier(double(m.xq.scales[0]) * ws / m.yq.scales[0]);
-    mult.push_back(fm.mult);
-    shift.push_back(fm.shift);
+    a.mult.push_back(fm.mult);
+    a.shift.push_back(fm.shift);
   }
-  n.attrs["mult"] = int_list(mult);
-  n.attrs["shift"] = int_list(shift);
-  n.attrs["act_lo"] = int64_t(m.act.lo);
-  n.attrs["act_hi"] = int64_t(m.act.hi);
+  write_attrs(n, a);
   return n;
 }
 
@@ -321,7 +316,8 @@ std::optional<Rewrite> match_conv(const Graph& g, const Node& n, Notes& notes) {
     return std::nullopt;
   }
   Rewrite r = conv_rewrite(*m);
-  if (n.op == "ConvInteger") r.node.attrs["int32_out"] = int64_t(1);
+  if (n.op == "ConvInteger")
+    update_attrs<QConvAttrs>(r.node, [](QConvAttrs& a) { a.int32_out = true; });
   return r;
 }
 

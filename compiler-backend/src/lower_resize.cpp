@@ -63,11 +63,13 @@ std::optional<Rewrite> match_resize(const Graph& g, const Node& n, Notes& notes)
   if (code_of(coords, coord) < 0) return reject("coordinate mode " + coord + " is not supported");
   if (code_of(roundings, rounding) < 0) return reject("nearest_mode " + rounding + " unsupported");
   Rewrite& r = m->rewrite;
-  r.node.attrs["out_hw"] = std::vector<int64_t>{yv.shape[2], yv.shape[3]};
-  r.node.attrs["mode"] = n.s("mode", "nearest") == "linear" ? isa::kernels::kResizeBilinear
-                                                            : code_of(roundings, rounding);
-  r.node.attrs["coord_mode"] = code_of(coords, coord);
-  if (!same_quant(m->x, m->y)) r.node.attrs["table"] = requant_table(m->x, m->y);
+  update_attrs<QResizeAttrs>(r.node, [&](QResizeAttrs& a) {
+    a.out_hw = {yv.shape[2], yv.shape[3]};
+    a.mode = n.s("mode", "nearest") == "linear" ? isa::kernels::kResizeBilinear
+                                                : code_of(roundings, rounding);
+    a.coord_mode = code_of(coords, coord);
+    if (!same_quant(m->x, m->y)) a.table.table = requant_table(m->x, m->y);
+  });
   return r;
 }
 

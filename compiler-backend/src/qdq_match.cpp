@@ -113,8 +113,10 @@ std::vector<int64_t> identity_table() {
 }
 
 void set_output_attrs(Node& n, const Quant& y) {
-  n.attrs["y_zp"] = int64_t(y.zero_points[0]);
-  n.attrs["y_signed"] = int64_t(y.is_signed);
+  update_attrs<OutputQuant>(n, [&](OutputQuant& o) {
+    o.y_zp = y.zero_points[0];
+    o.y_signed = y.is_signed;
+  });
 }
 
 Node npu_node(const std::string& op, const Node& original) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "npusim/compiler/graph.hpp"
+#include "npusim/compiler/npu_op_attrs.hpp"
 
 namespace npusim::compiler::lowering {
 

@@ -103,8 +103,9 @@ int64_t tile_rows(const Geometry& geo, uint64_t sram, const InPlace& ip) {
 
 isa::Instruction vec_op(const Node& n, const Geometry& geo, uint64_t a, uint64_t b, uint64_t dst,
                         int64_t count, bool in_signed) {
-  const int64_t lo = std::max<int64_t>(-32768, n.i("act_lo", -32768));
-  const int64_t hi = std::min<int64_t>(32767, n.i("act_hi", 32767));
+  const auto q = read_attrs<QBinaryAttrs>(n);
+  const int64_t lo = std::max<int64_t>(-32768, q.out.act_lo);
+  const int64_t hi = std::min<int64_t>(32767, q.out.act_hi);
   isa::Instruction in = isa::make(n.op == "QAdd" ? isa::Opcode::kVecAdd : isa::Opcode::kVecMul,
                                   {{Field::kSrc, int64_t(a)},
                                    {Field::kSrc2, int64_t(b)},
@@ -113,20 +114,20 @@ isa::Instruction vec_op(const Node& n, const Geometry& geo, uint64_t a, uint64_t
                                    {Field::kChannels, geo.channels},
                                    {Field::kBcastA, geo.mode[0]},
                                    {Field::kBcastB, geo.mode[1]},
-                                   {Field::kSrcZp, n.i("a_zp", 0)},
-                                   {Field::kSrc2Zp, n.i("b_zp", 0)},
-                                   {Field::kOutZp, n.i("y_zp", 0)},
+                                   {Field::kSrcZp, q.a_zp},
+                                   {Field::kSrc2Zp, q.b_zp},
+                                   {Field::kOutZp, q.out.y_zp},
                                    {Field::kSrcSigned, in_signed},
-                                   {Field::kOutSigned, n.i("y_signed", 1)},
-                                   {Field::kMultOut, n.i("mult", 0)},
-                                   {Field::kShiftOut, n.i("shift", 0)},
+                                   {Field::kOutSigned, q.out.y_signed},
+                                   {Field::kMultOut, q.mult},
+                                   {Field::kShiftOut, q.shift},
                                    {Field::kClampLo, lo},
                                    {Field::kClampHi, hi}});
   if (n.op == "QAdd") {
-    in[Field::kMult] = n.i("mult_a", 0);
-    in[Field::kShift] = n.i("shift_a", 0);
-    in[Field::kMult2] = n.i("mult_b", 0);
-    in[Field::kShift2] = n.i("shift_b", 0);
+    in[Field::kMult] = q.mult_a;
+    in[Field::kShift] = q.shift_a;
+    in[Field::kMult2] = q.mult_b;
+    in[Field::kShift2] = q.shift_b;
   }
   return in;
 }

@@ -63,9 +63,16 @@ std::optional<Geometry> geometry(const Graph& g, const std::string& whole,
   return geo;
 }
 
+// The 256-entry tables, one per input of a QConcat or output of a QSplit.
+Ints part_tables_attr(const Node& n) {
+  return n.op == QSplitAttrs::kOp ? read_attrs<QSplitAttrs>(n).tables
+                                  : read_attrs<QConcatAttrs>(n).tables;
+}
+
 std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why) {
-  if (n.op == "QSplit") return geometry(g, n.inputs[0], n.outputs, n.i("axis", 0), why);
-  return geometry(g, n.outputs[0], n.inputs, n.i("axis", 1), why);
+  if (n.op == QSplitAttrs::kOp)
+    return geometry(g, n.inputs[0], n.outputs, read_attrs<QSplitAttrs>(n).axis, why);
+  return geometry(g, n.outputs[0], n.inputs, read_attrs<QConcatAttrs>(n).axis, why);
 }
 
 // Which operands stay in SRAM, and which parts go through a table.
@@ -111,7 +118,7 @@ int64_t tile_units(const Geometry& geo, uint64_t sram, const InPlace& ip, bool s
 
 // The tables of the parts that need one, appended to the blob (-1: identity).
 std::vector<int64_t> part_tables(const LayerEnv& e, size_t parts) {
-  const std::vector<int64_t> tables = e.node.ints("tables");
+  const Ints tables = part_tables_attr(e.node);
   std::vector<int64_t> at(parts, -1);
   for (size_t k = 0; k < parts; ++k) {
     const std::vector<int64_t> t(tables.begin() + 256 * k, tables.begin() + 256 * (k + 1));
@@ -135,7 +142,7 @@ std::string concat_unsupported(const Graph& g, const Node& n, const isa::HwParam
   std::string why;
   const auto geo = geometry(g, n, why);
   if (!geo) return why;
-  if (n.ints("tables").size() != 256 * geo->widths.size()) return n.op + " without its tables";
+  if (part_tables_attr(n).size() != 256 * geo->widths.size()) return n.op + " without its tables";
   if (tile_units(*geo, hw.sram_per_pe, no_sram(*geo), n.op == "QSplit") < 1)
     return "one output row does not fit in SRAM";
   return "";

@@ -20,7 +20,8 @@ ConvGeometry conv_geometry(const Graph& graph, const Node& q) {
   const Shape in = image(graph.value(q.inputs[0]).shape);
   const Shape out = image(graph.value(q.outputs[0]).shape);
   const Shape& wshape = graph.value(q.inputs[1]).shape;
-  const auto s = q.ints("strides"), d = q.ints("dilations"), p = q.ints("pads");
+  const auto a = read_attrs<QConvAttrs>(q);
+  const Ints &s = a.strides, &d = a.dilations, &p = a.pads;
   ConvGeometry g{};
   g.n = in[0];
   g.c = in[1];
@@ -39,8 +40,8 @@ ConvGeometry conv_geometry(const Graph& graph, const Node& q) {
   g.pl = p[1];
   g.pb = p[2];
   g.pr = p[3];
-  g.group = q.i("group", 1);
-  g.out_elem = q.i("int32_out", 0) ? 4 : 1;
+  g.group = a.group;
+  g.out_elem = a.int32_out ? 4 : 1;
   return g;
 }
 
@@ -137,7 +138,8 @@ ConvParams append_conv_params(const Graph& graph, const Node& q, int64_t ib,
   blob.insert(blob.end(), bb, bb + 4 * oc);
   blob.resize(align64(blob.size()));
   p.table = blob.size() - p.offset;
-  const auto mult = q.ints("mult"), shift = q.ints("shift");
+  const auto a = read_attrs<QConvAttrs>(q);
+  const Ints &mult = a.mult, &shift = a.shift;
   for (int64_t o = 0; o < oc; ++o) {
     const int32_t pair[2] = {static_cast<int32_t>(mult.empty() ? 0 : mult[o]),
                              static_cast<int32_t>(shift.empty() ? 0 : shift[o])};
@@ -252,7 +254,15 @@ class ConvEmitter {
   ConvEmitter(Streams& s, const Node& q, const ConvGeometry& g, const ConvSchedule& sch,
               const ConvSram& p, const ConvParams& prm, const ConvOperands& ops, int slot,
               uint64_t base)
-      : s_(s), q_(q), g_(g), sch_(sch), p_(p), prm_(prm), ops_(ops), slot_(slot), base_(base) {
+      : s_(s),
+        q_(read_attrs<QConvAttrs>(q)),
+        g_(g),
+        sch_(sch),
+        p_(p),
+        prm_(prm),
+        ops_(ops),
+        slot_(slot),
+        base_(base) {
     oblocks_ = blocks(g.oc, sch.ob);
     iblocks_ = blocks(g.c, sch.ib);
   }
@@ -293,7 +303,7 @@ class ConvEmitter {
   };
 
   Streams& s_;
-  const Node& q_;
+  const QConvAttrs q_;
   const ConvGeometry& g_;
   const ConvSchedule& sch_;
   const ConvSram& p_;
@@ -490,10 +500,10 @@ class ConvEmitter {
                                          {Field::kPadB, gr.rows.last - gr.last},
                                          {Field::kPadR, full ? g_.pr : gr.cols.last - gr.clast},
                                          {Field::kGroups, blocked ? 1 : g_.group},
-                                         {Field::kSrcZp, q_.i("x_zp", 0)},
-                                         {Field::kWgtZp, q_.i("w_zp", 0)},
-                                         {Field::kSrcSigned, q_.i("x_signed", 1)},
-                                         {Field::kWgtSigned, q_.i("w_signed", 1)},
+                                         {Field::kSrcZp, q_.x_zp},
+                                         {Field::kWgtZp, q_.w_zp},
+                                         {Field::kSrcSigned, q_.x_signed},
+                                         {Field::kWgtSigned, q_.w_signed},
                                          {Field::kAccumulate, i > 0 ? 1 : 0},
                                          {Field::kBiasEn, i == 0 ? 1 : 0}}));
   }
@@ -544,10 +554,10 @@ class ConvEmitter {
                       {Field::kChannels, oblocks_[o].size},
                       {Field::kPerChannel, 1},
                       {Field::kParams, int64_t(table_at(o))},
-                      {Field::kOutZp, q_.i("y_zp", 0)},
-                      {Field::kOutSigned, q_.i("y_signed", 1)},
-                      {Field::kClampLo, std::max<int64_t>(-32768, q_.i("act_lo", -32768))},
-                      {Field::kClampHi, std::min<int64_t>(32767, q_.i("act_hi", 32767))}});
+                      {Field::kOutZp, q_.out.y_zp},
+                      {Field::kOutSigned, q_.out.y_signed},
+                      {Field::kClampLo, std::max<int64_t>(-32768, q_.out.act_lo)},
+                      {Field::kClampHi, std::min<int64_t>(32767, q_.out.act_hi)}});
   }
 };
 

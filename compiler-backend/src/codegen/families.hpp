@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../npu_op_list.hpp"
 #include "layer.hpp"
 
 namespace npusim::compiler::codegen {
@@ -42,22 +43,14 @@ struct Family {
 // The family of an npusim-domain node, or nullptr.
 const Family* family_of(const Node& n);
 
-// Each family: why a node cannot run on the NPU, its plan, traits and least
-// working area (the Family members), in its own file.
-#define NPUSIM_FAMILY(name)                                                               \
+// Each family (npu_op_list.hpp): why a node cannot run on the NPU, its plan,
+// traits and least working area (the Family members), in its own file.
+#define NPUSIM_DECLARE_FAMILY(name)                                                       \
   std::string name##_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw); \
   LayerCode plan_##name(const LayerEnv& e);                                               \
   LayerTraits name##_traits(const Graph& g, const Node& n);                               \
   uint64_t name##_min_work(const Graph& g, const Node& n, const isa::HwParams& hw);
-
-NPUSIM_FAMILY(conv)     // QConv (conv_codegen.cpp)
-NPUSIM_FAMILY(binary)   // QAdd, QMul (binary_codegen.cpp)
-NPUSIM_FAMILY(lut)      // QLut (lut_codegen.cpp)
-NPUSIM_FAMILY(pool)     // QPool (pool_codegen.cpp)
-NPUSIM_FAMILY(concat)   // QConcat, QSplit (concat_codegen.cpp)
-NPUSIM_FAMILY(resize)   // QResize (resize_codegen.cpp)
-NPUSIM_FAMILY(pad)      // QPad (pad_codegen.cpp)
-NPUSIM_FAMILY(permute)  // QPermute (permute_codegen.cpp)
-#undef NPUSIM_FAMILY
+NPUSIM_NPU_FAMILIES(NPUSIM_DECLARE_FAMILY)
+#undef NPUSIM_DECLARE_FAMILY
 
 }  // namespace npusim::compiler::codegen

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "npusim/compiler/graph.hpp"
+#include "npusim/compiler/npu_op_attrs.hpp"
 #include "npusim/isa/hw_params.hpp"
 #include "npusim/isa/instruction.hpp"
 #include "streams.hpp"

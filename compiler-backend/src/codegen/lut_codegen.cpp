@@ -27,7 +27,8 @@ struct Tables {
 };
 
 Tables device_tables(const Node& n, const Shape& x) {
-  const std::vector<int64_t> table = n.ints("table"), shape = n.ints("table_shape");
+  const auto a = read_attrs<QLutAttrs>(n);
+  const Ints &table = a.lut.table, &shape = a.table_shape;
   if (shape.empty()) return {1, table};
   // Row-major strides of the table index over table_shape (0 where it broadcasts).
   std::vector<int64_t> stride(shape.size(), 0);
@@ -101,9 +102,10 @@ isa::Instruction lookup(uint64_t src, uint64_t dst, int64_t len, uint64_t table,
 
 std::string lut_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const Shape& x = g.value(n.inputs[0]).shape;
-  const std::vector<int64_t> shape = n.ints("table_shape");
-  if (shape.empty() && n.ints("table").size() != 256) return "QLut without a 256-entry table";
-  if (!shape.empty() && !tables_fit(shape, x, n.ints("table").size()))
+  const auto a = read_attrs<QLutAttrs>(n);
+  const Ints& shape = a.table_shape;
+  if (shape.empty() && a.lut.table.size() != 256) return "QLut without a 256-entry table";
+  if (!shape.empty() && !tables_fit(shape, x, a.lut.table.size()))
     return "QLut whose table_shape does not match its input or its tables";
   const Tables t = device_tables(n, x);
   if (t.period > kMaxTables)

@@ -73,7 +73,8 @@ void quant_of(const Graph& g, const std::string& v, isa::TensorInfo& t) {
   if (p >= 0 && g.nodes[p].op == "QuantizeLinear") return from(g.nodes[p]);
   for (int c : g.consumers(v))
     if (g.nodes[c].op == "DequantizeLinear") return from(g.nodes[c]);
-  if (p >= 0 && g.nodes[p].domain == "npusim") t.zero_point = int32_t(g.nodes[p].i("y_zp", 0));
+  if (p >= 0 && g.nodes[p].domain == kNpuDomain)
+    t.zero_point = int32_t(read_attrs<OutputQuant>(g.nodes[p]).y_zp);
 }
 
 isa::TensorInfo io_tensor(const Graph& g, const std::string& name, uint64_t offset) {

@@ -37,8 +37,9 @@ struct Geometry {
 
 std::optional<Geometry> geometry(const Graph& g, const Node& n, std::string& why) {
   const Shape& in = g.value(n.inputs[0]).shape;
-  const std::vector<int64_t> pads = n.ints("pads");
-  std::vector<int64_t> interior = n.ints("interior");
+  const auto a = read_attrs<QPadAttrs>(n);
+  const Ints& pads = a.pads;
+  Ints interior = a.interior;
   const size_t rank = in.size();
   if (interior.empty()) interior.assign(rank, 0);
   if (rank == 0 || rank > 4 || pads.size() != 2 * rank || interior.size() != rank) {
@@ -150,8 +151,9 @@ LayerCode plan_pad(const LayerEnv& e) {
   const int64_t tile = tile_rows(geo, e.work_bytes);
   const BufferedSram p = layout(geo, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const OutputTable table = output_table(e.blob, e.node.ints("table"));
-  const int64_t code = e.node.i("pad_code", 0) & 0xFF;
+  const auto a = read_attrs<QPadAttrs>(e.node);
+  const OutputTable table = output_table(e.blob, a.table.table);
+  const int64_t code = a.pad_code & 0xFF;
   LayerCode code_out;
   code_out.units = geo.out[0] * geo.out[1];
   code_out.sram = p.total;

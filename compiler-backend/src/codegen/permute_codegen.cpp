@@ -63,9 +63,10 @@ void consider_sram_permute(Plan& p) {
 }
 
 std::optional<Plan> plan_of(const Graph& g, const Node& n, std::string& why) {
-  const SliceView slice{n.ints("starts"), n.ints("steps"), n.ints("counts")};
-  const auto walk = permute_walk(g.value(n.inputs[0]).shape, slice, n.ints("perm"),
-                                 g.value(n.outputs[0]).shape, why);
+  const auto a = read_attrs<QPermuteAttrs>(n);
+  const SliceView slice{a.starts, a.steps, a.counts};
+  const auto walk =
+      permute_walk(g.value(n.inputs[0]).shape, slice, a.perm, g.value(n.outputs[0]).shape, why);
   if (!walk) return std::nullopt;
   Plan p;
   p.rows = walk->dims;
@@ -252,7 +253,7 @@ LayerCode plan_permute(const LayerEnv& e) {
   const int64_t tile = tile_units(p, e.work_bytes);
   const BufferedSram sram = layout(p, tile);
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const OutputTable table = output_table(e.blob, e.node.ints("table"));
+  const OutputTable table = output_table(e.blob, read_attrs<QPermuteAttrs>(e.node).table.table);
   LayerCode code;
   code.units = p.rows[0].count;
   code.sram = sram.total;

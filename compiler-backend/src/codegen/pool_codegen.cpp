@@ -23,7 +23,8 @@ struct Geometry {
 std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why) {
   const Shape& in = g.value(q.inputs[0]).shape;
   const Shape& out = g.value(q.outputs[0]).shape;
-  const auto k = q.ints("kernel_shape"), s = q.ints("strides"), p = q.ints("pads");
+  const auto a = read_attrs<QPoolAttrs>(q);
+  const Ints &k = a.kernel_shape, &s = a.strides, &p = a.pads;
   if (in.size() != 4 || out.size() != 4 || k.size() != 2 || s.size() != 2 || p.size() != 4) {
     why = "QPool needs 4-D tensors and a 2-D window";
     return std::nullopt;
@@ -65,6 +66,7 @@ int64_t tile_rows(const Geometry& geo, uint64_t sram, bool in_sram = false, bool
 
 isa::Instruction vec_pool(const Node& q, const Geometry& geo, uint64_t src, uint64_t dst,
                           int64_t first, int64_t last, const RowSpan& span, bool in_signed) {
+  const auto a = read_attrs<QPoolAttrs>(q);
   return isa::make(isa::Opcode::kVecPool, {{Field::kSrc, int64_t(src)},
                                            {Field::kDst, int64_t(dst)},
                                            {Field::kInH, last - first + 1},
@@ -78,13 +80,13 @@ isa::Instruction vec_pool(const Node& q, const Geometry& geo, uint64_t src, uint
                                            {Field::kPadL, geo.pl},
                                            {Field::kPadB, span.last - last},
                                            {Field::kPadR, geo.pr},
-                                           {Field::kMode, q.i("mode", 0)},
-                                           {Field::kCountPad, q.i("count_pad", 0)},
-                                           {Field::kSrcZp, q.i("x_zp", 0)},
-                                           {Field::kOutZp, q.i("y_zp", 0)},
+                                           {Field::kMode, a.mode},
+                                           {Field::kCountPad, a.count_pad},
+                                           {Field::kSrcZp, a.x_zp},
+                                           {Field::kOutZp, a.y_zp},
                                            {Field::kSrcSigned, in_signed},
-                                           {Field::kMult, q.i("mult", 0)},
-                                           {Field::kShift, q.i("shift", 0)}});
+                                           {Field::kMult, a.mult},
+                                           {Field::kShift, a.shift}});
 }
 
 }  // namespace
@@ -132,7 +134,7 @@ LayerCode plan_pool(const LayerEnv& e) {
   const BufferedSram p = layout(geo, tile, in_sram, out_sram);
   const DramPlace x = in_sram ? DramPlace{} : e.at(q.inputs[0]),
                   y = out_sram ? DramPlace{} : e.at(q.outputs[0]);
-  const OutputTable out_table = output_table(e.blob, q.ints("table"));
+  const OutputTable out_table = output_table(e.blob, read_attrs<QPoolAttrs>(q).table.table);
   const bool in_signed = e.g.value(q.inputs[0]).dtype == DType::kInt8;
   std::array<std::array<const SramTensor*, 2>, 2> held = {
       {{e.held(q.inputs[0], 0), e.held(q.outputs[0], 0)},

@@ -33,8 +33,8 @@ std::optional<Geometry> geometry(const Graph& g, const Node& q, std::string& why
     why = "QResize needs 4-D tensors resized in H and W";
     return std::nullopt;
   }
-  Geometry geo{in[0], in[1], in[2], in[3], out[2], out[3], q.i("mode", 0), q.i("coord_mode", 0),
-               {}};
+  const auto a = read_attrs<QResizeAttrs>(q);
+  Geometry geo{in[0], in[1], in[2], in[3], out[2], out[3], a.mode, a.coord_mode, {}};
   if (geo.mode > 4 || geo.coord > 3) {
     why = "resize mode or coordinate mode outside vec.resize";
     return std::nullopt;
@@ -229,7 +229,7 @@ LayerCode plan_bilinear(const LayerEnv& e, const Geometry& geo) {
   const uint64_t in_bytes = uint64_t(geo.h) * geo.w * geo.c,
                  out_bytes = uint64_t(geo.oh) * geo.ow * geo.c;
   const DramPlace x = e.at(e.node.inputs[0]), y = e.at(e.node.outputs[0]);
-  const OutputTable t = output_table(e.blob, e.node.ints("table"));
+  const OutputTable t = output_table(e.blob, read_attrs<QResizeAttrs>(e.node).table.table);
   const bool in_signed = e.g.value(e.node.inputs[0]).dtype == DType::kInt8;
   LayerCode code;
   code.units = geo.n;
@@ -271,7 +271,7 @@ LayerCode plan_resize(const LayerEnv& e) {
   const BufferedSram p = layout(geo, tile, in_sram);
   const DramPlace x = in_sram ? DramPlace{} : e.at(q.inputs[0]),
                   y = out_sram ? DramPlace{} : e.at(q.outputs[0]);
-  const OutputTable out_table = output_table(e.blob, q.ints("table"));
+  const OutputTable out_table = output_table(e.blob, read_attrs<QResizeAttrs>(q).table.table);
   const bool in_signed = e.g.value(q.inputs[0]).dtype == DType::kInt8;
   std::array<std::array<const SramTensor*, 2>, 2> held = {
       {{e.held(q.inputs[0], 0), e.held(q.outputs[0], 0)},

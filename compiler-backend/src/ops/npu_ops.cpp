@@ -4,7 +4,10 @@
 // device's NHWC kernels.
 #include <algorithm>
 
+#include "../npu_op_list.hpp"
 #include "kernel.hpp"
+#include "npusim/compiler/npu_op_attrs.hpp"
+#include "npusim/compiler/npu_ops.hpp"
 #include "npusim/isa/int8.hpp"
 #include "npusim/isa/kernels.hpp"
 
@@ -24,30 +27,22 @@ void set_element(Tensor& t, int64_t i, int32_t q) {
     t.as<int8_t>()[i] = static_cast<int8_t>(q);
 }
 
-DType out_type(const OpContext& c) {
-  return c.i("y_signed", 1) != 0 ? DType::kInt8 : DType::kUint8;
+DType out_type(bool y_signed) {
+  return y_signed ? DType::kInt8 : DType::kUint8;
 }
 
 void require_8bit(const Tensor& t, const std::string& what) {
   require_dtype(t, {DType::kInt8, DType::kUint8}, what);
 }
 
-isa::FixedMultiplier multiplier(const OpContext& c, const std::string& mult,
-                                const std::string& shift) {
-  return {static_cast<int32_t>(c.i(mult, 0)), static_cast<int32_t>(c.i(shift, 0))};
-}
-
-// A 256-entry table indexed by the input's byte (int8 codes as uint8), as vec.lut.
-std::vector<int64_t> table_attr(const OpContext& c, const std::string& name) {
-  std::vector<int64_t> t = c.ints(name);
-  if (t.size() != 256) fail("attribute '" + name + "' must hold 256 entries");
-  return t;
+isa::FixedMultiplier multiplier(int64_t mult, int64_t shift) {
+  return {static_cast<int32_t>(mult), static_cast<int32_t>(shift)};
 }
 int32_t lookup(const std::vector<int64_t>& table, int32_t x) {
   return static_cast<int32_t>(table[static_cast<uint8_t>(x)]);
 }
 
-std::vector<Tensor> qconv(const OpContext& c) {
+std::vector<Tensor> qconv(const OpContext& c, const QConvAttrs& a) {
   const Tensor& x = c.in(0);
   const Tensor& w = c.in(1);
   const Tensor* b = c.has(2) ? &c.in(2) : nullptr;
@@ -58,21 +53,21 @@ std::vector<Tensor> qconv(const OpContext& c) {
   const Shape xs = gemm ? Shape{x.shape()[0], x.shape()[1], 1, 1} : x.shape();
   const int64_t n = xs[0], ci = xs[1], h = xs[2], wd = xs[3];
   const int64_t oc = w.shape()[0], kh = w.shape()[2], kw = w.shape()[3];
-  const int64_t group = c.i("group", 1), cg = ci / group, og = oc / group;
-  const auto s = c.ints("strides"), d = c.ints("dilations"), p = c.ints("pads");
-  const bool int32_out = c.i("int32_out", 0) != 0;  // ConvInteger: the accumulators themselves
-  const auto mult = int32_out ? std::vector<int64_t>(oc, 1 << 30) : c.ints("mult");
-  const auto shift = int32_out ? std::vector<int64_t>(oc, 0) : c.ints("shift");
+  const int64_t group = a.group, cg = ci / group, og = oc / group;
+  const Ints &s = a.strides, &d = a.dilations, &p = a.pads;
+  const bool int32_out = a.int32_out;  // ConvInteger: the accumulators themselves
+  const auto mult = int32_out ? Ints(oc, 1 << 30) : a.mult;
+  const auto shift = int32_out ? Ints(oc, 0) : a.shift;
   if (group < 1 || ci % group || oc % group || w.shape()[1] != cg)
     fail("QConv channels do not match the weights and group");
   if (static_cast<int64_t>(mult.size()) != oc || static_cast<int64_t>(shift.size()) != oc)
     fail("QConv needs one multiplier and shift per output channel");
   const int64_t oh = (h + p[0] + p[2] - d[0] * (kh - 1) - 1) / s[0] + 1;
   const int64_t ow = (wd + p[1] + p[3] - d[1] * (kw - 1) - 1) / s[1] + 1;
-  const int32_t xz = c.i("x_zp", 0), wz = c.i("w_zp", 0), yz = c.i("y_zp", 0);
-  const bool ys = c.i("y_signed", 1) != 0;
-  const int32_t lo = c.i("act_lo", -32768), hi = c.i("act_hi", 32767);
-  Tensor y(int32_out ? DType::kInt32 : out_type(c), gemm ? Shape{n, oc} : Shape{n, oc, oh, ow});
+  const int32_t xz = int32_t(a.x_zp), wz = int32_t(a.w_zp), yz = int32_t(a.out.y_zp);
+  const bool ys = a.out.y_signed;
+  const int32_t lo = int32_t(a.out.act_lo), hi = int32_t(a.out.act_hi);
+  Tensor y(int32_out ? DType::kInt32 : out_type(ys), gemm ? Shape{n, oc} : Shape{n, oc, oh, ow});
   for (int64_t b0 = 0; b0 < n; ++b0)
     for (int64_t o = 0; o < oc; ++o) {
       const int64_t g = o / og;
@@ -101,18 +96,18 @@ std::vector<Tensor> qconv(const OpContext& c) {
 // QAdd / QMul: numpy broadcasting of a and b; `combine` maps the zero-point
 // corrected inputs to the accumulator the output stage requantises.
 template <typename Combine>
-std::vector<Tensor> qbinary(const OpContext& c, Combine combine) {
+std::vector<Tensor> qbinary(const OpContext& c, const QBinaryAttrs& q, Combine combine) {
   const Tensor& a = c.in(0);
   const Tensor& b = c.in(1);
   require_8bit(a, "input A");
   require_8bit(b, "input B");
   if (a.dtype() != b.dtype()) fail("inputs A and B must have the same 8-bit type");
   const Shape out = broadcast_shapes(a.shape(), b.shape());
-  const int32_t za = c.i("a_zp", 0), zb = c.i("b_zp", 0), yz = c.i("y_zp", 0);
-  const bool ys = c.i("y_signed", 1) != 0;
-  const int32_t lo = c.i("act_lo", -32768), hi = c.i("act_hi", 32767);
-  const isa::FixedMultiplier m = multiplier(c, "mult", "shift");
-  Tensor y(out_type(c), out);
+  const int32_t za = int32_t(q.a_zp), zb = int32_t(q.b_zp), yz = int32_t(q.out.y_zp);
+  const bool ys = q.out.y_signed;
+  const int32_t lo = int32_t(q.out.act_lo), hi = int32_t(q.out.act_hi);
+  const isa::FixedMultiplier m = multiplier(q.mult, q.shift);
+  Tensor y(out_type(ys), out);
   for_each_broadcast<2>(out, {a.shape(), b.shape()},
                         [&](int64_t o, const std::array<int64_t, 2>& i) {
                           const int64_t acc = combine(element(a, i[0]) - za, element(b, i[1]) - zb);
@@ -122,31 +117,32 @@ std::vector<Tensor> qbinary(const OpContext& c, Combine combine) {
 }
 
 // TFLite-style add: both inputs rescaled to a common scale with 20 bits of headroom.
-std::vector<Tensor> qadd(const OpContext& c) {
-  const isa::FixedMultiplier ma = multiplier(c, "mult_a", "shift_a");
-  const isa::FixedMultiplier mb = multiplier(c, "mult_b", "shift_b");
-  return qbinary(c, [&](int64_t a, int64_t b) {
+std::vector<Tensor> qadd(const OpContext& c, const QBinaryAttrs& q) {
+  const isa::FixedMultiplier ma = multiplier(q.mult_a, q.shift_a);
+  const isa::FixedMultiplier mb = multiplier(q.mult_b, q.shift_b);
+  return qbinary(c, q, [&](int64_t a, int64_t b) {
     return isa::requantize(a * (int64_t{1} << 20), ma.mult, ma.shift) +
            isa::requantize(b * (int64_t{1} << 20), mb.mult, mb.shift);
   });
 }
 
-std::vector<Tensor> qmul(const OpContext& c) {
-  return qbinary(c, [](int64_t a, int64_t b) { return a * b; });
+std::vector<Tensor> qmul(const OpContext& c, const QBinaryAttrs& q) {
+  return qbinary(c, q, [](int64_t a, int64_t b) { return a * b; });
 }
 
-std::vector<Tensor> qlut(const OpContext& c) {
+std::vector<Tensor> qlut(const OpContext& c, const QLutAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
-  const std::vector<int64_t> table_shape = c.ints("table_shape");
-  Tensor y(out_type(c), x.shape());
+  const Ints& table_shape = a.table_shape;
+  Tensor y(out_type(a.lut.y_signed), x.shape());
   if (table_shape.empty()) {  // one table for every element
-    const std::vector<int64_t> table = table_attr(c, "table");
+    const Ints& table = a.lut.table;
+    if (table.size() != 256) fail("attribute 'table' must hold 256 entries");
     for (int64_t i = 0; i < x.size(); ++i) set_element(y, i, lookup(table, element(x, i)));
     return {std::move(y)};
   }
   // Tables laid out as a tensor of shape table_shape that broadcasts to x.
-  const std::vector<int64_t> tables = c.ints("table");
+  const Ints& tables = a.lut.table;
   if (tables.size() != size_t(256 * element_count(table_shape)))
     fail("attribute 'table' must hold 256 entries per element of table_shape");
   if (broadcast_shapes(table_shape, x.shape()) != x.shape())
@@ -164,8 +160,8 @@ struct PoolGeometry {
   int64_t kh, kw, sh, sw, pt, pl, pb, pr, oh, ow;
 };
 
-PoolGeometry pool_geometry(const OpContext& c, int64_t h, int64_t w) {
-  const auto k = c.ints("kernel_shape"), s = c.ints("strides"), p = c.ints("pads");
+PoolGeometry pool_geometry(const QPoolAttrs& a, int64_t h, int64_t w) {
+  const Ints &k = a.kernel_shape, &s = a.strides, &p = a.pads;
   if (k.size() != 2 || s.size() != 2 || p.size() != 4) fail("QPool needs 2-D window attributes");
   PoolGeometry g{k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3], 0, 0};
   g.oh = (h + g.pt + g.pb - g.kh) / g.sh + 1;
@@ -176,18 +172,18 @@ PoolGeometry pool_geometry(const OpContext& c, int64_t h, int64_t w) {
 
 // Max: the largest valid input (qmin if none), then the optional table.
 // Average: requantize_div of the zero-point corrected sum by the tap count.
-std::vector<Tensor> qpool(const OpContext& c) {
+std::vector<Tensor> qpool(const OpContext& c, const QPoolAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
   require_rank(x, 4, 4, "input X");
   const int64_t n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-  const PoolGeometry g = pool_geometry(c, h, w);
-  const bool xs = x.dtype() == DType::kInt8, average = c.i("mode", 0) == 1;
-  const bool count_pad = c.i("count_pad", 0) != 0;
-  const int32_t xz = c.i("x_zp", 0), yz = c.i("y_zp", 0);
-  const isa::FixedMultiplier m = multiplier(c, "mult", "shift");
-  const std::vector<int64_t> table = c.ints("table");
-  Tensor y(average || table.empty() ? x.dtype() : out_type(c), {n, ch, g.oh, g.ow});
+  const PoolGeometry g = pool_geometry(a, h, w);
+  const bool xs = x.dtype() == DType::kInt8, average = a.mode == QPoolAttrs::kAverage;
+  const bool count_pad = a.count_pad;
+  const int32_t xz = int32_t(a.x_zp), yz = int32_t(a.y_zp);
+  const isa::FixedMultiplier m = multiplier(a.mult, a.shift);
+  const Ints& table = a.table.table;
+  Tensor y(average || table.empty() ? x.dtype() : out_type(a.table.y_signed), {n, ch, g.oh, g.ow});
   for (int64_t plane = 0; plane < n * ch; ++plane)
     for (int64_t oy = 0; oy < g.oh; ++oy)
       for (int64_t ox = 0; ox < g.ow; ++ox) {
@@ -216,11 +212,11 @@ std::vector<Tensor> qpool(const OpContext& c) {
 }
 
 // Concatenation along `axis`; input k goes through table k (256 entries each).
-std::vector<Tensor> qconcat(const OpContext& c) {
+std::vector<Tensor> qconcat(const OpContext& c, const QConcatAttrs& a) {
   const Tensor& first = c.in(0);
   const int64_t rank = static_cast<int64_t>(first.shape().size());
-  const int64_t axis = normalize_axis(c.i("axis", 1), rank);
-  const std::vector<int64_t> tables = c.ints("tables");
+  const int64_t axis = normalize_axis(a.axis, rank);
+  const Ints& tables = a.tables;
   const size_t inputs = c.input_count();
   if (tables.size() != 256 * inputs) fail("QConcat needs one 256-entry table per input");
   Shape out = first.shape();
@@ -230,7 +226,7 @@ std::vector<Tensor> qconcat(const OpContext& c) {
     out[axis] += c.in(k).shape()[axis];
   }
   const int64_t outer = product(out, 0, axis), inner = product(out, axis + 1, rank);
-  Tensor y(out_type(c), out);
+  Tensor y(out_type(a.y_signed), out);
   int64_t at = 0;  // offset of input k along the axis
   for (size_t k = 0; k < inputs; ++k) {
     const Tensor& x = c.in(k);
@@ -245,13 +241,12 @@ std::vector<Tensor> qconcat(const OpContext& c) {
 }
 
 // Split along `axis` into parts of `split` sizes; output k goes through table k.
-std::vector<Tensor> qsplit(const OpContext& c) {
+std::vector<Tensor> qsplit(const OpContext& c, const QSplitAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
   const int64_t rank = static_cast<int64_t>(x.shape().size());
-  const int64_t axis = normalize_axis(c.i("axis", 0), rank);
-  const std::vector<int64_t> parts = c.ints("split"), tables = c.ints("tables");
-  const std::vector<int64_t> signs = c.ints("y_signs");
+  const int64_t axis = normalize_axis(a.axis, rank);
+  const Ints &parts = a.split, &tables = a.tables, &signs = a.y_signs;
   if (parts.size() != c.output_count() || tables.size() != 256 * parts.size() ||
       signs.size() != parts.size())
     fail("QSplit needs a size, a 256-entry table and a signedness per output");
@@ -312,16 +307,16 @@ int32_t bilinear(const Tensor& x, int64_t plane, int64_t h, int64_t w, const Lin
   return static_cast<int32_t>(isa::div_round_half_even(sum, kOne * kOne));
 }
 
-std::vector<Tensor> qresize(const OpContext& c) {
+std::vector<Tensor> qresize(const OpContext& c, const QResizeAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
   require_rank(x, 4, 4, "input X");
-  const auto size = c.ints("out_hw");
+  const Ints& size = a.out_hw;
   if (size.size() != 2) fail("QResize needs attribute out_hw");
   const int64_t n = x.shape()[0], ch = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-  const int64_t oh = size[0], ow = size[1], mode = c.i("mode", 0), coord = c.i("coord_mode", 0);
-  const std::vector<int64_t> table = c.ints("table");
-  Tensor y(table.empty() ? x.dtype() : out_type(c), {n, ch, oh, ow});
+  const int64_t oh = size[0], ow = size[1], mode = a.mode, coord = a.coord_mode;
+  const Ints& table = a.table.table;
+  Tensor y(table.empty() ? x.dtype() : out_type(a.table.y_signed), {n, ch, oh, ow});
   for (int64_t plane = 0; plane < n * ch; ++plane)
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
@@ -339,20 +334,20 @@ std::vector<Tensor> qresize(const OpContext& c) {
   return {std::move(y)};
 }
 
-std::vector<Tensor> qpermute(const OpContext& c) {
+std::vector<Tensor> qpermute(const OpContext& c, const QPermuteAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
   const Shape& in = x.shape();
-  const std::vector<int64_t> perm = c.ints("perm");
-  const Shape out = c.ints("out_shape");
+  const Ints& perm = a.perm;
+  const Shape& out = a.out_shape;
   if (perm.size() != in.size())
     fail("QPermute: perm has " + std::to_string(perm.size()) + " axes, the input " +
          std::to_string(in.size()));
-  const std::vector<int64_t> table = c.ints("table");
+  const Ints& table = a.table.table;
   const size_t rank = in.size();
   // The slice taken first (starts, steps, counts per axis; default: all of x).
-  std::vector<int64_t> start = c.ints("starts"), step = c.ints("steps");
-  Shape count = c.ints("counts");
+  Ints start = a.starts, step = a.steps;
+  Shape count = a.counts;
   if (start.empty()) start.assign(rank, 0);
   if (step.empty()) step.assign(rank, 1);
   if (count.empty()) count = in;
@@ -360,7 +355,7 @@ std::vector<Tensor> qpermute(const OpContext& c) {
     fail("QPermute: starts, steps and counts need one entry per input axis");
   if (product(out, 0, out.size()) != product(count, 0, rank))
     fail("QPermute: out_shape does not hold the sliced input's elements");
-  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
+  Tensor y(table.empty() ? x.dtype() : out_type(a.table.y_signed), out);
   // Walk the transposed slice in row-major order: its flat index is y's.
   std::vector<int64_t> stride(rank, 1), t(rank, 0);  // x's strides; index into the transposed slice
   for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * in[d];
@@ -380,22 +375,22 @@ std::vector<Tensor> qpermute(const OpContext& c) {
   return {std::move(y)};
 }
 
-std::vector<Tensor> qpad(const OpContext& c) {
+std::vector<Tensor> qpad(const OpContext& c, const QPadAttrs& a) {
   const Tensor& x = c.in(0);
   require_8bit(x, "input X");
   const Shape& in = x.shape();
   const size_t rank = in.size();
-  const std::vector<int64_t> pads = c.ints("pads");
+  const Ints& pads = a.pads;
   if (pads.size() != 2 * rank) fail("QPad: pads needs a begin and an end per axis");
-  std::vector<int64_t> interior = c.ints("interior");  // pad elements between neighbours
+  Ints interior = a.interior;  // pad elements between neighbours
   if (interior.empty()) interior.assign(rank, 0);
   if (interior.size() != rank) fail("QPad: interior needs one entry per axis");
-  const std::vector<int64_t> table = c.ints("table");
+  const Ints& table = a.table.table;
   Shape out(rank);
   for (size_t d = 0; d < rank; ++d)
     out[d] = in[d] + (in[d] - 1) * interior[d] + pads[d] + pads[rank + d];
-  Tensor y(table.empty() ? x.dtype() : out_type(c), out);
-  const int32_t code = static_cast<int32_t>(c.i("pad_code", 0));
+  Tensor y(table.empty() ? x.dtype() : out_type(a.table.y_signed), out);
+  const int32_t code = static_cast<int32_t>(a.pad_code);
   std::vector<int64_t> o(rank, 0);
   for (int64_t i = 0; i < y.size(); ++i) {
     int64_t src = 0;
@@ -417,17 +412,14 @@ std::vector<Tensor> qpad(const OpContext& c) {
 
 }  // namespace
 
+// Each op of npu_op_list.hpp: its attributes read once, typed, then its golden function.
 void register_npu_ops(Registry& r) {
-  r["npusim.QConv"] = qconv;
-  r["npusim.QAdd"] = qadd;
-  r["npusim.QMul"] = qmul;
-  r["npusim.QLut"] = qlut;
-  r["npusim.QPool"] = qpool;
-  r["npusim.QConcat"] = qconcat;
-  r["npusim.QSplit"] = qsplit;
-  r["npusim.QResize"] = qresize;
-  r["npusim.QPermute"] = qpermute;
-  r["npusim.QPad"] = qpad;
+#define NPUSIM_REGISTER_GOLDEN(name, Attrs, golden, family)         \
+  r[std::string(kNpuDomain) + "." #name] = [](const OpContext& c) { \
+    return golden(c, read_attrs<Attrs>(c.node()));                  \
+  };
+  NPUSIM_NPU_OPS(NPUSIM_REGISTER_GOLDEN)
+#undef NPUSIM_REGISTER_GOLDEN
 }
 
 }  // namespace npusim::compiler::ops

@@ -24,6 +24,7 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const DeviceCon
 
 void CommandProcessor::reset() {
   ++generation_;
+  tasks_started_ = 0;
   for (int q = 0; q < isa::reg::kMaxQueues; ++q) {
     if (running_[q]) running_[q]->abort.raise();
     queue_abort_[q].raise();

@@ -67,6 +67,7 @@ class CommandProcessor : public sc_core::sc_module {
   FaultInjector* injector_ = nullptr;
   std::array<AbortSignal, isa::reg::kMaxQueues> queue_abort_;
   uint64_t generation_ = 0;
+  uint64_t tasks_started_ = 0;  // Task::seq of the next RUN
   StreamCache streams_;
   std::vector<uint32_t> words_;  // a stream's words as read from DRAM, reused
 };

@@ -74,6 +74,7 @@ ErrorCode CommandProcessor::run_program(int q, const isa::reg::Command& cmd, uin
   Task task;
   task.queue = q;
   task.tag = cmd.tag;
+  task.seq = tasks_started_++;
   task.program = cmd.a;
   task.num_slots = static_cast<int>(table.num_slots);
   task.inject = static_cast<isa::reg::FaultKind>(cmd.b & 0xFF);  // the RUN's inject word

@@ -63,6 +63,9 @@ class InProcessDevice : public isa::Transport {
   void configure(const DeviceConfig& config) {
     sim_.call([&] { platform_->configure(config.hw, !config.timing_only); });
   }
+  void observe(std::shared_ptr<InstructionObserver> observer, bool values) {
+    sim_.call([&] { platform_->observe(std::move(observer), values); });
+  }
 
   uint32_t read32(uint32_t offset) override {
     return sim_.call([&] { return bridge_->access(tlm::TLM_READ_COMMAND, offset, 0); });
@@ -199,17 +202,36 @@ class InProcessDevice : public isa::Transport {
   KernelWakeup* wakeup_ = nullptr;
 };
 
+// The process's one device, made on first use.
+struct TheDevice {
+  std::mutex mutex;
+  std::shared_ptr<InProcessDevice> device;
+
+  InProcessDevice& get() {
+    if (!device) device = std::make_shared<InProcessDevice>();
+    return *device;
+  }
+};
+TheDevice& the_device() {
+  static TheDevice d;
+  return d;
+}
+
 }  // namespace
 
 std::shared_ptr<isa::Transport> in_process_device(const DeviceConfig& config) {
-  static std::mutex mutex;
-  static std::shared_ptr<InProcessDevice> device;
-  std::lock_guard lock(mutex);
+  TheDevice& d = the_device();
+  std::lock_guard lock(d.mutex);
   if (config.hw.num_pes < 1 || config.hw.num_pes > isa::reg::kMaxPes)
     throw std::invalid_argument("num_pes must be 1.." + std::to_string(isa::reg::kMaxPes));
-  if (!device) device = std::make_shared<InProcessDevice>();
-  device->configure(config);
-  return device;
+  d.get().configure(config);
+  return d.device;
+}
+
+void observe_instructions(std::shared_ptr<InstructionObserver> observer, bool values) {
+  TheDevice& d = the_device();
+  std::lock_guard lock(d.mutex);
+  d.get().observe(std::move(observer), values);
 }
 
 }  // namespace npusim::sim

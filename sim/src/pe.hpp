@@ -11,11 +11,14 @@
 #include "dma_port.hpp"
 #include "fault_injector.hpp"
 #include "lazy_memory.hpp"
+#include "npusim/sim/instruction_observer.hpp"
 #include "pe_counters.hpp"
 #include "task.hpp"
 #include "trace_unit.hpp"
 
 namespace npusim::sim {
+
+class Dram;
 
 class Pe : public sc_core::sc_module {
  public:
@@ -29,6 +32,13 @@ class Pe : public sc_core::sc_module {
   void set_peers(std::vector<Pe*> peers) { peers_ = std::move(peers); }
   void set_trace(TraceUnit* trace) { trace_ = trace; }
   void set_injector(FaultInjector* injector) { injector_ = injector; }
+  // Instruction observation (instruction_observer.hpp); `dram` for the
+  // checksums of stores and host transfers.
+  void set_observer(InstructionObserver* observer, bool values, Dram* dram) {
+    observer_ = observer;
+    observe_values_ = values;
+    dram_ = dram;
+  }
   // Called by an `irq` instruction with its code.
   void set_user_irq(std::function<void(uint32_t)> f) { user_irq_ = std::move(f); }
 
@@ -52,7 +62,15 @@ class Pe : public sc_core::sc_module {
   void reset_state();
   void run_stream(Task& t, int slot, isa::Engine e);
   // Executes one instruction; false stops the stream (end, or an error recorded in t).
-  bool execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index);
+  bool execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
+    if (!observer_) return execute_one(t, slot, e, in, index);
+    return execute_observed(t, slot, e, in, index);
+  }
+  bool execute_one(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index);
+  // pe_observe.cpp: execute_one, then the event for the observer.
+  bool execute_observed(Task& t, int slot, isa::Engine e, const isa::Instruction& in,
+                        uint32_t index);
+  void written(const Task& t, int slot, const isa::Instruction& in, InstructionEvent& ev);
   bool semaphore_wait(Task& t, EngineProgress& progress, int sem);
   bool inject(Task& t, int slot, isa::Engine e, isa::reg::FaultKind fault, TaskError& err);
   bool semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err);
@@ -68,6 +86,9 @@ class Pe : public sc_core::sc_module {
   std::function<void(uint32_t)> user_irq_;
   TraceUnit* trace_ = nullptr;
   FaultInjector* injector_ = nullptr;
+  InstructionObserver* observer_ = nullptr;
+  bool observe_values_ = false;
+  Dram* dram_ = nullptr;
   std::array<sc_core::sc_event, isa::kNumEngines> start_;
   Task* task_ = nullptr;
   int slot_ = 0;

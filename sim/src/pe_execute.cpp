@@ -28,7 +28,7 @@ bool operand_used(const isa::Instruction& in, Field f) {
 }
 }  // namespace
 
-bool Pe::execute(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
+bool Pe::execute_one(Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index) {
   TaskError err{ErrorCode::kNone, index, index_, static_cast<int>(e), 0};
   if (injector_) {
     const bool host = in.op == Opcode::kDmaH2D || in.op == Opcode::kDmaD2H;

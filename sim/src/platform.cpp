@@ -35,6 +35,11 @@ Platform::Platform(sc_core::sc_module_name name)
   }
 }
 
+void Platform::observe(std::shared_ptr<InstructionObserver> observer, bool values) {
+  observer_ = std::move(observer);
+  for (auto& pe : pes) pe->set_observer(observer_.get(), values, &dram);
+}
+
 void Platform::configure(const isa::HwParams& hw, bool functional) {
   ctx.hw = hw;
   ctx.functional = functional;

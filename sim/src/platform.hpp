@@ -28,6 +28,9 @@ class Platform : public sc_core::sc_module {
   std::unique_ptr<CommandProcessor> cp;
   FaultInjector injector;  // INJECT_* registers; shared by the PEs and the command processor
 
+  // Attaches (or with null, detaches) an instruction observer to every PE.
+  void observe(std::shared_ptr<InstructionObserver> observer, bool values);
+
   // Applies new parameters and resets the device (only while idle).
   void configure(const isa::HwParams& hw, bool functional);
   void reset();
@@ -47,6 +50,7 @@ class Platform : public sc_core::sc_module {
   uint32_t read_pe_register(int pe, uint32_t reg, bool& ok);
   uint32_t split64(uint64_t v, bool high);
 
+  std::shared_ptr<InstructionObserver> observer_;
   uint32_t irq_status_ = 0, irq_mask_ = 0;
   uint32_t user_irq_code_ = 0;
   TaskError error_;

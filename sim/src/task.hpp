@@ -42,6 +42,7 @@ struct EngineProgress {
 struct Task {
   int queue = 0;
   uint32_t tag = 0;
+  uint64_t seq = 0;      // RUN commands started before this one since the last reset
   uint64_t program = 0;  // DRAM address of the program table (for trace records)
   int num_slots = 1;
   std::array<int, 2> pes{0, 0};    // slot -> PE index

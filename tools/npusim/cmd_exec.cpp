@@ -17,6 +17,7 @@
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
 #include "program_files.hpp"
+#include "trace_options.hpp"
 
 namespace po = boost::program_options;
 
@@ -99,6 +100,7 @@ int cmd_exec(const Args& args) {
   std::vector<std::string> input_specs;
   bool timing_only = false, no_verify = false;
   FaultOptions faults;
+  TraceOptions trace;
   uint32_t seed = 1;
   po::options_description desc("exec options");
   desc.add_options()("program", po::value(&path)->required()->value_name("PROGRAM"),
@@ -113,6 +115,7 @@ int cmd_exec(const Args& args) {
       "skip the verifier: the device itself must catch the program's errors");
   desc.add_options()("seed", po::value(&seed)->value_name("N"), "--inject random's seed (1)");
   add_fault_options(desc, faults, false);
+  add_trace_options(desc, trace);
   add_hw_options(desc, hw_options);
   po::positional_options_description pos;
   pos.add("program", 1);
@@ -130,6 +133,7 @@ int cmd_exec(const Args& args) {
   auto context = device.open(device_name);
   runtime::LoadedProgram loaded(device, program, hw, !no_verify);
   const auto inputs = gather_inputs(loaded.inputs(), input_specs);
+  auto recording = start_trace(trace, timing_only);
   const runtime::RunOutcome r = runtime::run_once(
       *context, loaded, inputs, std::chrono::seconds(60), inject_word(inject, device));
 
@@ -145,6 +149,7 @@ int cmd_exec(const Args& args) {
             << "total      " << r.total_cycles() << " cycles  " << micros(r.total_cycles(), hw)
             << "\n";
   print_counters(device, context->pe_mask());
+  finish_trace(recording, trace);
   if (!output_dir.empty()) {
     files::make_directories(output_dir);
     for (size_t i = 0; i < loaded.outputs().size(); ++i) {

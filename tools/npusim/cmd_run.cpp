@@ -23,6 +23,7 @@
 #include "npusim/sim/in_process_device.hpp"
 #include "parse_options.hpp"
 #include "run_inputs.hpp"
+#include "trace_options.hpp"
 
 namespace po = boost::program_options;
 
@@ -38,6 +39,7 @@ struct RunArgs {
   ImageOptions image;
   HwOptions hw;
   FaultOptions faults;
+  TraceOptions trace;
   bool timing_only = false;
   uint32_t seed = 1;
 };
@@ -177,6 +179,7 @@ RunArgs parse(const Args& args) {
   add("timing-only", po::bool_switch(&a.timing_only), "skip the arithmetic (same time)");
   add("seed", po::value(&a.seed)->value_name("N"), "random inputs' and --inject random's seed (1)");
   add_fault_options(desc, a.faults);
+  add_trace_options(desc, a.trace);
   add_image_options(desc, a.image);
   add_hw_options(desc, a.hw);
   po::positional_options_description pos;
@@ -200,6 +203,8 @@ void write_outputs(const runtime::Model& m, const std::vector<Tensor>& outputs, 
 // -d cpu: the golden model on the host, with the device run's inputs and outputs.
 int run_reference(const RunArgs& a, const isa::HwParams& hw) {
   if (a.timing_only) throw UsageError("--timing-only is for the simulated device, not -d cpu");
+  if (!a.trace.file.empty())
+    throw UsageError("--trace-instructions is for the simulated device, not -d cpu");
   runtime::ModelOptions mo = model_options(hw, "", a.input_shapes);
   mo.outputs = split_names(a.outputs);
   const auto model = runtime::Model::load(a.model, mo);
@@ -247,7 +252,9 @@ int cmd_run(const Args& args) {
   if (!a.output.empty() && model->outputs().size() != 1)
     throw UsageError("--output is for single-output models; this one has " +
                      std::to_string(model->outputs().size()) + " outputs: use --output-dir");
-  const std::vector<Tensor> outputs = runner.run(gather_inputs(*model, a));
+  const std::vector<Tensor> inputs = gather_inputs(*model, a);
+  auto recording = start_trace(a.trace, a.timing_only);
+  const std::vector<Tensor> outputs = runner.run(inputs);
   if (const runtime::SessionStats s = runner.stats(); s.retried > 0)
     std::cout << "fault      " << s.retried << " retried after device faults (" << to_string(inject)
               << "), recovered\n";
@@ -262,6 +269,7 @@ int cmd_run(const Args& args) {
             << (a.timing_only ? ", timing-only" : "") << ")\noutputs\n";
   print_summary(*model, outputs);
   print_time(runner.last_timing(), runner.stats());
+  finish_trace(recording, a.trace);
   write_outputs(*model, outputs, a);
   return 0;
 }

@@ -22,6 +22,7 @@ int cmd_sweep(const Args& args);
 int cmd_plot(const Args& args);
 int cmd_debug(const Args& args);
 int cmd_split(const Args& args);
+int cmd_trace_diff(const Args& args);
 
 // A usage error: printed with the subcommand's help, exit code 2.
 class UsageError : public std::runtime_error {

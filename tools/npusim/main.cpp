@@ -25,6 +25,7 @@ commands:
   bench     throughput and latency of a model (furiosa-bench style flags)
   split     cooperative run across unlike units (NPUs, host CPU): batch size and split search
   debug     run on the simulated NPU with every layer captured; compare with the golden model
+  trace-diff  the first instruction at which two instruction traces (--trace-instructions) differ
   profile   compile, first load, warm load and inference: time and memory
   sweep     what-if study: a grid of hardware parameters x models x modes, into SQLite
   plot      plots and an HTML page of a sweep's results
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
       {"run", npusim::cli::cmd_run},         {"bench", npusim::cli::cmd_bench},
       {"profile", npusim::cli::cmd_profile}, {"sweep", npusim::cli::cmd_sweep},
       {"plot", npusim::cli::cmd_plot},       {"debug", npusim::cli::cmd_debug},
-      {"split", npusim::cli::cmd_split}};
+      {"split", npusim::cli::cmd_split},     {"trace-diff", npusim::cli::cmd_trace_diff}};
   auto it = commands.find(argv[1]);
   if (it == commands.end()) {
     std::cerr << "npusim: unknown command \"" << argv[1] << "\"\n" << kUsage;

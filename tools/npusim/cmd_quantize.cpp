@@ -16,6 +16,7 @@
 #include "npusim/compiler/quantizer.hpp"
 #include "parse_options.hpp"
 #include "program_files.hpp"
+#include "quantize_sensitivity.hpp"
 
 namespace po = boost::program_options;
 
@@ -29,12 +30,13 @@ using compiler::TensorMap;
 
 struct QuantizeArgs {
   std::string model, output, method = "percentile-asym", save_ranges, load_ranges;
+  std::string sensitivity_json, sensitivity_csv;
   double percentile = 99.99;
   std::vector<std::string> calib, eval, input_shapes, input_types, outputs;
   size_t calib_count = 16, top = 10;
   int holdout = 0;
   uint32_t seed = 1;
-  bool compare = false, quiet = false, no_bias_correction = false;
+  bool compare = false, quiet = false, no_bias_correction = false, sensitivity = false;
   ImageOptions image;
   int crops = 0;
 };
@@ -97,13 +99,22 @@ QuantizeArgs parse_args(const Args& args) {
   add("no-bias-correction", po::bool_switch(&a.no_bias_correction),
       "keep the float biases as they are (default: absorb the weights' mean error)");
   add("compare-methods", po::bool_switch(&a.compare), "quantise with every method, print a table");
-  add("top", po::value(&a.top)->value_name("N"), "least accurate activations to list (10)");
+  add("sensitivity", po::bool_switch(&a.sensitivity),
+      "per layer: the output SQNR with only that activation or weight tensor quantised, "
+      "the rest float, worst first (one model run per layer and evaluation input)");
+  add("sensitivity-json", po::value(&a.sensitivity_json)->value_name("FILE"),
+      "--sensitivity, and write every row as JSON");
+  add("sensitivity-csv", po::value(&a.sensitivity_csv)->value_name("FILE"),
+      "--sensitivity, and write every row as CSV");
+  add("top", po::value(&a.top)->value_name("N"),
+      "least accurate activations and most sensitive layers to list (10)");
   add("seed", po::value(&a.seed)->value_name("N"), "seed of random calibration data (1)");
   add("quiet,q", po::bool_switch(&a.quiet), "no progress bar");
   po::positional_options_description pos;
   pos.add("model", 1);
   parse_options(args, "npusim quantize MODEL.onnx [-o OUT.onnx] [options]", desc, pos);
   if (a.output.empty()) a.output = beside(a.model, ".int8.onnx");
+  a.sensitivity = a.sensitivity || !a.sensitivity_json.empty() || !a.sensitivity_csv.empty();
   return a;
 }
 
@@ -337,6 +348,30 @@ void print_accuracy(const AccuracyReport& r, const Data& d, size_t top) {
   }
 }
 
+// ---- sensitivity -------------------------------------------------------------------
+
+void run_sensitivity(const compiler::Graph& g, const compiler::QuantPlan& plan,
+                     const QuantizedModel& q, const Data& d, const QuantizeArgs& a) {
+  SensitivityReport r;
+  r.model = a.model;
+  r.outputs = g.outputs;
+  r.inputs_note = d.eval_note;
+  compiler::SensitivityOptions o;
+  o.progress = progress_bar("sensitivity", a.quiet);
+  const auto start = std::chrono::steady_clock::now();
+  r.rows = compiler::quantization_sensitivity(g, plan, q, d.eval, o);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  print_sensitivity(r, a.top);
+  if (!a.sensitivity_json.empty()) {
+    files::write_file(a.sensitivity_json, sensitivity_json(r));
+    std::cout << "written    " << a.sensitivity_json << "\n";
+  }
+  if (!a.sensitivity_csv.empty()) {
+    files::write_file(a.sensitivity_csv, sensitivity_csv(r));
+    std::cout << "written    " << a.sensitivity_csv << "\n";
+  }
+}
+
 // ---- the runs --------------------------------------------------------------------
 
 struct Run {
@@ -401,6 +436,8 @@ void compare_methods(const compiler::Graph& g, const compiler::QuantPlan& plan,
 
 int cmd_quantize(const Args& args) {
   QuantizeArgs a = parse_args(args);
+  for (const std::string* f : {&a.sensitivity_json, &a.sensitivity_csv})
+    if (!f->empty()) files::check_writable(*f);  // before the long part
   if (a.compare && !a.load_ranges.empty())
     throw UsageError("--compare-methods needs calibration data, not --load-ranges");
   RangeMethod method;
@@ -445,6 +482,7 @@ int cmd_quantize(const Args& args) {
             << " bytes)\n";
   print_accuracy(acc, d, a.top);
   if (a.compare) compare_methods(g, plan, calibration, a, options, d);
+  if (a.sensitivity) run_sensitivity(g, plan, run.model, d, a);
   return 0;
 }
 

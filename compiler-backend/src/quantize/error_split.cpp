@@ -31,11 +31,12 @@ Tensor evaluate(const Graph& g, const Node& dq) {
 
 }  // namespace
 
-Graph weights_only_model(const Graph& fp32, const Graph& qdq) {
+Graph weights_only_model(const Graph& fp32, const Graph& qdq, const std::string& only_node) {
   const auto dqs = constant_dequantizers(qdq);
   const auto qnodes = by_name(qdq);
   Graph w = fp32;
   for (auto& n : w.nodes) {
+    if (!only_node.empty() && (n.outputs.empty() || n.outputs[0] != only_node)) continue;
     auto q = qnodes.find(n.name);
     if (q == qnodes.end() || q->second->op != n.op) continue;
     for (size_t i = 0; i < n.inputs.size() && i < q->second->inputs.size(); ++i) {

@@ -211,7 +211,8 @@ AccuracyReport evaluate_accuracy(const Graph& fp32, const QuantizedModel& q,
 
 // The FP32 graph with the QDQ graph's quantised constants (weights, biases,
 // constant operands) in place of its own: only constants are quantised.
-Graph weights_only_model(const Graph& fp32, const Graph& qdq);
+// With `only_node` (a node's first output), only that node's constants.
+Graph weights_only_model(const Graph& fp32, const Graph& qdq, const std::string& only_node = "");
 // The QDQ graph with the FP32 constants back: only activations are quantised.
 Graph activations_only_model(const Graph& fp32, const Graph& qdq);
 

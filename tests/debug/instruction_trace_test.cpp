@@ -123,6 +123,32 @@ TEST_F(InstructionTrace, ListsEveryInstructionWithMonotonicCyclesPerEngine) {
   EXPECT_GE(checksums, 8u);  // loads, two convolutions, requantisations, stores
 }
 
+// Fused: both PEs' streams, slot 1 on the second PE, each engine's cycles in
+// order; the file is the same on a re-run.
+TEST_F(InstructionTrace, FusedTracesBothPes) {
+  const Result r = npusim("compile " + dir_ + "/m.onnx --target fused -o " + dir_ + "/f.npub");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  exec(dir_ + "/f.npub", dir_ + "/f1.jsonl");
+  exec(dir_ + "/f.npub", dir_ + "/f2.jsonl");
+  EXPECT_EQ(read_file(dir_ + "/f1.jsonl"), read_file(dir_ + "/f2.jsonl"));
+  const isa::Program program = isa::load_program(dir_ + "/f.npub");
+  const isa::NpuSegment& seg = npu_segment(program);
+  std::map<std::pair<int, std::string>, size_t> count;
+  std::map<std::pair<int, std::string>, uint64_t> last_end;
+  for (const json& l : lines(dir_ + "/f1.jsonl")) {
+    const std::pair<int, std::string> key{l["slot"], l["engine"]};
+    EXPECT_EQ(l["pe"], l["slot"]) << l.dump();  // npu0pe0-1: slot k on PE k
+    EXPECT_EQ(l["index"], count[key]++) << l.dump();
+    EXPECT_GE(l["start"].get<uint64_t>(), last_end[key]) << l.dump();
+    last_end[key] = l["end"];
+  }
+  for (int slot = 0; slot < 2; ++slot)
+    for (int e = 0; e < isa::kNumEngines; ++e)
+      EXPECT_EQ((count[{slot, std::string(isa::engine_name(static_cast<isa::Engine>(e)))}]),
+                isa::decode(seg.streams[slot][e]).size())
+          << "slot " << slot << " engine " << e;
+}
+
 TEST_F(InstructionTrace, ARerunIsIdenticalAndACorruptedWeightIsFoundAtItsLoad) {
   exec(dir_ + "/m.npub", dir_ + "/a.jsonl");
   exec(dir_ + "/m.npub", dir_ + "/b.jsonl");

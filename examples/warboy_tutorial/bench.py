@@ -3,12 +3,15 @@
 factor the simulated timeline predicts for async and queue over sync.
 
 Per frame the sync run gives host time H (preprocess + decode/NMS stages,
-quantise/layout, driver) and device compute C. Sync runs one frame at a
-time: frames x (H + device phase). With W workers, host phases overlap on
-the host lanes (8 cores) and device work of one frame overlaps another's
-host work, so the total approaches the busier resource:
-    max(frames x H / host lanes, frames x C / PEs)
-The predicted factor is sync / that bound.
+quantise/layout, driver), the device phase D and within it the compute C
+and the host-link transfers. Sync runs one frame at a time: frames x (H + D).
+With W workers, host phases overlap on the host lanes (8 cores) and device
+work of one frame overlaps another's host work, but each worker still takes
+one frame at a time, so the total approaches the tightest of
+    max(frames x H / host lanes, frames x C / PEs,
+        frames x max(H2D, D2H), frames x (H + D) / W)
+(the bounds `npusim bench --compare-runners` prints). The predicted factor
+is sync / that bound.
 
     examples/warboy_tutorial/bench.py [--size 640] [--frames 1000] [--json F] [--plot F.png]
 """
@@ -21,15 +24,18 @@ import queue_runner
 import sync_runner
 
 
-def prediction(sync_stats, frames, host_lanes, pes):
+def prediction(sync_stats, frames, host_lanes, pes, workers):
     t = sync_stats.timings[0]
-    host_ms, compute_ms = t.host_ps / 1e9, t.compute_ps / 1e9
+    host_ms, device_ms, compute_ms = t.host_ps / 1e9, t.device_ps / 1e9, t.compute_ps / 1e9
     sync_ms = sync_stats.span_ps / 1e9
-    bound_ms = max(frames * host_ms / host_lanes, frames * compute_ms / pes)
-    return {"host_ms": host_ms, "device_ms": t.device_ps / 1e9, "compute_ms": compute_ms,
-            "sync_ms": sync_ms, "bound_ms": bound_ms, "factor": sync_ms / bound_ms,
-            "bound_by": "host" if frames * host_ms / host_lanes >= frames * compute_ms / pes
-            else "device"}
+    bounds = {"host": frames * host_ms / host_lanes,
+              "device": frames * compute_ms / pes,
+              "host link": frames * max(t.h2d_ps, t.d2h_ps) / 1e9,
+              "worker": frames * (host_ms + device_ms) / workers}
+    bound_by = max(bounds, key=bounds.get)
+    return {"host_ms": host_ms, "device_ms": device_ms, "compute_ms": compute_ms,
+            "sync_ms": sync_ms, "bounds_ms": bounds, "bound_ms": bounds[bound_by],
+            "factor": sync_ms / bounds[bound_by], "bound_by": bound_by}
 
 
 def plot(rows, path):
@@ -63,11 +69,13 @@ def main():
             ("queue", f"queue x{args.workers}",
              asyncio.run(queue_runner.run_queue(args, model, frames, names)))]
     pes = len(args.device.split(","))
-    pred = prediction(runs[0][2], args.frames, model.hw.host_cores, pes)
+    pred = prediction(runs[0][2], args.frames, model.hw.host_cores, pes, args.workers)
     print(f"per frame  host {pred['host_ms']:.3f} ms (stages {args.pre_ms:g} + {args.post_ms:g} ms), "
           f"device {pred['device_ms']:.3f} ms (compute {pred['compute_ms']:.3f} ms)")
-    print(f"predicted  async/queue >= max({args.frames} x {pred['host_ms']:.3f} / "
-          f"{model.hw.host_cores} host lanes, {args.frames} x {pred['compute_ms']:.3f} / {pes} PE) "
+    b = pred["bounds_ms"]
+    print(f"predicted  async/queue >= max(host {b['host']:.1f} ({model.hw.host_cores} lanes), "
+          f"device {b['device']:.1f} ({pes} PE), host link {b['host link']:.1f}, "
+          f"worker {b['worker']:.1f} ({args.workers} workers)) "
           f"= {pred['bound_ms']:.1f} ms ({pred['bound_by']}-bound): "
           f"{pred['factor']:.2f}x faster than sync")
     rows = []

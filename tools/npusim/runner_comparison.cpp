@@ -195,9 +195,6 @@ void run_experiment(const Experiment& e, std::ostream& out) {
   const runtime::RequestTiming& t = sync.stats.timings.front();
   const double host = ms(t.host_ps), device = ms(t.device_ps);
   const int devices = int(runtime::parse_device_list(e.devices).size());
-  // Async can overlap everything: each host lane, each PE's compute and the
-  // host link's two directions (shared by every PE) is a resource the
-  // frames queue for; the busiest one bounds the total.
   // Async can overlap everything, but never more than `workers` frames,
   // each taking at least one sync frame's time; and each host lane, each
   // PE's compute and each direction of the host link (shared by every PE)

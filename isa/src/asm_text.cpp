@@ -43,6 +43,47 @@ size_t read_quoted(std::string_view line, size_t i, std::string& out) {
 
 }  // namespace
 
+size_t first_invalid_utf8(std::string_view text) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = byte(i);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // The sequence length and the range of its second byte (table 3-7).
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+      n = 2;
+    else if (c == 0xe0)
+      n = 3, lo = 0xa0;
+    else if (c == 0xed)
+      n = 3, hi = 0x9f;
+    else if (c >= 0xe1 && c <= 0xef)
+      n = 3;
+    else if (c == 0xf0)
+      n = 4, lo = 0x90;
+    else if (c == 0xf4)
+      n = 4, hi = 0x8f;
+    else if (c >= 0xf1 && c <= 0xf3)
+      n = 4;
+    if (n == 0) return i;
+    for (size_t k = 1; k < n; ++k) {
+      if (i + k >= text.size()) return i;
+      const unsigned char lower = k == 1 ? lo : 0x80, upper = k == 1 ? hi : 0xbf;
+      if (byte(i + k) < lower || byte(i + k) > upper) return i;
+    }
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+std::string hex_byte(unsigned char b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[b >> 4] + kDigits[b & 15];
+}
+
 std::vector<Token> tokenize(std::string_view line) {
   std::vector<Token> tokens;
   size_t i = 0;

@@ -22,6 +22,13 @@ struct Token {
   std::string value;
 };
 
+// The index of the first byte of `text` that does not start or continue a
+// well-formed UTF-8 sequence (Unicode table 3-7: no overlong forms, no
+// surrogates, nothing past U+10FFFF), or npos if the text is valid.
+size_t first_invalid_utf8(std::string_view text);
+// "0xff"
+std::string hex_byte(unsigned char b);
+
 // Splits one line into tokens; '#' outside quotes starts a comment.
 // Throws IsaError on an unterminated quote.
 std::vector<Token> tokenize(std::string_view line);

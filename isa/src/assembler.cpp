@@ -22,6 +22,10 @@ class Assembler {
 
   void line(int number, std::string_view text) {
     line_ = number;
+    // Names, dtypes and layouts go into the .npub's JSON header, which is UTF-8.
+    if (const size_t bad = asmtext::first_invalid_utf8(text); bad != std::string_view::npos)
+      fail("not UTF-8 text (byte " + asmtext::hex_byte(static_cast<unsigned char>(text[bad])) +
+           " at column " + std::to_string(bad + 1) + ")");
     std::vector<Token> tokens;
     try {
       tokens = asmtext::tokenize(text);

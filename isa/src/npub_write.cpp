@@ -86,6 +86,32 @@ json cpu_segment_json(const CpuSegment& s, BlobArea& blobs) {
           {"layers", layers_json(s.layers, false)}};
 }
 
+// The path of the first string in `j` that is not valid UTF-8 (JSON text
+// must be; names that came from ONNX or assembly text are bytes), e.g.
+// "outputs[0].name", or "" if there is none.
+std::string first_invalid_text(const json& j, const std::string& path) {
+  if (j.is_string()) {
+    try {
+      (void)j.dump();
+      return "";
+    } catch (const json::exception&) {
+      return path.empty() ? "top level" : path;
+    }
+  }
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      std::string bad = first_invalid_text(value, path.empty() ? key : path + "." + key);
+      if (!bad.empty()) return bad;
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      std::string bad = first_invalid_text(j[i], path + "[" + std::to_string(i) + "]");
+      if (!bad.empty()) return bad;
+    }
+  }
+  return "";
+}
+
 json header_json(const Program& p, BlobArea& blobs) {
   json hw = json::array();
   for (const auto& [k, v] : describe(p.hw)) hw.push_back(json::array({k, v}));
@@ -121,11 +147,15 @@ std::vector<uint8_t> serialize(const Program& p) {
   static_assert(std::endian::native == std::endian::little,
                 "the .npub writer stores code words in host order");
   BlobArea blobs;
+  const json j = header_json(p, blobs);
   std::string header;
   try {
-    header = header_json(p, blobs).dump(1);
+    header = j.dump(1);
   } catch (const nlohmann::json::exception& e) {
-    // e.g. a tensor name that is not valid UTF-8
+    const std::string field = first_invalid_text(j, "");
+    if (!field.empty())
+      throw ProgramError("cannot serialize program: header field '" + field +
+                         "' is not valid UTF-8 text");
     throw ProgramError(std::string("cannot serialize program: ") + e.what());
   }
   header.resize(npub::align_up(npub::kPreambleBytes + header.size()) - npub::kPreambleBytes, ' ');
@@ -143,7 +173,12 @@ std::vector<uint8_t> serialize(const Program& p) {
 // (files::write_file): a reader never sees a half-written file and a
 // failure leaves any previous file intact.
 void save_program(const Program& p, const std::string& path) {
-  const std::vector<uint8_t> bytes = serialize(p);
+  std::vector<uint8_t> bytes;
+  try {
+    bytes = serialize(p);
+  } catch (const ProgramError& e) {
+    throw ProgramError(path + ": " + e.what());
+  }
   try {
     files::write_file(path,
                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));

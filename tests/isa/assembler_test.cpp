@@ -266,6 +266,23 @@ TEST(AssemblerErrors, MalformedInputsAreNamed) {
   EXPECT_EQ(error_of(".batch 0\n"), "test.s:1: .batch: must be a positive integer (got 0)");
 }
 
+// Found by fuzz_asm (docs/fuzzing.md): a name with bytes that are not UTF-8
+// assembled, and writing the .npub then failed with the JSON library's
+// message, naming neither the line nor the field.
+TEST(AssemblerErrors, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  EXPECT_EQ(error_of(".mode single\n.output name=y\xff\xff shape=4\n"),
+            "test.s:2: not UTF-8 text (byte 0xff at column 15)");
+  EXPECT_EQ(error_of("# overlong \xc0\x80\n"), "test.s:1: not UTF-8 text (byte 0xc0 at column 12)");
+  EXPECT_EQ(error_of(".input name=\xed\xa0\x80\n"),
+            "test.s:1: not UTF-8 text (byte 0xed at column 13)");  // a surrogate
+  EXPECT_EQ(error_of(".input name=x\xe2\x82\n"),
+            "test.s:1: not UTF-8 text (byte 0xe2 at column 14)");  // cut short
+  const Program p =
+      assemble(".input name=\xc3\xa9t\xc3\xa9 shape=4\n.output name=\xf0\x9f\x99\x82\n");
+  EXPECT_EQ(p.inputs.at(0).name, "\xc3\xa9t\xc3\xa9");
+  EXPECT_EQ(deserialize(serialize(p)).outputs.at(0).name, "\xf0\x9f\x99\x82");
+}
+
 TEST(AssemblerErrors, BadHardwareKeyIsNamed) {
   const std::string e = error_of("\n.hw sram_per_pe=lots\n");
   EXPECT_EQ(e.rfind("test.s:2: .hw: ", 0), 0u) << e;

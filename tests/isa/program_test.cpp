@@ -193,6 +193,22 @@ TEST(Npub, SaveFailureNamesPathAndLeavesNothing) {
   EXPECT_FALSE(fs::exists(path));
 }
 
+// Names come from ONNX files and assembly text as bytes, but the header is
+// JSON: a name that is not UTF-8 is refused naming the field (and, when
+// saving, the file), not with the JSON library's bare message.
+TEST(Npub, NameThatIsNotUtf8NamesTheField) {
+  Program p = sample();
+  p.outputs.at(0).name = "y\xff";
+  const std::string e = error_of([&] { serialize(p); });
+  EXPECT_EQ(e, "cannot serialize program: header field 'outputs[0].name' is not valid UTF-8 text");
+  const std::string saved = error_of([&] { save_program(p, "/tmp/npusim-utf8-test.npub"); });
+  EXPECT_TRUE(contains(saved,
+                       "/tmp/npusim-utf8-test.npub: cannot serialize program: header field "
+                       "'outputs[0].name'"))
+      << saved;
+  EXPECT_FALSE(fs::exists("/tmp/npusim-utf8-test.npub"));
+}
+
 TEST(Npub, LoadMissingFileNamesPath) {
   const std::string e = error_of([] { load_program("/no/such/model.npub"); });
   EXPECT_TRUE(contains(e, "/no/such/model.npub: cannot open")) << e;

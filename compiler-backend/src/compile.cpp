@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -192,10 +193,35 @@ void check_conv_channels(const Graph& g, const Node& n) {
                        std::to_string(channels));
 }
 
+// The constant scales of a quantising op are finite and not negative: the
+// fixed-point multipliers and the reference executor divide by them.
+void check_quant_scales(const Graph& g, const Node& n) {
+  static const std::map<std::string, std::vector<size_t>> kScaleInputs = {
+      {"QuantizeLinear", {1}},
+      {"DequantizeLinear", {1}},
+      {"QLinearConv", {1, 4, 6}},
+      {"QLinearMatMul", {1, 4, 6}}};
+  const auto it = n.domain.empty() ? kScaleInputs.find(n.op) : kScaleInputs.end();
+  if (it == kScaleInputs.end()) return;
+  for (const size_t i : it->second) {
+    if (i >= n.inputs.size() || !g.is_constant(n.inputs[i])) continue;
+    const Tensor& scale = *g.value(n.inputs[i]).constant;
+    if (scale.dtype() != DType::kFloat32) continue;
+    for (int64_t k = 0; k < scale.size(); ++k) {
+      const double v = scale.at(k);
+      if (!std::isfinite(v) || v < 0)
+        throw CompileError("node " + n.describe() + ": scale \"" + n.inputs[i] + "\" holds " +
+                           std::to_string(v) + " at index " + std::to_string(k) +
+                           "; a quantisation scale must be finite and not negative");
+    }
+  }
+}
+
 // Every node is an op the NPU code generation or the CPU executor runs
 // (an op of an unknown domain would reach code generation with no shapes).
 void check_ops(const Graph& g) {
   for (const Node& n : g.nodes) {
+    check_quant_scales(g, n);
     if (n.domain != kNpuDomain && !executor_supports(n.op, n.domain))
       throw CompileError(
           "node " + n.describe() + ": op " + (n.domain.empty() ? "" : n.domain + ".") + n.op +

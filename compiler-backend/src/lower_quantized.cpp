@@ -330,7 +330,12 @@ std::vector<LoweringNote> lower_quantized(Graph& g) {
   // position is looked at again: a DequantizeLinear can start several tables.
   for (size_t i = 0; i < g.nodes.size();) {
     const Matcher match = matcher_for(g.nodes[i]);
-    const auto r = match ? match(g, g.nodes[i], notes) : std::nullopt;
+    std::optional<Rewrite> r;
+    try {
+      r = match ? match(g, g.nodes[i], notes) : std::nullopt;
+    } catch (const std::invalid_argument& e) {  // e.g. scales no fixed-point multiplier holds
+      throw CompileError("node " + g.nodes[i].describe() + ": " + e.what());
+    }
     if (!r) {
       ++i;
       continue;

@@ -25,7 +25,9 @@ FixedMultiplier quantize_multiplier(double scale) {
     ++exponent;
   }
   if (exponent < -31) return {0, 0};  // below what 32-bit precision can express
-  if (exponent > 30) throw std::invalid_argument("quantize_multiplier: scale too large");
+  if (exponent > 30)
+    throw std::invalid_argument("quantize_multiplier: scale " + std::to_string(scale) +
+                                " is too large (must be below 2^30)");
   return {static_cast<int32_t>(mult), exponent};
 }
 

@@ -16,12 +16,12 @@ const char* const kSymbolicOutputs = "symbolic outputs";
 
 // x -> QDQ -> Conv(w: oc x ic x 3 x 3, pad 1) -> Relu (in `relu_domain`) -> QDQ -> y.
 Graph conv_model(const Shape& x_shape, int64_t oc, int64_t ic, const std::string& relu_domain,
-                 std::vector<int64_t> strides, bool declare_output = true) {
+                 std::vector<int64_t> strides, bool declare_output = true, float x_scale = 0.05f) {
   std::mt19937 rng(7);
   Graph g;
   g.opset = 13;
   add_input(g, "x", x_shape);
-  const std::string x = qdq(g, "x", 0.05f, 0);
+  const std::string x = qdq(g, "x", x_scale, 0);
   const std::string w = weights(g, "w", oc, ic, 3, rng);
   Node conv = node("Conv", {x, w}, {"c"});
   conv.attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
@@ -59,6 +59,10 @@ Graph channel_mismatch_model() {
 
 Graph huge_input_model() {
   return conv_model({1, 8, int64_t{1} << 20, int64_t{1} << 17}, 8, 8, "", {1, 1}, false);
+}
+
+Graph input_scale_model(float scale) {
+  return conv_model({1, 8, 16, 16}, 8, 8, "", {1, 1}, true, scale);
 }
 
 Graph three_channel_model() {

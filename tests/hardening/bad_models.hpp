@@ -20,6 +20,9 @@ compiler::Graph unknown_domain_model();
 compiler::Graph channel_mismatch_model();
 // An input of 2^40 elements, the output's shape left symbolic.
 compiler::Graph huge_input_model();
+// The first model with the input's QDQ scale set to `scale` (negative, NaN,
+// or so large that no fixed-point multiplier holds the conv's rescale).
+compiler::Graph input_scale_model(float scale);
 // x[1,3,16,16] (an image) -> Conv -> Relu -> y[1,8,16,16], quantised.
 compiler::Graph three_channel_model();
 // A graph with no nodes.

@@ -74,6 +74,23 @@ TEST_F(CliModels, ConvWeightsThatDoNotMatchTheInputChannelsAreRefused) {
       {"node Conv 'c_Conv'", "of shape 8x5x3x3", "expect 5 input channels", "has 3"});
 }
 
+// Found by fuzz_onnx (docs/fuzzing.md): a negative scale reached the
+// fixed-point multiplier and came out as std::invalid_argument naming no
+// node or tensor; a huge one did the same ("scale too large").
+TEST_F(CliModels, QuantisationScalesThatCannotBeUsedAreRefusedNamingTheNode) {
+  expect_refused(
+      npusim("compile " + onnx(input_scale_model(-0.05f), "m.onnx") + " -o " + at("m.npub")),
+      {"node QuantizeLinear", "scale \"x_s\" holds -0.050000 at index 0",
+       "a quantisation scale must be finite and not negative"});
+  expect_refused(
+      npusim("compile " + onnx(input_scale_model(NAN), "n.onnx") + " -o " + at("n.npub")),
+      {"scale \"x_s\" holds nan at index 0"});
+  expect_refused(
+      npusim("compile " + onnx(input_scale_model(1e12f), "l.onnx") + " -o " + at("l.npub")),
+      {"node Conv 'c_Conv': quantize_multiplier: scale", "is too large (must be below 2^30)"});
+  EXPECT_FALSE(fs::exists(at("m.npub")));
+}
+
 TEST_F(CliModels, AHugeInputIsRefusedBeforeCodeGeneration) {
   expect_refused(npusim("compile " + onnx(huge_input_model(), "m.onnx") + " -o " + at("m.npub")),
                  {"has more than 2147483648 elements, the limit per tensor"});

@@ -91,5 +91,37 @@ TEST_F(ImageInput, FolderOfImagesAndErrors) {
   EXPECT_THROW(load_inputs(g, {path()}, ImagePreprocess{}, 0, 1), CompileError);
 }
 
+// A DHT segment with more than 256 codes (found by fuzz_image,
+// docs/fuzzing.md; stb_image wrote past its table) is refused before the
+// decoder sees it, also after the first scan, where a JPEG may define tables
+// again; a sound JPEG passes the check.
+TEST_F(ImageInput, JpegHuffmanTablesAreCheckedBeforeDecoding) {
+  std::string jpeg;
+  std::vector<uint8_t> px(16 * 8 * 3, 90);
+  ASSERT_TRUE(stbi_write_jpg_to_func(
+      [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<char*>(data), size_t(size));
+      },
+      &jpeg, 16, 8, 3, px.data(), 90));
+  ImagePreprocess pp;
+  const Shape shape = {1, 3, 8, 16};
+  EXPECT_EQ(load_image_bytes(jpeg, "good.jpg", shape, pp).size(), 1u);
+
+  std::string bad_table = "\xff\xc4";
+  bad_table += {'\x01', '\x3f', '\x11'};  // length 2 + 17 + 300; AC table 1
+  bad_table += std::string(14, '\0') + "\xff\x2d" + std::string(300, '\x01');
+  ASSERT_EQ(jpeg.substr(jpeg.size() - 2), "\xff\xd9");
+  const std::string after_scan = jpeg.substr(0, jpeg.size() - 2) + bad_table + "\xff\xd9";
+  try {
+    load_image_bytes(after_scan, "bad.jpg", shape, pp);
+    FAIL() << "a table of 300 codes after the scan was accepted";
+  } catch (const CompileError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "bad.jpg: cannot decode image (corrupt JPEG: Huffman table 1 (class 1) in the DHT "
+              "segment at byte " +
+                  std::to_string(jpeg.size() - 2) + " defines 300 codes, at most 256)");
+  }
+}
+
 }  // namespace
 }  // namespace npusim::compiler

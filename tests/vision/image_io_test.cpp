@@ -117,5 +117,16 @@ TEST_F(ImageIo, ErrorsNameTheFileAndReason) {
       {"cannot write PNG: image is 2x2 with 0 bytes"});
 }
 
+// Found by fuzz_image (docs/fuzzing.md): a DHT segment whose 16 code counts
+// add up to more than 256 made stb_image write past its Huffman table.
+TEST_F(ImageIo, JpegHuffmanTableWithTooManyCodesIsRefused) {
+  std::string jpeg = "\xff\xd8\xff\xc4";
+  jpeg += {'\x01', '\x3f', '\x00'};  // length 2 + 17 + 300; DC table 0
+  jpeg += std::string(14, '\0') + "\xff\x2d" + std::string(300, '\x01') + "\xff\xd9";
+  expect_error([&] { decode_image(jpeg, "bad.jpg"); },
+               {"bad.jpg: cannot read image: corrupt JPEG: Huffman table 0 (class 0) in the DHT "
+                "segment at byte 2 defines 300 codes, at most 256"});
+}
+
 }  // namespace
 }  // namespace npusim::vision

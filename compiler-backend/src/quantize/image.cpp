@@ -19,6 +19,7 @@
 
 #include "image_layout.hpp"
 #include "npusim/common/files.hpp"
+#include "npusim/common/image_check.hpp"
 #include "npusim/common/limits.hpp"
 #include "npusim/compiler/calibration.hpp"
 
@@ -31,11 +32,14 @@ struct Pixels {
 };
 
 // Decodes after checking the file's size and the image's pixel count
-// (docs/limits.md): a small file can claim a huge image.
+// (docs/limits.md): a small file can claim a huge image; and a JPEG's
+// Huffman tables, which stb_image does not check (image_check.hpp).
 Pixels decode(const std::string& bytes, const std::string& path, int channels) {
   if (bytes.size() > limits::kMaxImageFileBytes)
     throw CompileError(path + ": larger than the " + std::to_string(limits::kMaxImageFileBytes) +
                        " bytes allowed for an image file (docs/limits.md)");
+  if (const std::string problem = images::jpeg_problem(bytes); !problem.empty())
+    throw CompileError(path + ": cannot decode image (" + problem + ")");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, file_channels = 0;

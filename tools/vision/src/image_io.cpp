@@ -16,6 +16,7 @@
 #include <string>
 
 #include "npusim/common/files.hpp"
+#include "npusim/common/image_check.hpp"
 #include "npusim/common/limits.hpp"
 #include "npusim/vision/image_io.hpp"
 
@@ -33,16 +34,27 @@ void append_to_string(void* context, void* data, int size) {
 
 }  // namespace
 
-// The file's size and the image's pixel count are checked before decoding
-// (docs/limits.md): a small file can claim a huge image.
+// The file's size (read_image) and the image's pixel count are checked
+// before decoding (docs/limits.md): a small file can claim a huge image; and
+// a JPEG's Huffman tables, which stb_image does not check (image_check.hpp).
 Image read_image(const std::string& path) {
-  constexpr const char* what = "cannot read image";
   std::string bytes;
   try {
     bytes = files::read_file(path, limits::kMaxImageFileBytes, "an image file");
   } catch (const files::FileError& e) {
-    fail(path, what, e.reason());
+    fail(path, "cannot read image", e.reason());
   }
+  return decode_image(bytes, path);
+}
+
+Image decode_image(const std::string& bytes, const std::string& path) {
+  constexpr const char* what = "cannot read image";
+  if (bytes.size() > limits::kMaxImageFileBytes)
+    fail(path, what,
+         std::to_string(bytes.size()) + " bytes is more than the " +
+             std::to_string(limits::kMaxImageFileBytes) + " allowed (docs/limits.md)");
+  if (const std::string problem = images::jpeg_problem(bytes); !problem.empty())
+    fail(path, what, problem);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;

@@ -22,6 +22,8 @@ struct Rgb {
 
 // Throws std::runtime_error "<path>: cannot read image: <reason>".
 Image read_image(const std::string& path);
+// The same from a file's bytes; `path` names it in messages.
+Image decode_image(const std::string& bytes, const std::string& path);
 // Throws std::runtime_error "<path>: cannot write PNG: <reason>".
 void write_png(const Image& image, const std::string& path);
 

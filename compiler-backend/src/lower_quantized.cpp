@@ -76,8 +76,10 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
   }
   std::vector<int32_t> q(oc);
   for (int64_t o = 0; o < oc; ++o) {
-    const double v = std::nearbyint(factor * real[o] / unit(o));
-    if (std::fabs(v) > 2147483647.0) {
+    // A zero bias is code 0 whatever the scale: a weight channel may have
+    // scale 0 (all its weights 0), and 0 / 0 is no int32.
+    const double v = real[o] == 0 ? 0.0 : std::nearbyint(factor * real[o] / unit(o));
+    if (!std::isfinite(v) || std::fabs(v) > 2147483647.0) {
       why = "bias does not fit int32 at the accumulator's scale";
       return std::nullopt;
     }

@@ -48,12 +48,14 @@ std::string dht_problem(Cursor& c, size_t segment_at) {
 }
 
 // The next marker's code: 0xFF, any fill 0xFF bytes, then the code; -1 at
-// the end or where no marker follows (stb_image stops there).
+// the end. Other bytes before the 0xFF are skipped, as stb_image skips
+// padding between segments.
 int next_marker(Cursor& c) {
-  if (c.at_end() || c.get8() != 0xFF) return -1;
+  while (!c.at_end() && c.get8() != 0xFF) {
+  }
   int m = c.get8();
   while (m == 0xFF && !c.at_end()) m = c.get8();
-  return m == 0xFF ? -1 : m;
+  return c.at_end() && m == 0 ? -1 : m;
 }
 
 // After a scan header: skips the entropy-coded data up to the next marker

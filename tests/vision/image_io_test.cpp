@@ -126,6 +126,15 @@ TEST_F(ImageIo, JpegHuffmanTableWithTooManyCodesIsRefused) {
   expect_error([&] { decode_image(jpeg, "bad.jpg"); },
                {"bad.jpg: cannot read image: corrupt JPEG: Huffman table 0 (class 0) in the DHT "
                 "segment at byte 2 defines 300 codes, at most 256"});
+  // The same table after a comment and a padding byte, which stb_image skips.
+  const std::string padded = std::string(
+                                 "\xff\xd8\xff\xfe\x00\x04"
+                                 "ab\x89",
+                                 9) +
+                             jpeg.substr(2);
+  expect_error([&] { decode_image(padded, "padded.jpg"); },
+               {"padded.jpg: cannot read image: corrupt JPEG: Huffman table 0 (class 0) in the DHT "
+                "segment at byte 9 defines 300 codes"});
 }
 
 }  // namespace

@@ -74,11 +74,10 @@ int marker_after_scan(Cursor& c) {
 }  // namespace
 
 std::string jpeg_problem(std::string_view bytes) {
-  if (bytes.size() < 2 || static_cast<uint8_t>(bytes[0]) != 0xFF ||
-      static_cast<uint8_t>(bytes[1]) != 0xD8)
-    return "";
+  // Start of image: 0xFF, any fill 0xFF bytes, 0xD8.
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != 0xFF) return "";
   Cursor c(bytes);
-  c.skip(2);
+  if (next_marker(c) != 0xD8) return "";
   int m = next_marker(c);
   while (m >= 0 && m != 0xD9) {  // to the end of the image
     const size_t segment_at = c.pos() - 2;

@@ -16,6 +16,7 @@
 #include "npusim/common/limits.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/compiler/npu_ops.hpp"
+#include "onnx_schema_guard.hpp"
 
 namespace npusim::compiler {
 namespace {
@@ -329,7 +330,7 @@ bool static_shape(const onnx::ValueInfoProto& info) {
 // get their shapes from one run of the reference executor on zeros.
 // Returns false if the inputs are dynamic (shapes may then stay unknown).
 bool infer_shapes_for_conversion(onnx::ModelProto& model, const std::string& origin) {
-  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+  onnx::shape_inference::InferShapes(model, guarded_schemas(),
                                      onnx::ShapeInferenceOptions(false, 0, true));
   auto* g = model.mutable_graph();
   std::set<std::string> initializers;
@@ -439,7 +440,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& origin,
                                      "with --input-shape lets every shape be known)"));
       }
     }
-    if (options.infer_shapes) onnx::shape_inference::InferShapes(model);
+    if (options.infer_shapes) onnx::shape_inference::InferShapes(model, guarded_schemas());
   } catch (const CompileError&) {
     throw;
   } catch (const std::exception& e) {

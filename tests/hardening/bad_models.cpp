@@ -65,6 +65,20 @@ Graph input_scale_model(float scale) {
   return conv_model({1, 8, 16, 16}, 8, 8, "", {1, 1}, true, scale);
 }
 
+Graph rank_mismatch_model() {
+  std::mt19937 rng(7);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 16});
+  const std::string x = qdq(g, "x", 0.05f, 0);
+  const std::string w = weights(g, "w", 8, 8, 3, rng);
+  g.nodes.push_back(node("Conv", {x, w}, {"c"}));
+  const std::string y = qdq(g, "c", 0.02f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {1, 8, 14});
+  return g;
+}
+
 Graph three_channel_model() {
   return conv_model({1, 3, 16, 16}, 8, 3, "", {1, 1});
 }

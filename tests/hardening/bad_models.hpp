@@ -23,6 +23,8 @@ compiler::Graph huge_input_model();
 // The first model with the input's QDQ scale set to `scale` (negative, NaN,
 // or so large that no fixed-point multiplier holds the conv's rescale).
 compiler::Graph input_scale_model(float scale);
+// x[1,8,16] (rank 3) into a Conv whose weights are 8x8x3x3 (rank 4).
+compiler::Graph rank_mismatch_model();
 // x[1,3,16,16] (an image) -> Conv -> Relu -> y[1,8,16,16], quantised.
 compiler::Graph three_channel_model();
 // A graph with no nodes.

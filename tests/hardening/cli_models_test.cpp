@@ -91,6 +91,15 @@ TEST_F(CliModels, QuantisationScalesThatCannotBeUsedAreRefusedNamingTheNode) {
   EXPECT_FALSE(fs::exists(at("m.npub")));
 }
 
+// Found by fuzz_onnx: ONNX's shape inference (Debian's libonnx) read past its
+// arrays (SIGSEGV) when a Conv's weights had another rank than its input.
+TEST_F(CliModels, ConvWeightsOfAnotherRankThanTheInputAreRefused) {
+  expect_refused(
+      npusim("compile " + onnx(rank_mismatch_model(), "m.onnx") + " -o " + at("m.npub")),
+      {"m.onnx: a Conv node's weights (input 1) have rank 4 but its input has rank 3; they must "
+       "be equal"});
+}
+
 TEST_F(CliModels, AHugeInputIsRefusedBeforeCodeGeneration) {
   expect_refused(npusim("compile " + onnx(huge_input_model(), "m.onnx") + " -o " + at("m.npub")),
                  {"has more than 2147483648 elements, the limit per tensor"});

@@ -135,6 +135,10 @@ TEST_F(ImageIo, JpegHuffmanTableWithTooManyCodesIsRefused) {
   expect_error([&] { decode_image(padded, "padded.jpg"); },
                {"padded.jpg: cannot read image: corrupt JPEG: Huffman table 0 (class 0) in the DHT "
                 "segment at byte 9 defines 300 codes"});
+  // And after fill bytes before the start of the image.
+  expect_error([&] { decode_image("\xff\xff\xff" + jpeg, "filled.jpg"); },
+               {"filled.jpg: cannot read image: corrupt JPEG: Huffman table 0 (class 0) in the DHT "
+                "segment at byte 5 defines 300 codes"});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ APT="$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang-format
+  clang  # libFuzzer for the fuzz harnesses (scripts/fuzz.sh, docs/fuzzing.md)
   libsystemc-dev verilator
   libboost-program-options-dev libspdlog-dev libfmt-dev libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata

@@ -172,6 +172,23 @@ void print_profile(const runtime::CoopRunner& runner, const runtime::BatchResult
         << " us (the parts' results handed over in query order)\n";
 }
 
+// The best batch's profile for the JSON: each unit's part and the merge.
+nlohmann::json profile_json(const runtime::CoopRunner& runner, const runtime::BatchResult& r) {
+  nlohmann::json j = {{"latency_us", double(r.span_ps) / 1e6}, {"parts", nlohmann::json::array()}};
+  uint64_t end = 0;
+  for (const auto& part : r.parts) {
+    end = std::max(end, part.span_ps);
+    j["parts"].push_back({{"unit", runner.units()[part.unit].spec.name},
+                          {"first", part.first},
+                          {"count", part.count},
+                          {"span_us", double(part.span_ps) / 1e6},
+                          {"busy", double(part.span_ps) / double(r.span_ps)},
+                          {"cut", runner.cut(part.unit)}});
+  }
+  j["merge_us"] = double(r.span_ps - end) / 1e6;
+  return j;
+}
+
 nlohmann::json to_json(const SplitArgs& a, const runtime::CoopRunner& runner,
                        const std::vector<runtime::BatchPoint>& points, size_t best) {
   nlohmann::json j;
@@ -281,9 +298,33 @@ int cmd_split(const Args& args) {
               << runner.cut(i) << "\n";
   print_table(runner, points, std::cout);
   const size_t best = runtime::best_batch(points, a.latency_bound_us);
+  nlohmann::json figures = to_json(a, runner, points, best);
+  if (best != runtime::kNoBatch) {
+    const runtime::BatchPoint& p = points[best];
+    std::cout << std::fixed << std::setprecision(1) << "best     batch " << p.batch << ": "
+              << p.combined_qps << " queries/s, split " << shares_text(p.shares) << ", "
+              << std::setprecision(2) << p.gain() << "x the best unit alone, "
+              << std::setprecision(1) << 100 * p.efficiency() << " % of the units' sum, latency "
+              << std::setprecision(3) << p.combined_span_us / 1e3 << " ms"
+              << (a.latency_bound_us > 0 ? " (within the bound)" : "") << "\n";
+    // The best batch once more: its profile, timeline and outputs.
+    runtime::CoopOptions again = co;
+    again.keep_timeline = !a.trace.empty();
+    runtime::CoopRunner rerun(again);
+    const runtime::BatchResult r = rerun.run(p.shares, inputs);
+    print_profile(rerun, r, std::cout);
+    figures["best_profile"] = profile_json(rerun, r);
+    if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(r.timeline));
+    if (a.arithmetic) {
+      check_outputs(a, rerun, r, inputs);
+      std::cout << "outputs  the " << r.outputs.size()
+                << " queries merged in order equal the reference executor's, element for "
+                   "element\n";
+    }
+  }
   if (!a.json.empty() || !a.plot.empty()) {
     const std::string json = a.json.empty() ? a.plot + ".json" : a.json;
-    files::write_file(json, to_json(a, runner, points, best).dump(2) + "\n");
+    files::write_file(json, figures.dump(2) + "\n");
     if (!a.plot.empty()) draw(json, a.plot);
   }
   if (best == runtime::kNoBatch) {
@@ -292,25 +333,6 @@ int cmd_split(const Args& args) {
               << " us (the smallest latency measured: " << points.front().combined_span_us
               << " us)\n";
     return 1;
-  }
-  const runtime::BatchPoint& p = points[best];
-  std::cout << std::fixed << std::setprecision(1) << "best     batch " << p.batch << ": "
-            << p.combined_qps << " queries/s, split " << shares_text(p.shares) << ", "
-            << std::setprecision(2) << p.gain() << "x the best unit alone, " << std::setprecision(1)
-            << 100 * p.efficiency() << " % of the units' sum, latency " << std::setprecision(3)
-            << p.combined_span_us / 1e3 << " ms"
-            << (a.latency_bound_us > 0 ? " (within the bound)" : "") << "\n";
-  // The best batch once more: its profile, timeline and outputs.
-  runtime::CoopOptions again = co;
-  again.keep_timeline = !a.trace.empty();
-  runtime::CoopRunner rerun(again);
-  const runtime::BatchResult r = rerun.run(p.shares, inputs);
-  print_profile(rerun, r, std::cout);
-  if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(r.timeline));
-  if (a.arithmetic) {
-    check_outputs(a, rerun, r, inputs);
-    std::cout << "outputs  the " << r.outputs.size()
-              << " queries merged in order equal the reference executor's, element for element\n";
   }
   return 0;
 }

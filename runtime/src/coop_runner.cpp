@@ -140,13 +140,15 @@ UnitPart CoopRunner::run_npu(size_t unit, int64_t first, int64_t count, const Qu
   ro.host = HostCostModel::from(u.hw);
   ro.timeout = options_.timeout;
   ro.keep_history = options_.keep_timeline;
-  AsyncRunner runner(models_[unit], ro);
 
   // Closed loop: the first `workers` go in together, each result submits
   // the next query (only the queries in flight hold inputs and outputs).
+  // The loop's state is declared before the runner, so it outlives any
+  // callback the runner's destruction may still run.
   std::mutex mutex;
   int64_t next = 0;
   std::exception_ptr error;
+  AsyncRunner* live = nullptr;
   std::function<void(Result, std::exception_ptr)> done = [&](Result r, std::exception_ptr e) {
     int64_t submit = -1;
     {
@@ -158,15 +160,29 @@ UnitPart CoopRunner::run_npu(size_t unit, int64_t first, int64_t count, const Qu
       }
       if (!error && next < count) submit = next++;
     }
-    if (submit >= 0) runner.run_async(inputs(first + submit), done);
+    if (submit >= 0) live->run_async(inputs(first + submit), done);
   };
+  AsyncRunner runner(models_[unit], ro);
+  live = &runner;
   std::vector<std::vector<Tensor>> window;
   {
     std::lock_guard lock(mutex);
     while (next < count && next < options_.workers) window.push_back(inputs(first + next++));
   }
   runner.run_async_all(std::move(window), done);
-  runner.wait_all();
+  // wait_all() gives up after the timeout; a long part makes progress
+  // between its waits (as npusim bench's closed loop), so wait again while
+  // queries are still being submitted.
+  for (int64_t seen = -1;;) {
+    try {
+      runner.wait_all();
+      break;
+    } catch (const RuntimeError& e) {
+      std::lock_guard lock(mutex);
+      if (e.kind() != RuntimeErrorKind::kTimeout || next == seen) throw;
+      seen = next;
+    }
+  }
   if (error) std::rethrow_exception(error);
 
   const SessionStats s = runner.stats();

@@ -120,11 +120,11 @@ isa::CpuSegment cpu_segment(const Graph& g, const Segment& s, const std::string&
   return c;
 }
 
-isa::TensorInfo graph_tensor(const Graph& g, const std::string& name) {
+isa::TensorInfo graph_tensor(const Graph& g, const std::string& name, int loop) {
   const Value& v = g.value(name);
   isa::TensorInfo t;
   t.name = name;
-  t.shape = v.shape;
+  t.shape = codegen::batched_shape(name, v.shape, loop);
   t.dtype = std::string(dtype_name(v.dtype));
   t.layout = g.value(name).layout.empty() ? (v.shape.size() == 4 ? "NCHW" : "") : v.layout;
   return t;
@@ -280,6 +280,38 @@ void check_instruction_count(const isa::Program& p) {
                        std::to_string(limits::kMaxInstructions) + " allowed (docs/limits.md)");
 }
 
+// How many times the NPU code loops over images for CompileOptions::batch:
+// `batch` for a graph of one image, 1 for a graph already of `batch` images.
+// Anything else is refused, naming the input.
+int image_loop(const Graph& g, int batch) {
+  if (batch < 1 || batch > limits::kMaxBatch)
+    throw CompileError("batch " + std::to_string(batch) + " is out of range: it must be 1 ... " +
+                       std::to_string(limits::kMaxBatch) + " (docs/limits.md)");
+  if (batch == 1) return 1;
+  bool one = true, native = true;
+  for (const auto& in : g.inputs) {
+    const Shape& s = g.value(in).shape;
+    if (s.empty())
+      throw CompileError("input \"" + in + "\" is a scalar: it has no batch dim for --batch " +
+                         std::to_string(batch));
+    one = one && s[0] == 1;
+    native = native && s[0] == batch;
+  }
+  if (one) return batch;
+  if (native) return 1;
+  for (const auto& in : g.inputs) {
+    const Shape& s = g.value(in).shape;
+    if (s[0] != 1 && s[0] != batch)
+      throw CompileError("input \"" + in + "\" has a fixed batch of " + std::to_string(s[0]) +
+                         " (shape " + shape_string(s) + "): it cannot be compiled for --batch " +
+                         std::to_string(batch) + " (use --batch " + std::to_string(s[0]) +
+                         ", or export the model with a batch of 1 or a dynamic batch)");
+  }
+  throw CompileError("the inputs' batch dims differ (some 1, some " + std::to_string(batch) +
+                     "): --batch " + std::to_string(batch) + " needs them all 1 or all " +
+                     std::to_string(batch));
+}
+
 }  // namespace
 
 CompileResult compile(Graph g, const CompileOptions& options) {
@@ -293,6 +325,8 @@ CompileResult compile(Graph g, const CompileOptions& options) {
   check_hardware(options.hw);
   if (!options.outputs.empty()) cut(g, options.outputs);
   check_graph(g);
+  const int loop = image_loop(g, options.batch);
+  r.batch = options.batch;
   std::map<std::string, std::string> notes;
   for (const auto& n : lower_quantized(g)) notes[n.node] = n.result;
   r.stages.push_back({"lower quantised ops", ms_since(t)});
@@ -307,9 +341,10 @@ CompileResult compile(Graph g, const CompileOptions& options) {
   t = Clock::now();
   isa::Program& p = r.program;
   p.mode = options.target;
+  p.batch = options.batch;
   p.hw = options.hw;
-  for (const auto& in : g.inputs) p.inputs.push_back(graph_tensor(g, in));
-  for (const auto& out : g.outputs) p.outputs.push_back(graph_tensor(g, out));
+  for (const auto& in : g.inputs) p.inputs.push_back(graph_tensor(g, in, loop));
+  for (const auto& out : g.outputs) p.outputs.push_back(graph_tensor(g, out, loop));
   int npu_count = 0, cpu_count = 0;
   codegen::IoLayout io;
   for (const Segment& s : segs) {
@@ -319,7 +354,7 @@ CompileResult compile(Graph g, const CompileOptions& options) {
     }
     auto built = codegen::build_npu_segment(g, s.nodes, s.inputs, s.outputs,
                                             "npu" + std::to_string(npu_count++), options.hw,
-                                            options.target, io);
+                                            options.target, io, loop);
     r.sram_peak = std::max(r.sram_peak, built.sram_peak);
     r.dram_weights += built.segment.weights.size();
     r.dram_activations += built.segment.scratch_bytes + built.segment.io_bytes;

@@ -249,10 +249,26 @@ void read_value_info(const onnx::ValueInfoProto& info, Value& v) {
 void override_input_shapes(onnx::ModelProto& model, const ImportOptions& options,
                            const std::string& origin) {
   std::map<std::string, Shape> pending = options.input_shapes;
+  std::set<std::string> initializers;
+  for (const auto& t : model.graph().initializer()) initializers.insert(t.name());
   for (auto& input : *model.mutable_graph()->mutable_input()) {
-    auto it = pending.find(input.name());
-    if (it == pending.end()) continue;
     auto* shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    // A dynamic leading dim is the batch: one image's graph is compiled.
+    const bool dynamic_batch = options.batch > 0 && !initializers.count(input.name()) &&
+                               shape->dim_size() > 0 && !shape->dim(0).has_dim_value();
+    auto it = pending.find(input.name());
+    if (it == pending.end()) {
+      if (dynamic_batch) shape->mutable_dim(0)->set_dim_value(1);
+      continue;
+    }
+    if (dynamic_batch && !it->second.empty()) {
+      if (it->second[0] != 1 && it->second[0] != options.batch)
+        throw CompileError(origin + ": --input-shape " + input.name() + "=" +
+                           shape_string(it->second) + " gives a batch of " +
+                           std::to_string(it->second[0]) + ", but --batch is " +
+                           std::to_string(options.batch));
+      it->second[0] = 1;
+    }
     if (shape->dim_size() != 0 && shape->dim_size() != static_cast<int>(it->second.size()))
       throw CompileError(origin + ": --input-shape " + input.name() + "=" +
                          shape_string(it->second) + " has rank " +

@@ -149,6 +149,7 @@ CompileKey compile_key(const std::string& model_bytes, const ModelOptions& o) {
   for (const auto& [name, shape] : o.input_shapes)
     s << "input_shape " << name << "=" << compiler::shape_string(shape) << "\n";
   for (const auto& out : o.outputs) s << "output " << out << "\n";
+  if (o.batch > 1) s << "batch " << o.batch << "\n";  // absent for one image: older keys stay
   std::istringstream hw(isa::program_relevant_text(o.hw));
   for (std::string line; std::getline(hw, line);) s << "hw " << line << "\n";
   return {s.str(), hex16(fnv1a(s.str()))};

@@ -59,7 +59,9 @@ isa::Program compile_onnx(const std::string& bytes, const std::string& path,
                           const ModelOptions& options) {
   compiler::ImportOptions import;
   import.input_shapes = options.input_shapes;
+  import.batch = options.batch;
   compiler::CompileOptions compile;
+  compile.batch = std::max(1, options.batch);
   compile.hw = options.hw;
   compile.target = options.target;
   compile.outputs = options.outputs;
@@ -87,6 +89,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const ModelOpt
   } else {
     try {
       model = build(isa::deserialize({bytes.begin(), bytes.end()}, path), path, options.hw);
+      if (options.batch > 0 && model->program().batch != options.batch)
+        throw RuntimeError(RuntimeErrorKind::kModel,
+                           path + " was compiled for batch " +
+                               std::to_string(model->program().batch) + ", not " +
+                               std::to_string(options.batch) + ": recompile it with --batch " +
+                               std::to_string(options.batch) + " (or run it with its own batch)");
     } catch (const isa::ProgramError& e) {
       throw RuntimeError(RuntimeErrorKind::kModel, e.what());
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "npusim/runtime/batch_images.hpp"
 #include "host_allocator.hpp"
 #include "host_work_cost.hpp"
 #include "npusim/common/limits.hpp"
@@ -124,10 +125,14 @@ Session::Session(std::shared_ptr<const Model> model, RunnerOptions options)
         program.segments[i]);
   for (const auto& out : program.outputs) last_use_[out.name] = program.segments.size();
   cpu_segment_ns_.assign(program.segments.size(), 0);
+  images_per_run_.assign(program.segments.size(), 1);
   boundary_.resize(program.segments.size());
   for (size_t i = 0; i < program.segments.size(); ++i)
     if (std::holds_alternative<isa::CpuSegment>(program.segments[i])) {
-      cpu_segment_ns_[i] = cpu_segment_cost_ns(model_->cpu_graph(i), host_);
+      // A batch of one image's graph runs it once per image (batch_images.hpp).
+      images_per_run_[i] = images_per_run(model_->cpu_graph(i), program.batch);
+      cpu_segment_ns_[i] = cpu_segment_cost_ns(model_->cpu_graph(i), host_) *
+                           double(std::max(1, program.batch) / images_per_run_[i]);
       boundary_[i] = BoundarySegment::plan(model_->cpu_graph(i));
     }
   for (int pe = 0; pe < device_->info().num_pes; ++pe)
@@ -540,7 +545,10 @@ uint64_t Session::run_cpu_segment(Request& r, size_t index) {
   } else {
     compiler::TensorMap inputs;
     for (const auto& name : seg.inputs) inputs[name] = r.env.at(name);
-    compiler::TensorMap outputs = compiler::execute(model_->cpu_graph(index), inputs);
+    const int batch = model_->program().batch;
+    compiler::TensorMap outputs = images_per_run_[index] == 1 && batch > 1
+                                      ? execute_per_image(model_->cpu_graph(index), inputs, batch)
+                                      : compiler::execute(model_->cpu_graph(index), inputs);
     for (auto& [name, value] : outputs) r.env[name] = std::move(value);
   }
   const uint64_t measured = wall_ps_since(t0);

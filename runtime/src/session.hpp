@@ -113,7 +113,8 @@ class Session {
   // Simulated time as of the last advance: only run_until moves it, so the
   // dispatcher reads it once there instead of asking the device each time.
   uint64_t now_ = 0;
-  std::vector<double> cpu_segment_ns_;  // per program segment (CPU ones), from the cost model
+  std::vector<double> cpu_segment_ns_;   // per program segment (CPU ones), from the cost model
+  std::vector<int64_t> images_per_run_;  // per CPU segment: images it takes at once
   // The last segment that reads each value (the outputs: past the last one).
   std::map<std::string, size_t> last_use_;
   // Per program segment: the tight-loop form of a quantise/dequantise-only CPU segment.

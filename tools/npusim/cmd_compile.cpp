@@ -31,8 +31,13 @@ std::string kib(uint64_t bytes) {
 // Per NPU layer: DRAM bytes its DMA moves, SRAM resident and working, the schedule.
 void print_layers(const compiler::CompileResult& r) {
   if (r.layers.empty()) return;
-  std::cout << "layers     DRAM traffic " << kib(r.dram_traffic)
-            << " KiB per inference (KiB: DRAM moved, SRAM resident + working per PE)\n";
+  if (r.batch > 1)
+    std::cout << "layers     DRAM traffic " << kib(r.dram_traffic) << " KiB per batch of "
+              << r.batch << " (" << kib(r.dram_traffic / uint64_t(r.batch))
+              << " KiB per image; KiB: DRAM moved per batch, SRAM resident + working per PE)\n";
+  else
+    std::cout << "layers     DRAM traffic " << kib(r.dram_traffic)
+              << " KiB per inference (KiB: DRAM moved, SRAM resident + working per PE)\n";
   for (const auto& l : r.layers)
     std::cout << "  " << std::right << std::setw(10) << kib(l.dram_bytes) << std::setw(10)
               << kib(l.sram_resident) << " +" << std::setw(9) << kib(l.sram_work) << "  "
@@ -80,6 +85,7 @@ int cmd_compile(const Args& args) {
   HwOptions hw_options;
   std::string model, output, target = "single", outputs, dump_asm, dot;
   std::vector<std::string> input_shapes;
+  int batch = 1;
   po::options_description desc("compile options");
   desc.add_options()("model", po::value(&model)->required()->value_name("MODEL.onnx"),
                      "quantised (QDQ) ONNX model")(
@@ -89,6 +95,9 @@ int cmd_compile(const Args& args) {
       "single: one PE (runs on either); fused: both PEs split every layer")(
       "input-shape", po::value(&input_shapes)->composing()->value_name("NAME=DIMS"),
       "static shape for a dynamic input, e.g. x=1x3x320x320")(
+      "batch,b", po::value(&batch)->value_name("N"),
+      "images per request, 1 ... 256: the layers run image after image against weights "
+      "loaded once per batch (docs/compiler.md, \"Batches\")")(
       "outputs", po::value(&outputs)->value_name("A,B,..."),
       "cut the graph at these tensors (compile the subgraph up to them)")(
       "dump-asm", po::value(&dump_asm)->value_name("FILE"), "write the NPU code as assembly")(
@@ -104,7 +113,9 @@ int cmd_compile(const Args& args) {
   options.hw = resolve_hw(hw_options);
   options.target = target == "fused" ? isa::Mode::kFused : isa::Mode::kSingle;
   options.outputs = split_names({outputs});
+  options.batch = checked_batch(batch);
   compiler::ImportOptions import;
+  import.batch = batch;
   for (const auto& spec : input_shapes) import.input_shapes.insert(parse_input_shape(spec));
 
   const auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 // npusim run: one inference of a model (ONNX, compiled through the cache,
 // or .npub) on the simulated device through the runtime, with an output
 // summary, the simulated latency and where the time went.
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -42,6 +43,7 @@ struct RunArgs {
   TraceOptions trace;
   bool timing_only = false;
   uint32_t seed = 1;
+  int batch = -1;  // -b; not given: one image (ONNX) or the program's batch (.npub)
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -76,6 +78,14 @@ Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a
                    "--scale/--mean/--std do not apply\n";
     t = runtime::image_input(d, spec, pp);
   }
+  if (t.dtype() == d.dtype && !t.shape().empty() && t.shape().size() == d.shape.size() &&
+      t.shape()[0] != d.shape[0] &&
+      std::equal(t.shape().begin() + 1, t.shape().end(), d.shape.begin() + 1))
+    throw UsageError(spec + ": input \"" + d.name + "\" takes a batch of " +
+                     std::to_string(d.shape[0]) + ", the file holds " +
+                     std::to_string(t.shape()[0]) + " images: run with -b " +
+                     std::to_string(t.shape()[0]) + " (an ONNX model is compiled for it; a .npub "
+                     "must have been compiled with --batch " + std::to_string(t.shape()[0]) + ")");
   if (t.dtype() != d.dtype || t.shape() != d.shape)
     throw UsageError(
         spec + ": input \"" + d.name + "\" needs " + std::string(compiler::dtype_name(d.dtype)) +
@@ -176,6 +186,9 @@ RunArgs parse(const Args& args) {
       "ONNX: dynamic input dims");
   add("outputs", po::value(&a.outputs)->multitoken()->value_name("NAME..."),
       "ONNX: cut the graph at these tensors");
+  add("batch,b", po::value(&a.batch)->value_name("N"),
+      "images per request, 1 ... 256: ONNX is compiled for the batch, a .npub must have "
+      "been; inputs lead with N (a .npy of N images)");
   add("timing-only", po::bool_switch(&a.timing_only), "skip the arithmetic (same time)");
   add("seed", po::value(&a.seed)->value_name("N"), "random inputs' and --inject random's seed (1)");
   add_fault_options(desc, a.faults);
@@ -186,6 +199,7 @@ RunArgs parse(const Args& args) {
   pos.add("model", 1);
   parse_options(args, "npusim run MODEL [options]", desc, pos);
   to_preprocess(a.image);  // bad image options are refused even when no image is given
+  if (a.batch != -1) checked_batch(a.batch);
   return a;
 }
 
@@ -205,7 +219,7 @@ int run_reference(const RunArgs& a, const isa::HwParams& hw) {
   if (a.timing_only) throw UsageError("--timing-only is for the simulated device, not -d cpu");
   if (!a.trace.file.empty())
     throw UsageError("--trace-instructions is for the simulated device, not -d cpu");
-  runtime::ModelOptions mo = model_options(hw, "", a.input_shapes);
+  runtime::ModelOptions mo = model_options(hw, "", a.input_shapes, std::max(0, a.batch));
   mo.outputs = split_names(a.outputs);
   const auto model = runtime::Model::load(a.model, mo);
   if (!a.output.empty() && model->outputs().size() != 1)
@@ -239,7 +253,7 @@ int cmd_run(const Args& args) {
   const isa::HwParams hw = resolve_hw(a.hw);
   if (!a.output.empty()) files::check_writable(a.output);
   if (is_cpu_device(a.devices)) return run_reference(a, hw);
-  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
+  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes, std::max(0, a.batch));
   mo.outputs = split_names(a.outputs);
   const auto model = runtime::Model::load(a.model, mo);
 

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 
 #include "npusim/debug/golden_model.hpp"
+#include "npusim/runtime/batch_images.hpp"
 #include "npusim/runtime/errors.hpp"
 
 namespace npusim::cli {
@@ -28,7 +30,20 @@ std::vector<runtime::Tensor> run_on_cpu(const std::string& path, const runtime::
   compiler::TensorMap in;
   for (size_t i = 0; i < model.inputs().size(); ++i) in[model.inputs()[i].name] = inputs.at(i);
   const auto t0 = std::chrono::steady_clock::now();
-  const compiler::TensorMap out = golden.run(in);
+  // A batch runs the golden model (one image's graph) image by image.
+  const int batch = model.program().batch;
+  compiler::TensorMap out;
+  if (batch > 1) {
+    std::map<std::string, std::vector<runtime::Tensor>> images;
+    for (int64_t i = 0; i < batch; ++i) {
+      compiler::TensorMap one;
+      for (const auto& [name, value] : in) one[name] = runtime::image_of(value, i);
+      for (auto& [name, value] : golden.run(one)) images[name].push_back(std::move(value));
+    }
+    for (const auto& [name, list] : images) out[name] = runtime::stack_images(list);
+  } else {
+    out = golden.run(in);
+  }
   *wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::vector<runtime::Tensor> result;

@@ -78,6 +78,13 @@ double parse_number(const std::string& s, const std::string& option) {
   return v;
 }
 
+int checked_batch(int batch) {
+  if (batch < 1 || batch > limits::kMaxBatch)
+    throw UsageError("-b/--batch must be between 1 and " + std::to_string(limits::kMaxBatch) +
+                     " (images per request; docs/limits.md), got " + std::to_string(batch));
+  return batch;
+}
+
 std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0)

@@ -13,6 +13,8 @@ namespace npusim::cli {
 
 // "name=1x3x320x320" -> (name, shape); UsageError otherwise.
 std::pair<std::string, compiler::Shape> parse_input_shape(const std::string& spec);
+// -b/--batch N checked: 1 ... limits::kMaxBatch, else a UsageError saying so.
+int checked_batch(int batch);
 // Tensor names given as separate arguments or comma-separated ("a,b" "c").
 std::vector<std::string> split_names(const std::vector<std::string>& specs);
 // A number or a fraction like 1/255; UsageError naming the option otherwise.

@@ -16,9 +16,10 @@ std::vector<std::string> device_list(const std::string& devices) {
 }
 
 runtime::ModelOptions model_options(const isa::HwParams& hw, const std::string& devices,
-                                    const std::vector<std::string>& input_shapes) {
+                                    const std::vector<std::string>& input_shapes, int batch) {
   runtime::ModelOptions mo;
   mo.hw = hw;
+  mo.batch = batch;
   const auto list = device_list(devices);
   mo.target = runtime::pe_mask_of(list.front()) == 3 ? isa::Mode::kFused : isa::Mode::kSingle;
   for (const auto& s : input_shapes) mo.input_shapes.insert(parse_input_shape(s));

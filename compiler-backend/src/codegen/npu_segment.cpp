@@ -17,7 +17,9 @@
 #include "npu_segment.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "conv_codegen.hpp"
@@ -77,11 +79,11 @@ void quant_of(const Graph& g, const std::string& v, isa::TensorInfo& t) {
     t.zero_point = int32_t(read_attrs<OutputQuant>(g.nodes[p]).y_zp);
 }
 
-isa::TensorInfo io_tensor(const Graph& g, const std::string& name, uint64_t offset) {
+isa::TensorInfo io_tensor(const Graph& g, const std::string& name, uint64_t offset, int batch) {
   const Value& v = g.value(name);
   isa::TensorInfo t;
   t.name = name;
-  t.shape = v.shape;
+  t.shape = batched_shape(name, v.shape, batch);
   t.dtype = std::string(dtype_name(v.dtype));
   t.layout = v.shape.size() == 4 ? "NHWC" : "";
   t.io_offset = offset;
@@ -115,8 +117,8 @@ isa::Instruction rows_dma(Opcode op, const SramTensor& t, DramPlace at, RowRange
 class SegmentEmitter {
  public:
   SegmentEmitter(const Graph& g, SegmentPlan& plan, const isa::HwParams& hw, SegmentBuild& out,
-                 std::map<std::string, DramPlace>& place)
-      : g_(g), plan_(plan), hw_(hw), out_(out), place_(place) {}
+                 std::map<std::string, DramPlace>& place, const IoLayout& io, int batch)
+      : g_(g), plan_(plan), hw_(hw), out_(out), place_(place), io_(io), batch_(batch) {}
 
   void run() {
     for (int slot = 0; slot < plan_.slots; ++slot) {
@@ -126,7 +128,13 @@ class SegmentEmitter {
         s_.signal(slot, Engine::kLoad, kWgtFree0 + b);
       }
     }
-    for (size_t i = 0; i < plan_.layers.size(); ++i) emit_layer(int(i));
+    // The batch loop sits inside the parameter loads: image after image
+    // runs every layer, the parameters resident for the whole segment
+    // loaded by the first image only.
+    for (pass_ = 0; pass_ < batch_; ++pass_) {
+      if (pass_ > 0) image_barrier();
+      for (size_t i = 0; i < plan_.layers.size(); ++i) emit_layer(int(i));
+    }
     for (int slot = 0; slot < plan_.slots; ++slot)
       for (int e = 0; e < isa::kNumEngines; ++e) {
         auto code = s_.code[slot][e];
@@ -136,8 +144,11 @@ class SegmentEmitter {
       }
     // What each layer moves through DRAM, counted the way the runtime's
     // profile counts it (from the encoded streams), so the two agree.
+    // The layer table has one entry per image and layer; a LayerPlan adds
+    // up its layer's images.
     const std::vector<uint64_t> bytes = isa::layer_dma_bytes(out_.segment);
-    for (size_t i = 0; i < bytes.size(); ++i) out_.layers[i].dram_bytes = bytes[i];
+    for (size_t i = 0; i < bytes.size(); ++i)
+      out_.layers[i % out_.layers.size()].dram_bytes += bytes[i];
   }
 
   const Streams& streams() const { return s_; }
@@ -148,6 +159,13 @@ class SegmentEmitter {
   const isa::HwParams& hw_;
   SegmentBuild& out_;
   std::map<std::string, DramPlace>& place_;
+  const IoLayout& io_;
+  const int batch_;
+  int pass_ = 0;  // the image being emitted
+  // Per layer, planned by the first image and emitted for every image (the
+  // codes' closures point into the residencies).
+  std::vector<std::unique_ptr<Residency>> residencies_;
+  std::vector<LayerCode> codes_;
   Streams s_;
   Progress progress_;
   // Per slot: kPeerData signals sent so far, and which signal (1-based)
@@ -158,6 +176,57 @@ class SegmentEmitter {
   std::vector<bool> stored_from_work_;
 
   uint64_t slot_base(int slot) const { return uint64_t(slot) * hw_.sram_per_pe; }
+
+  // Layer `layer` of the current image as a step of the progress counters,
+  // which count every layer of every image.
+  int64_t step(int64_t layer) const {
+    return int64_t(pass_) * int64_t(plan_.layers.size()) + layer;
+  }
+
+  // Before the next image: its layers reuse SRAM and scratch DRAM the
+  // previous image's last layers may still read, so its loads wait until
+  // that image has finished computing and storing; in fused mode also
+  // until the other PE has (its store engine signals kPeerData after its
+  // last compute, ordered with its data announcements).
+  void image_barrier() {
+    int64_t sent[2] = {0, 0};
+    if (plan_.slots > 1)
+      for (int slot = 0; slot < plan_.slots; ++slot) {
+        progress_.wait_layer(s_, slot, Engine::kStore, kComputeToStore, step(-1));
+        s_.signal(slot, Engine::kStore, kPeerData, 1);
+        sent[slot] = ++peer_sent_[slot];
+      }
+    for (int slot = 0; slot < plan_.slots; ++slot) {
+      progress_.wait_layer(s_, slot, Engine::kLoad, kComputeDone, step(-1));
+      progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, step(-1));
+      if (plan_.slots > 1) progress_.wait_until(s_, slot, Engine::kLoad, kPeerData, sent[1 - slot]);
+    }
+  }
+
+  // The current image's place in the I/O area: the DMA of image 0 at
+  // `offset` (inside one tensor's first image) moves to image pass_.
+  uint64_t io_shift(uint64_t offset) const {
+    auto it = io_.image_bytes.upper_bound(offset);
+    if (it == io_.image_bytes.begin() || offset >= std::prev(it)->first + std::prev(it)->second)
+      throw CompileError("internal error: a DMA at I/O offset " + std::to_string(offset) +
+                         " is outside every tensor of the I/O area");
+    return uint64_t(pass_) * std::prev(it)->second;
+  }
+
+  // Moves the I/O-area DMAs emitted since `from` (per slot, per engine) to
+  // the current image.
+  void shift_io(const size_t (&from)[2][isa::kNumEngines]) {
+    if (pass_ == 0) return;
+    for (int slot = 0; slot < plan_.slots; ++slot)
+      for (int e = 0; e < isa::kNumEngines; ++e)
+        for (size_t k = from[slot][e]; k < s_.code[slot][e].size(); ++k) {
+          isa::Instruction& in = s_.code[slot][e][k];
+          if ((in.op != Opcode::kDmaLoad && in.op != Opcode::kDmaStore) ||
+              in[isa::Field::kDramBase] != isa::kBaseIo)
+            continue;
+          in[isa::Field::kDramOff] += int64_t(io_shift(in.u(isa::Field::kDramOff)));
+        }
+  }
 
   SramTensor sram_tensor(const PlannedValue& v, int slot) const {
     SramTensor t;
@@ -178,10 +247,10 @@ class SegmentEmitter {
       store_last = std::max(store_last, spill_layer(p));
     }
     if (e == Engine::kLoad) {
-      if (compute_last >= 0) progress_.wait_layer(s_, slot, e, kComputeDone, compute_last);
-      if (store_last >= 0) progress_.wait_layer(s_, slot, e, kStoreDone, store_last);
+      if (compute_last >= 0) progress_.wait_layer(s_, slot, e, kComputeDone, step(compute_last));
+      if (store_last >= 0) progress_.wait_layer(s_, slot, e, kStoreDone, step(store_last));
     } else if (store_last >= 0) {
-      progress_.wait_layer(s_, slot, e, kStoreToCompute, store_last);
+      progress_.wait_layer(s_, slot, e, kStoreToCompute, step(store_last));
     }
   }
 
@@ -196,7 +265,7 @@ class SegmentEmitter {
   // stores (kStoreDone) and, in fused mode, the other PE's (kPeerData).
   void wait_dram_data(int slot, const PlannedValue& v, int reader) {
     if (v.producer < 0) return;  // a segment input: in the I/O area from the start
-    progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, v.producer);
+    progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, step(v.producer));
     if (plan_.slots > 1) {
       auto it = announced_[1 - slot].find(v.name);
       if (it != announced_[1 - slot].end())
@@ -245,7 +314,7 @@ class SegmentEmitter {
         rows = {std::max(rows.begin, peer.begin), std::min(rows.end, peer.end)};
       }
       if (rows.size() == 0) continue;
-      if (!any) progress_.wait_layer(s_, slot, Engine::kStore, kComputeToStore, layer);
+      if (!any) progress_.wait_layer(s_, slot, Engine::kStore, kComputeToStore, step(layer));
       any = true;
       s_.emit(slot, Engine::kStore,
               rows_dma(Opcode::kDmaStore, sram_tensor(v, slot), place_.at(y), rows));
@@ -319,15 +388,24 @@ class SegmentEmitter {
     PlannedLayer& l = plan_.layers[i];
     const Node& n = *l.node;
     out_.segment.layers.push_back(layer_info(n, s_));
-    const Residency residency = residency_of(i);
-    const LayerCode code = l.family->plan(LayerEnv{g_, n, place_, out_.segment.weights, hw_,
-                                                   plan_.work_bytes, &residency, plan_.slots});
+    if (pass_ == 0) {
+      residencies_.push_back(std::make_unique<Residency>(residency_of(i)));
+      codes_.push_back(
+          l.family->plan(LayerEnv{g_, n, place_, out_.segment.weights, hw_, plan_.work_bytes,
+                                  residencies_.back().get(), plan_.slots}));
+      stored_from_work_.push_back(false);
+    }
+    const Residency& residency = *residencies_[i];
+    const LayerCode& code = codes_[i];
     out_.sram_peak = std::max(out_.sram_peak, code.sram);
-    stored_from_work_.push_back(false);
+    size_t from[2][isa::kNumEngines] = {};
+    for (int slot = 0; slot < plan_.slots; ++slot)
+      for (int e = 0; e < isa::kNumEngines; ++e) from[slot][e] = s_.code[slot][e].size();
     const int64_t split = (code.units + plan_.slots - 1) / plan_.slots;
+    const bool params_loaded = pass_ > 0 && l.params_item && whole_segment(plan_, *l.params_item);
     for (int slot = 0; slot < plan_.slots; ++slot) {
       // load: parameters and fills, then the family's tile loads
-      if (l.params_item && code.params) {
+      if (l.params_item && code.params && !params_loaded) {
         wait_item_free(slot, Engine::kLoad, *l.params_item);
         s_.emit(slot, Engine::kLoad,
                 dma(Opcode::kDmaLoad, {isa::kBaseWeights, code.params->first}, 0,
@@ -338,9 +416,9 @@ class SegmentEmitter {
           wait_item_free(slot, Engine::kCompute, *plan_.values.at(y).item);
       emit_fills(i, slot);
       s_.signal(slot, Engine::kLoad, kLoadDone);
-      progress_.wait_layer(s_, slot, Engine::kCompute, kLoadDone, i);
+      progress_.wait_layer(s_, slot, Engine::kCompute, kLoadDone, step(i));
       if (i > 0 && code.sram > 0 && stored_from_work_[i - 1])
-        progress_.wait_layer(s_, slot, Engine::kCompute, kStoreToCompute, i - 1);
+        progress_.wait_layer(s_, slot, Engine::kCompute, kStoreToCompute, step(i - 1));
       const size_t load_at = s_.code[slot][int(Engine::kLoad)].size();
       const size_t store_at = s_.code[slot][int(Engine::kStore)].size();
       const int64_t begin = std::min(code.units, slot * split);
@@ -354,6 +432,8 @@ class SegmentEmitter {
       s_.signal(slot, Engine::kStore, kStoreToCompute);
       announce_outputs(i, slot);
     }
+    shift_io(from);
+    if (pass_ > 0) return;
     LayerPlan plan;
     plan.segment = out_.segment.name;
     plan.layer = out_.segment.layers.back().name;
@@ -374,9 +454,9 @@ class SegmentEmitter {
     const std::vector<isa::Instruction> tile_loads(load.begin() + long(at), load.end());
     load.resize(at);
     if (i > 0) {
-      progress_.wait_layer(s_, slot, Engine::kLoad, kComputeDone, i - 1);
+      progress_.wait_layer(s_, slot, Engine::kLoad, kComputeDone, step(i - 1));
       if (stored_from_work_[i - 1])
-        progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, i - 1);
+        progress_.wait_layer(s_, slot, Engine::kLoad, kStoreDone, step(i - 1));
     }
     const Node& n = *plan_.layers[i].node;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
@@ -394,14 +474,15 @@ class SegmentEmitter {
 // reader in single mode — in fused mode the PEs run apart, so never).
 void place_in_dram(const Graph& g, const SegmentPlan& plan, const std::vector<std::string>& inputs,
                    const std::vector<std::string>& outputs, IoLayout& io, SegmentBuild& out,
-                   std::map<std::string, DramPlace>& place) {
+                   std::map<std::string, DramPlace>& place, int batch) {
   for (const auto& list : {inputs, outputs})
     for (const auto& v : list) {
       auto [it, added] = io.offsets.emplace(v, io.end);
       place[v] = {isa::kBaseIo, it->second};
       if (!added) continue;
-      out.tensors.push_back(io_tensor(g, v, it->second));
-      io.end = align64(io.end + tensor_bytes(g.value(v)));
+      out.tensors.push_back(io_tensor(g, v, it->second, batch));
+      io.image_bytes[it->second] = tensor_bytes(g.value(v));
+      io.end = align64(io.end + uint64_t(batch) * tensor_bytes(g.value(v)));
     }
   out.segment.io_bytes = std::max<uint64_t>(io.end, 64);
   // Last layer that reads each value from DRAM (a DRAM reader, or a fill).
@@ -432,15 +513,15 @@ struct Candidate {
 
 Candidate build_candidate(const Graph& g, SegmentPlan plan, const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& name,
-                          const isa::HwParams& hw, int slots, IoLayout io) {
+                          const isa::HwParams& hw, int slots, IoLayout io, int batch) {
   Candidate c;
   c.build.segment.name = name;
   c.build.segment.inputs = inputs;
   c.build.segment.outputs = outputs;
   c.io = io;
   std::map<std::string, DramPlace> place;
-  place_in_dram(g, plan, inputs, outputs, c.io, c.build, place);
-  SegmentEmitter emitter(g, plan, hw, c.build, place);
+  place_in_dram(g, plan, inputs, outputs, c.io, c.build, place, batch);
+  SegmentEmitter emitter(g, plan, hw, c.build, place, c.io, batch);
   emitter.run();
   c.build.sram_peak = std::max(c.build.sram_peak, plan.sram.peak());
   c.cycles = estimate(emitter.streams(), slots, hw).cycles;
@@ -461,6 +542,18 @@ std::set<std::string> residency_of(const SegmentPlan& plan) {
 
 }  // namespace
 
+Shape batched_shape(const std::string& name, const Shape& shape, int batch) {
+  if (batch == 1) return shape;
+  if (shape.empty() || shape[0] != 1)
+    throw CompileError("tensor \"" + name + "\" of shape " + shape_string(shape) +
+                       " crosses between the NPU and the host without a leading batch dim of 1: "
+                       "this model cannot be compiled with --batch " +
+                       std::to_string(batch));
+  Shape out = shape;
+  out[0] = batch;
+  return out;
+}
+
 std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {
   const Family* family = family_of(n);
   if (!family) return "op " + n.op + " has no NPU code generation yet";
@@ -475,7 +568,7 @@ std::string npu_unsupported(const Graph& g, const Node& n, const isa::HwParams& 
 SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
                                const std::vector<std::string>& inputs,
                                const std::vector<std::string>& outputs, const std::string& name,
-                               const isa::HwParams& hw, isa::Mode mode, IoLayout& io) {
+                               const isa::HwParams& hw, isa::Mode mode, IoLayout& io, int batch) {
   const int slots = mode == isa::Mode::kFused ? 2 : 1;
   const uint64_t least = min_work_bytes(g, nodes, hw), sram = hw.sram_per_pe;
   // Working areas to try: fractions of the SRAM (a larger one gives bigger
@@ -495,9 +588,9 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
   std::optional<Candidate> best;
   std::set<std::set<std::string>> seen;
   for (auto work = works.rbegin(); work != works.rend(); ++work) {
-    SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, *work);
+    SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, *work, batch);
     if (!seen.insert(residency_of(plan)).second) continue;
-    Candidate c = build_candidate(g, std::move(plan), inputs, outputs, name, hw, slots, io);
+    Candidate c = build_candidate(g, std::move(plan), inputs, outputs, name, hw, slots, io, batch);
     if (!best || c.cycles < best->cycles) best = std::move(c);
   }
   io = best->io;

@@ -76,13 +76,17 @@ bool needs_dram(const SegmentPlan& plan, const PlannedValue& v) {
   return false;
 }
 
-// Parameters stay resident for the whole segment when they fit (loaded once,
-// as early as the load engine gets to them), else from the layer before.
-void place_params(SegmentPlan& plan) {
+// Parameters stay resident from the segment's start when they fit (loaded
+// once, as early as the load engine gets to them), else from the layer
+// before. With a batch, to the segment's end first: the next image's pass
+// over the layers then finds them still there.
+void place_params(SegmentPlan& plan, int batch) {
+  const int64_t end = int64_t(plan.layers.size()) - 1;
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     PlannedLayer& l = plan.layers[i];
     if (l.traits.params_bytes == 0) continue;
-    l.params_item = plan.sram.place(l.traits.params_bytes, 0, int64_t(i));
+    if (batch > 1) l.params_item = plan.sram.place(l.traits.params_bytes, 0, end);
+    if (!l.params_item) l.params_item = plan.sram.place(l.traits.params_bytes, 0, int64_t(i));
     if (!l.params_item)
       l.params_item = plan.sram.place(l.traits.params_bytes, std::max<int64_t>(0, i - 1), i);
   }
@@ -101,7 +105,7 @@ RowRange rows_read(const SegmentPlan& plan, const PlannedValue& v, int layer, si
 SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
                          const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs, const isa::HwParams& hw,
-                         int slots, uint64_t work_bytes) {
+                         int slots, uint64_t work_bytes, int batch) {
   SegmentPlan plan;
   plan.slots = slots;
   plan.work_bytes = work_bytes;
@@ -148,9 +152,14 @@ SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
     return a->producer < b->producer;
   });
   for (PlannedValue* v : order) try_resident(g, plan, *v);
-  place_params(plan);
+  place_params(plan, batch);
   for (PlannedValue* v : order) v->in_dram = needs_dram(plan, *v);
   return plan;
+}
+
+bool whole_segment(const SegmentPlan& plan, size_t item) {
+  const SramItem& it = plan.sram.item(item);
+  return it.first == 0 && it.last == int64_t(plan.layers.size()) - 1;
 }
 
 uint64_t min_work_bytes(const Graph& g, const std::vector<int>& nodes, const isa::HwParams& hw) {

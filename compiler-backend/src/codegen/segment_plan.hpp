@@ -53,10 +53,16 @@ RowRange rows_read(const SegmentPlan& plan, const PlannedValue& v, int layer, si
 
 // Plans `nodes` (indices into g.nodes, in order) for `slots` PEs with a
 // working area of `work_bytes`; `inputs`/`outputs` cross the segment boundary.
+// With `batch` > 1 parameters are first offered SRAM for the whole segment,
+// so every image after the first finds them there.
 SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
                          const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs, const isa::HwParams& hw,
-                         int slots, uint64_t work_bytes);
+                         int slots, uint64_t work_bytes, int batch = 1);
+
+// True if `item` holds parameters for every layer of the segment: loaded by
+// the first image, nothing else ever uses its addresses.
+bool whole_segment(const SegmentPlan& plan, size_t item);
 
 // The working area the segment needs at least: its largest layer's smallest
 // schedule with every operand in DRAM.

@@ -34,6 +34,9 @@ inline constexpr uint64_t kMaxImageFileBytes = uint64_t{256} << 20;  // PNG, JPE
 // Bench and runner options.
 inline constexpr uint64_t kMaxQueries = uint64_t{1'000'000'000};
 inline constexpr int kMaxWorkers = 1024;
+// Images per batch of a compiled program (compile/run/bench --batch): the
+// NPU code is emitted once per image, so a program grows with its batch.
+inline constexpr int kMaxBatch = 256;
 inline constexpr double kMaxDurationSeconds = 7 * 24 * 3600.0;
 // Characters of a user's value echoed back in a message (the rest is elided).
 inline constexpr size_t kMaxEchoChars = 80;

@@ -19,6 +19,12 @@ struct CompileOptions {
   // Cut the graph at these tensors (like the Warboy tutorial's export before
   // the box decode); empty keeps the model's outputs.
   std::vector<std::string> outputs;
+  // Images per request (1 ... limits::kMaxBatch). A graph of one image (every
+  // input's leading dim 1) becomes a program for `batch` images: each NPU
+  // segment runs its layers image after image against parameters loaded
+  // once, the CPU segments run per image. A graph whose inputs already lead
+  // with `batch` is compiled as it is.
+  int batch = 1;
 };
 
 struct Placement {
@@ -31,7 +37,7 @@ struct Placement {
 struct LayerPlan {
   std::string segment, layer, op;
   std::string tiling;       // the chosen schedule, in words
-  uint64_t dram_bytes = 0;  // bytes its DMA moves per inference (every PE)
+  uint64_t dram_bytes = 0;  // bytes its DMA moves per run, every image of a batch (every PE)
   uint64_t sram_resident =
       0;  // bytes of tensors and parameters resident in SRAM at this layer (per PE)
   uint64_t sram_work = 0;  // bytes of its working area (per PE)
@@ -50,7 +56,8 @@ struct CompileResult {
   uint64_t dram_weights = 0;      // bytes of weights, biases and multiplier tables
   uint64_t dram_activations = 0;  // bytes of scratch + I/O areas
   std::vector<LayerPlan> layers;  // per NPU layer: schedule, DRAM traffic, SRAM
-  uint64_t dram_traffic = 0;      // bytes moved by the NPU's DMA per inference
+  uint64_t dram_traffic = 0;      // bytes moved by the NPU's DMA per run (one batch)
+  int batch = 1;                  // images per run (CompileOptions::batch)
   Graph graph;                    // the graph as placed (after lowering)
 };
 

@@ -12,6 +12,11 @@ namespace npusim::compiler {
 struct ImportOptions {
   // Overrides for dynamic (or any) input dims: name -> shape.
   std::map<std::string, Shape> input_shapes;
+  // > 0: compiling for a batch of this many images (CompileOptions::batch).
+  // An input whose leading dim is dynamic gets 1 there (the graph is one
+  // image's; the compiler loops over the batch), also when --input-shape
+  // gave it as the batch; fixed dims stay for the compiler to check.
+  int64_t batch = 0;
   bool run_checker = true;
   bool infer_shapes = true;
   // Converts the model to at least this opset first (0 = keep), e.g. 13 for

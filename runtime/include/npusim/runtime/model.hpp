@@ -39,6 +39,10 @@ struct ModelOptions {
   isa::Mode target = isa::Mode::kSingle;
   std::map<std::string, Shape> input_shapes;  // ONNX only: dynamic dims
   std::vector<std::string> outputs;           // ONNX only: cut the graph here
+  // Images per request. ONNX: compiled for this batch (0 or 1: one image;
+  // docs/compiler.md, "Batches"). A .npub must have been compiled for it
+  // (0: whatever it was compiled for). Model::inputs() lead with the batch.
+  int batch = 0;
   // ONNX only: compiled programs are kept here, keyed by the model's bytes,
   // these options and the hardware. Default ${NPUSIM_CACHE:-~/.cache/npusim}/compiled;
   // "none" compiles every time.

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <limits>
 
-#include "npusim/runtime/batch_images.hpp"
 #include "host_allocator.hpp"
 #include "host_work_cost.hpp"
 #include "npusim/common/limits.hpp"
 #include "npusim/driver/errors.hpp"
+#include "npusim/runtime/batch_images.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "shared_device.hpp"
 #include "tensor_staging.hpp"

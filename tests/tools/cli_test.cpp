@@ -323,9 +323,24 @@ TEST_F(CliRuntime, ProfileRefusesAnUnwritableOutputBeforeRunning) {
 }
 
 TEST_F(CliRuntime, BenchRefusesBatchesItCannotRun) {
-  const Result r = npusim("bench " + npub + " -b 4");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("only batch 1"), std::string::npos) << r.output;
+  Result r = npusim("bench " + npub + " -b 4");  // a .npub runs the batch it was compiled for
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("matmul.npub was compiled for batch 1, not 4: recompile it with "
+                          "--batch 4"),
+            std::string::npos)
+      << r.output;
+  for (const char* bad : {"0", "257", "-2"}) {
+    r = npusim("bench " + npub + " --batch=" + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.output.find("-b/--batch must be between 1 and 256 (images per request; "
+                            "docs/limits.md), got " +
+                            std::string(bad)),
+              std::string::npos)
+        << r.output;
+  }
+  r = npusim("compile m.onnx --batch=0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("-b/--batch must be between 1 and 256"), std::string::npos) << r.output;
 }
 
 TEST_F(CliRuntime, DevicesTakeTheSdkAliases) {
@@ -484,6 +499,27 @@ class CliBlazeFace : public ::testing::Test {
   std::string dir = temp_path("bf");
   std::string photo = npusim::testing::cached_image_path("astronaut.png");
 };
+
+// furiosa-bench's -b: each query a batch of N images on two PEs, QPS in
+// batches and the throughput in images.
+TEST_F(CliBlazeFace, BenchRunsBatchesOnTwoPes) {
+  ASSERT_EQ(run("quantize " + dir + "/bf.onnx --calib random --calib-count 2 -q").exit_code, 0);
+  const std::string json = dir + "/b.json";
+  Result r = run("bench " + dir + "/bf.int8.onnx -b 8 -w 8 -d npu0pe0,npu0pe1 -n 4 -o " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("batch      8 images per query: "), std::string::npos) << r.output;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("batch_size"), 8);
+  EXPECT_EQ(j.at("queries"), 4);
+  EXPECT_DOUBLE_EQ(double(j.at("inferences_per_second")), 8 * double(j.at("qps")));
+  r = run("compile " + dir + "/bf.int8.onnx -b 2 -o " + dir + "/b2.npub");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("KiB per batch of 2 ("), std::string::npos) << r.output;
+  r = run("run " + dir + "/b2.npub -b 2");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("float32 2x512x1"), std::string::npos) << r.output;
+}
 
 TEST_F(CliBlazeFace, QuantizeAndCompileWriteBesideTheModelWithoutDashO) {
   Result r = run("quantize " + dir + "/bf.onnx --calib random --calib-count 2 -q");

@@ -36,7 +36,8 @@ struct BenchArgs {
   std::vector<std::string> input_shapes;
   int64_t queries = 100;  // unless --duration
   double duration = 0;    // > 0: wall-clock seconds instead of -n
-  int batch = 1, workers = 8, io_threads = 0;
+  int batch = -1;         // -b; not given: ONNX one image, a .npub its own batch
+  int workers = 8, io_threads = 0;
   bool arithmetic = false, compare_runners = false;
   double pre_us = 2000, post_us = 3000;
   HwOptions hw;
@@ -115,15 +116,18 @@ Figures figures(const Tally& tally, const runtime::SessionStats& s, int host_cor
 }
 
 void print(const BenchArgs& a, const Figures& f, const runtime::SessionStats& s, size_t queries,
-           uint64_t failed) {
+           uint64_t failed, int batch) {
   const auto& pes = s.pes;
   std::cout << std::fixed << std::setprecision(1) << "model      " << a.model << "\n"
             << "workload   " << (a.workload == "L" ? "latency (one at a time)" : "throughput")
             << ", " << queries << " queries, " << (a.workload == "L" ? 1 : a.workers)
             << " worker(s), devices " << (a.devices.empty() ? "(default)" : a.devices)
             << (a.arithmetic ? "" : ", timing-only") << "\n"
-            << "QPS        " << f.qps << "  (" << f.span_ms << " ms simulated)\n"
-            << "latency us";
+            << "QPS        " << f.qps << "  (" << f.span_ms << " ms simulated)\n";
+  if (batch > 1)  // a query is a batch: latency per batch, throughput in images
+    std::cout << "batch      " << batch << " images per query: " << f.qps * batch
+              << " inferences/s (latency and per-query figures are per batch)\n";
+  std::cout << "latency us";
   for (const char* k : {"min", "max", "mean", "p50", "p95", "p99", "p99.9"})
     std::cout << "  " << k << " " << f.latency_us.at(k);
   std::cout << "\nper query  host " << f.host_us << " us (CPU segments " << f.cpu_us << ")  H2D "
@@ -174,7 +178,9 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
                    {"recovered", s.recovered},
                    {"device_resets", s.device_resets}};
   if (!a.faults.inject.empty()) j["inject"] = {{"spec", a.faults.inject}, {"seed", a.seed}};
-  j["batch_size"] = a.batch;
+  const int batch = m.program().batch;
+  j["batch_size"] = batch;
+  j["inferences_per_second"] = f.qps * batch;  // qps counts queries, each a batch
   j["workers"] = a.workload == "L" ? 1 : a.workers;
   j["timing_only"] = !a.arithmetic;
   j["total_run_time_ms"] = f.span_ms;
@@ -197,7 +203,7 @@ void write_json(const BenchArgs& a, const isa::HwParams& hw, const runtime::Mode
 // not both (neither: 100 queries).
 void check(BenchArgs& a, bool queries_given, bool duration_given) {
   if (a.workload != "L" && a.workload != "T") throw UsageError("--workload takes L or T");
-  if (a.batch != 1) throw UsageError("-b/--batch: only batch 1 is supported so far");
+  if (a.batch != -1) checked_batch(a.batch);
   if (a.workers < 1 || a.workers > limits::kMaxWorkers)
     throw UsageError("-w/--workers must be between 1 and " + std::to_string(limits::kMaxWorkers) +
                      ", got " + std::to_string(a.workers));
@@ -227,7 +233,9 @@ BenchArgs parse(const Args& args) {
       "queries to run (default 100; not with --duration)");
   add("duration", po::value(&a.duration)->value_name("S"),
       "keep submitting for S seconds of wall time (instead of -n)");
-  add("batch,b", po::value(&a.batch)->value_name("B"), "batch size (1)");
+  add("batch,b", po::value(&a.batch)->value_name("B"),
+      "images per query, 1 ... 256 (ONNX: compiled for it; a .npub: its own batch); QPS counts "
+      "batches, inferences/s images");
   add("workers,w", po::value(&a.workers)->value_name("W"),
       "requests in flight for -workload T (8)");
   add("io-threads,t", po::value(&a.io_threads)->value_name("T"), "host cores (host_cores)");
@@ -264,6 +272,8 @@ int compare_runners_command(const BenchArgs& a, const isa::HwParams& hw) {
   if (!a.json.empty() || !a.trace.empty())
     throw UsageError("--compare-runners prints a table; -o and -T are for the plain bench");
   if (!a.faults.inject.empty()) throw UsageError("--inject is for the plain bench");
+  if (a.batch > 1)
+    throw UsageError("--compare-runners runs one frame per request; -b is for the plain bench");
   RunnerComparison c;
   c.model = a.model;
   c.devices = a.devices.empty() ? "npu0pe0" : a.devices;
@@ -323,7 +333,7 @@ int cmd_bench(const Args& args) {
   if (a.compare_runners) return compare_runners_command(a, hw);
   check_outputs_writable(a);
   if (!a.compare.empty()) throw UsageError("--compare is for --compare-runners");
-  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes);
+  runtime::ModelOptions mo = model_options(hw, a.devices, a.input_shapes, std::max(0, a.batch));
   const auto devices = device_list(a.devices);
   const auto model = runtime::Model::load(a.model, mo);
 
@@ -349,7 +359,7 @@ int cmd_bench(const Args& args) {
   const HostSpeed speed = stopwatch.stop(queries, simulated_cycles(tally, s, hw));
 
   const Figures f = figures(tally, s, hw.host_cores, int(devices.size()));
-  print(a, f, s, queries, tally.failed);
+  print(a, f, s, queries, tally.failed, model->program().batch);
   print_speed(speed);
   if (!a.json.empty()) write_json(a, hw, *model, f, s, queries, tally.failed, speed);
   if (!a.trace.empty()) files::write_file(a.trace, runtime::chrome_trace(s));

@@ -84,8 +84,10 @@ Tensor load_input(const TensorDesc& d, const std::string& spec, const RunArgs& a
     throw UsageError(spec + ": input \"" + d.name + "\" takes a batch of " +
                      std::to_string(d.shape[0]) + ", the file holds " +
                      std::to_string(t.shape()[0]) + " images: run with -b " +
-                     std::to_string(t.shape()[0]) + " (an ONNX model is compiled for it; a .npub "
-                     "must have been compiled with --batch " + std::to_string(t.shape()[0]) + ")");
+                     std::to_string(t.shape()[0]) +
+                     " (an ONNX model is compiled for it; a .npub "
+                     "must have been compiled with --batch " +
+                     std::to_string(t.shape()[0]) + ")");
   if (t.dtype() != d.dtype || t.shape() != d.shape)
     throw UsageError(
         spec + ": input \"" + d.name + "\" needs " + std::string(compiler::dtype_name(d.dtype)) +

@@ -42,8 +42,9 @@ class CompiledModel:
     layers = property(lambda self: self._core.layers,
                       doc="per NPU layer: the schedule in words (tiling), DRAM bytes per "
                           "inference, SRAM resident and working bytes per PE")
+    batch = property(lambda self: self._core.batch, doc="images per run (compile(batch=))")
     dram_traffic = property(lambda self: self._core.dram_traffic,
-                            doc="bytes the NPU's DMA moves per inference (every PE)")
+                            doc="bytes the NPU's DMA moves per run, one batch (every PE)")
 
     @property
     def cpu_nodes(self):
@@ -56,15 +57,18 @@ class CompiledModel:
                 f"{len(self.cpu_nodes)} CPU node(s)>")
 
 
-def compile(model, *, target="single", hw=None, outputs=None):
+def compile(model, *, target="single", hw=None, outputs=None, batch=1):
     """Compiles `model` (a path, ONNX bytes or npusim.quantizer.QuantizedModel)
     for `target` "single" (one PE, runs on either) or "fused" (both PEs
     split every layer) on `hw` (default: the warboy preset). outputs cuts
-    the graph at these tensors. Raises npusim.CompileError naming the node."""
+    the graph at these tensors. batch (1 ... 256): a program for batches of
+    that many images (inputs and outputs lead with it; the weights cross
+    DRAM once per batch; docs/compiler.md, "Batches"). Raises
+    npusim.CompileError naming the node."""
     from . import hw as hw_module
     from . import quantizer
     source = model._core if isinstance(model, quantizer.QuantizedModel) else model
     if not isinstance(source, (bytes, _npusim.QuantizedCore)):
         source = os.fspath(source)
     return CompiledModel(_npusim.compile(source, target, hw or hw_module.default(),
-                                         list(outputs or [])))
+                                         list(outputs or []), int(batch)))

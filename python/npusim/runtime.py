@@ -97,18 +97,19 @@ def _is_fused(device):
 
 
 def load_model(path, *, hw=None, target=None, device=None, input_shapes=None, outputs=None,
-               cache_dir=None):
+               cache_dir=None, batch=None):
     """Loads a .npub (checked against hw) or compiles an ONNX QDQ model through
     the compile cache. target "single" or "fused" (default: fused when device
     is a fused pair such as npu0pe0-1); input_shapes {name: shape} for
     dynamic dims; outputs cut the graph at these tensors; cache_dir "none"
-    compiles every time."""
+    compiles every time. batch: images per request (ONNX: compiled for it;
+    a .npub must have been; None: one image, or the .npub's own)."""
     from . import hw as hw_module
     if target is None:
         target = "fused" if _is_fused(device) else "single"
     shapes = {k: list(v) for k, v in (input_shapes or {}).items()}
     return _npusim.load_model(os.fspath(path), hw or hw_module.default(), target, shapes,
-                              list(outputs or []), cache_dir or "")
+                              list(outputs or []), cache_dir or "", int(batch or 0))
 
 
 def _as_model(model, hw, device, input_shapes, outputs):

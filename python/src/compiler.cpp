@@ -19,31 +19,34 @@ struct Compiled {
 };
 
 // `source`: a path, ONNX bytes, or a QuantizedCore.
-compiler::Graph import(const py::object& source, std::string& origin) {
+compiler::Graph import(const py::object& source, std::string& origin, int batch) {
+  compiler::ImportOptions io;
+  io.batch = batch > 1 ? batch : 0;  // a dynamic leading dim: one image's graph
   if (py::isinstance<compiler::QuantizedModel>(source)) {
     origin = "<quantized model>";
     return source.cast<const compiler::QuantizedModel&>().graph;
   }
   if (py::isinstance<py::bytes>(source)) {
     origin = "<ONNX bytes>";
-    return compiler::import_onnx_bytes(source.cast<std::string>(), origin);
+    return compiler::import_onnx_bytes(source.cast<std::string>(), origin, io);
   }
   origin = py::str(source);
   py::gil_scoped_release unlocked;
-  return compiler::import_onnx(origin);
+  return compiler::import_onnx(origin, io);
 }
 
 std::shared_ptr<Compiled> compile(const py::object& source, const std::string& target,
-                                  const isa::HwParams& hw,
-                                  const std::vector<std::string>& outputs) {
+                                  const isa::HwParams& hw, const std::vector<std::string>& outputs,
+                                  int batch) {
   auto c = std::make_shared<Compiled>();
-  compiler::Graph g = import(source, c->origin);
+  compiler::Graph g = import(source, c->origin, batch);
   compiler::CompileOptions o;
   o.hw = hw;
   if (target != "single" && target != "fused")
     throw py::value_error("target must be \"single\" or \"fused\", got \"" + target + "\"");
   o.target = target == "fused" ? isa::Mode::kFused : isa::Mode::kSingle;
   o.outputs = outputs;
+  o.batch = batch;
   py::gil_scoped_release unlocked;
   c->result = compiler::compile(std::move(g), o);
   return c;
@@ -112,6 +115,7 @@ void bind_compiler(py::module_& m) {
                              })
       .def_property_readonly("dram_traffic",
                              [](const Compiled& c) { return c.result.dram_traffic; })
+      .def_property_readonly("batch", [](const Compiled& c) { return c.result.batch; })
       .def(
           "model",
           [](const Compiled& c) {
@@ -120,7 +124,7 @@ void bind_compiler(py::module_& m) {
           },
           "the program as a runtime Model (for create_runner)");
   m.def("compile", &compile, py::arg("source"), py::arg("target"), py::arg("hw"),
-        py::arg("outputs") = std::vector<std::string>{});
+        py::arg("outputs") = std::vector<std::string>{}, py::arg("batch") = 1);
 }
 
 }  // namespace npusim::python

@@ -26,8 +26,10 @@ isa::Mode mode_of(const std::string& target) {
 std::shared_ptr<Model> load(const std::string& path, const isa::HwParams& hw,
                             const std::string& target,
                             const std::map<std::string, compiler::Shape>& input_shapes,
-                            const std::vector<std::string>& outputs, const std::string& cache_dir) {
+                            const std::vector<std::string>& outputs, const std::string& cache_dir,
+                            int batch) {
   runtime::ModelOptions o;
+  o.batch = batch;
   o.hw = hw;
   o.target = mode_of(target);
   o.input_shapes = input_shapes;
@@ -117,7 +119,8 @@ void bind_model(py::module_& m) {
 
   m.def("load_model", &load, py::arg("path"), py::arg("hw"), py::arg("target") = "single",
         py::arg("input_shapes") = std::map<std::string, compiler::Shape>{},
-        py::arg("outputs") = std::vector<std::string>{}, py::arg("cache_dir") = "");
+        py::arg("outputs") = std::vector<std::string>{}, py::arg("cache_dir") = "",
+        py::arg("batch") = 0);
   m.def(
       "device_is_fused",
       [](const std::string& devices) {

@@ -63,6 +63,21 @@ class CompilerTest(unittest.TestCase):
         with self.assertRaisesRegex(npusim.InvalidInputError, "compiled for fused PEs"):
             create_runner(compiled, device="npu0pe0")
 
+    def test_batch_equals_single_runs(self):
+        xs = calibration_samples(3, seed=9)
+        with create_runner(self.int8) as single:
+            want = np.concatenate([single.run(x)[0] for x in xs])
+        one = npusim.compiler.compile(self.int8)
+        compiled = npusim.compiler.compile(self.int8, batch=3)
+        self.assertEqual(compiled.batch, 3)
+        self.assertLess(compiled.dram_traffic, 3 * one.dram_traffic)  # weights once per batch
+        with create_runner(compiled) as runner:
+            got = runner.run(np.concatenate(xs))[0]
+        self.assertEqual(got.shape[0], 3)
+        np.testing.assert_array_equal(got, want)
+        with self.assertRaisesRegex(npusim.CompileError, "batch 0 is out of range"):
+            npusim.compiler.compile(self.int8, batch=0)
+
     def test_errors(self):
         with self.assertRaisesRegex(npusim.CompileError, "npusim quantize"):
             npusim.compiler.compile(self.fp32)  # float only

@@ -100,6 +100,15 @@ TEST_F(BatchTest, WeightsCrossDramOncePerBatch) {
     const uint64_t per_run = (target == isa::Mode::kFused ? 2 : 1) * weights;
     EXPECT_EQ(eight.dram_traffic, 8 * (one_t.dram_traffic - per_run) + per_run)
         << isa::mode_name(target);
+    // The layer table has each layer once per image, named by its image.
+    const isa::NpuSegment* npu = nullptr;
+    for (const auto& seg : eight.program.segments)
+      if (!npu) npu = std::get_if<isa::NpuSegment>(&seg);
+    ASSERT_NE(npu, nullptr);
+    const auto& layers = npu->layers;
+    ASSERT_EQ(layers.size(), 8 * one_t.layers.size());
+    EXPECT_EQ(layers.back().name, one_t.layers.back().layer + " [image 7]");
+    EXPECT_EQ(eight.layers.back().layer, one_t.layers.back().layer);
   }
   EXPECT_EQ(one.program.batch, 1);
 }

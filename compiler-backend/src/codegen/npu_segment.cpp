@@ -388,6 +388,10 @@ class SegmentEmitter {
     PlannedLayer& l = plan_.layers[i];
     const Node& n = *l.node;
     out_.segment.layers.push_back(layer_info(n, s_));
+    // A batch's layer table names each layer's image, so the profile and
+    // the trace show the images one after the other.
+    const std::string name = out_.segment.layers.back().name;
+    if (batch_ > 1) out_.segment.layers.back().name += " [image " + std::to_string(pass_) + "]";
     if (pass_ == 0) {
       residencies_.push_back(std::make_unique<Residency>(residency_of(i)));
       codes_.push_back(
@@ -436,7 +440,7 @@ class SegmentEmitter {
     if (pass_ > 0) return;
     LayerPlan plan;
     plan.segment = out_.segment.name;
-    plan.layer = out_.segment.layers.back().name;
+    plan.layer = name;
     plan.op = n.op;
     plan.tiling = code.summary;
     plan.sram_work = code.sram;

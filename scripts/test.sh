@@ -28,11 +28,15 @@ if [ "${1:-}" = "--sanitize" ]; then
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
   # Left out under ASan, having run above: the ONNX Runtime comparisons
   # (Oracle*), which would only repeat the reference executor slowly next to a
-  # node subprocess, and the tests whose time goes to Chromium, Slurm or a
-  # Python interpreter (Browser, Plot, SlurmSweep, Packaging) or that replay
-  # whole walkthroughs (Tutorial, Demo) through CLI paths cli_tests covers.
+  # node subprocess; the tests whose time goes to Chromium, Slurm or a Python
+  # interpreter (Browser, Plot, SlurmSweep, Packaging) or that replay whole
+  # walkthroughs (Tutorial, Demo) through CLI paths cli_tests covers; and the
+  # 184 NPU conformance cases and the YOLOv8n debugger run, each a compile and
+  # simulation whose code paths run under ASan in the e2e op families, the
+  # developer models, the smaller debugger runs and fuzz_onnx (scripts/fuzz.sh).
   stage asan-tests bash -c 'cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure \
-    -j "$(nproc)" --timeout 600 -E "^(Oracle[A-Za-z]*|BrowserTest|PlotTest|Packaging|SlurmSweepTest|Tutorial|Demo)\."'
+    -j "$(nproc)" --timeout 600 \
+    -E "^(Oracle[A-Za-z]*|BrowserTest|PlotTest|Packaging|SlurmSweepTest|Tutorial|Demo|Onnx/NpuConformance)\.|^DebugCli\.YoloV8n"'
 fi
 if [ "${1:-}" = "--sanitize" ]; then
   # TSan covers the host-side threading: the simulation-thread handoff, and the

@@ -1,5 +1,7 @@
 #include "npusim/compiler/tensor.hpp"
 
+#include <algorithm>
+
 #include "npusim/common/limits.hpp"
 
 namespace npusim::compiler {
@@ -48,9 +50,15 @@ DType dtype_from_name(std::string_view name) {
   throw std::invalid_argument("unknown dtype \"" + std::string(name) + "\"");
 }
 
+// A zero dim makes the count 0 whatever the others, which may then be huge
+// (a .npy shape's product is what the limits check).
 int64_t element_count(const Shape& s) {
+  if (std::find(s.begin(), s.end(), 0) != s.end()) return 0;
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw std::invalid_argument("tensor shape " + shape_string(s) +
+                                  " has more elements than an int64 holds");
   return n;
 }
 

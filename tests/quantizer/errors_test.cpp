@@ -187,5 +187,21 @@ TEST_F(BadInputs, CommandLineWritesTheModelAndRanges) {
             std::string(std::istreambuf_iterator<char>(b), {}));
 }
 
+// Found by fuzz_npy (docs/fuzzing.md): a shape with a zero dim passes the
+// limits (no elements), and counting its elements multiplied the other,
+// huge dims first (signed overflow). It is an empty array.
+TEST(Npy, AZeroDimBesideAHugeOneIsAnEmptyArray) {
+  const std::string header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': "
+      "(4, 8000000000000000000, 0), }";
+  std::string npy = std::string("\x93NUMPY\x01\x00", 8);
+  npy += static_cast<char>(header.size() + 1);
+  npy += '\0';
+  npy += header + "\n";
+  const Tensor t = parse_npy(npy, "empty.npy");
+  EXPECT_EQ(t.size(), 0);
+  EXPECT_EQ(t.shape(), (Shape{4, 8000000000000000000, 0}));
+}
+
 }  // namespace
 }  // namespace npusim::compiler

@@ -7,7 +7,7 @@
 #   --jobs J     harnesses run side by side (default: the number of cores)
 #   NAME         only these harnesses (npub asm hw npy image onnx; default all)
 # Exits non-zero if a harness finds a crash, a leak, a sanitizer report, an
-# input slower than 10 s or one needing more than 2 GB; the input is saved as
+# input slower than 30 s or one needing more than 2 GB; the input is saved as
 # DIR/artifacts/NAME-crash-... (reproduce: DIR/fuzz/fuzz_NAME FILE).
 # New interesting inputs go to DIR/corpus/NAME, never into fuzz/corpus/.
 set -euo pipefail
@@ -46,7 +46,7 @@ run_one() {
   local name="$1" work="$dir/corpus/$1" log="$dir/logs/$1.log"
   mkdir -p "$work" "$dir/artifacts" "$dir/logs"
   local status=0
-  "$dir/fuzz/fuzz_$name" "$work" "fuzz/corpus/$name" -max_total_time="$seconds" -timeout=10 \
+  "$dir/fuzz/fuzz_$name" "$work" "fuzz/corpus/$name" -max_total_time="$seconds" -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
     > "$log" 2>&1 || status=$?
   local runs

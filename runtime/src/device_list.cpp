@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "list_entries.hpp"
 #include "npusim/runtime/errors.hpp"
 
 namespace npusim::runtime {
@@ -12,15 +13,7 @@ namespace {
 // The simulated device is one Warboy-class chip with two PEs.
 constexpr int kPesPerChip = 2;
 
-[[noreturn]] void bad(const std::string& message) {
-  throw RuntimeError(RuntimeErrorKind::kInvalidInput, message);
-}
-
-std::string trimmed(std::string s) {
-  s.erase(0, s.find_first_not_of(' '));
-  s.erase(s.find_last_not_of(' ') + 1);
-  return s;
-}
+using list_entries::bad;
 
 // "warboy(1)*2" -> the next two unused single PEs; "warboy(2)*1" -> the
 // fused pair. `used` is the mask of PEs earlier entries took.
@@ -90,11 +83,7 @@ std::vector<std::string> parse_device_list(const std::string& spec, const std::s
   }
   std::vector<std::string> names;
   unsigned used = 0;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = text.find(',', start);
-    const std::string entry =
-        trimmed(text.substr(start, comma == std::string::npos ? comma : comma - start));
+  for (const std::string& entry : list_entries::split(text)) {
     for (const std::string& name : resolve_entry(entry, used)) {
       const unsigned mask = pe_mask_of(name);
       if (used & mask)
@@ -103,8 +92,6 @@ std::vector<std::string> parse_device_list(const std::string& spec, const std::s
       used |= mask;
       names.push_back(name);
     }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return names;
 }

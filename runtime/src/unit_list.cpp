@@ -3,6 +3,7 @@
 #include <map>
 #include <regex>
 
+#include "list_entries.hpp"
 #include "npusim/runtime/device_list.hpp"
 #include "npusim/runtime/errors.hpp"
 
@@ -10,26 +11,7 @@ namespace npusim::runtime {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) {
-  throw RuntimeError(RuntimeErrorKind::kInvalidInput, message);
-}
-
-std::string trimmed(std::string s) {
-  s.erase(0, s.find_first_not_of(' '));
-  s.erase(s.find_last_not_of(' ') + 1);
-  return s;
-}
-
-std::vector<std::string> entries_of(const std::string& spec) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = spec.find(',', start);
-    out.push_back(trimmed(spec.substr(start, comma == std::string::npos ? comma : comma - start)));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
-}
+using list_entries::bad;
 
 const std::regex& whole_chip() {
   static const std::regex r(R"(npu([0-9]+))");
@@ -79,7 +61,7 @@ std::string UnitSpec::describe() const {
 }
 
 bool is_unit_list(const std::string& spec) {
-  for (const std::string& entry : entries_of(spec)) {
+  for (const std::string& entry : list_entries::split(spec)) {
     const auto [chip, simulated] = locate(entry);
     std::smatch m;
     if (chip != 0 || std::regex_match(entry, m, whole_chip())) return true;
@@ -91,7 +73,7 @@ std::vector<UnitSpec> parse_unit_list(const std::string& spec) {
   std::vector<UnitSpec> units;
   std::map<int, size_t> index;           // chip (-1: cpu) -> units[]
   std::map<int, std::string> requested;  // chip -> its entries as chip 0 names them
-  for (const std::string& entry : entries_of(spec)) {
+  for (const std::string& entry : list_entries::split(spec)) {
     if (entry.empty()) bad("unit list \"" + spec + "\" has an empty entry");
     const auto [chip, simulated] = locate(entry);
     if (chip < 0 && index.count(-1)) bad("unit list \"" + spec + "\" names cpu twice");

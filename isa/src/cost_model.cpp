@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "npusim/isa/kernels.hpp"
+#include "op_descriptor.hpp"
 
 namespace npusim::isa {
 namespace {
@@ -12,21 +12,13 @@ uint64_t ceil_div(uint64_t a, uint64_t b) {
   return (a + b - 1) / b;
 }
 
-// A GEMM-shaped job for the array: `groups` independent products, each
-// reducing over `reduction` and producing `outputs` channels for `pixels` rows.
-struct MatrixJob {
-  uint64_t groups, reduction, outputs, pixels;
-};
+using ops::MatrixJob;
 
+// The job of a matrix-unit instruction, from its descriptor; an empty job
+// (issue cost only) for any other.
 MatrixJob matrix_job(const Instruction& in) {
-  if (in.op == Opcode::kMatMul) return {1, in.u(Field::kK), in.u(Field::kN), in.u(Field::kM)};
-  const uint64_t g = std::max<uint64_t>(1, in.u(Field::kGroups));
-  const int64_t oh = kernels::conv_out_size(in[Field::kInH], in[Field::kPadT], in[Field::kPadB],
-                                            in[Field::kKH], in[Field::kStrideH], in[Field::kDilH]);
-  const int64_t ow = kernels::conv_out_size(in[Field::kInW], in[Field::kPadL], in[Field::kPadR],
-                                            in[Field::kKW], in[Field::kStrideW], in[Field::kDilW]);
-  return {g, in.u(Field::kInC) / g * in.u(Field::kKH) * in.u(Field::kKW), in.u(Field::kOutC) / g,
-          static_cast<uint64_t>(std::max<int64_t>(0, oh) * std::max<int64_t>(0, ow))};
+  const ops::OpDescriptor* d = ops::find(in.op);
+  return d && d->matrix_job ? d->matrix_job(in) : MatrixJob{};
 }
 
 // Weight-stationary: weights of (rows x cols) sit in the array; pixels stream
@@ -45,19 +37,13 @@ uint64_t output_stationary(const MatrixJob& j, uint64_t rows, uint64_t cols) {
   return folds * (2 * rows + cols + j.reduction - 2);
 }
 
-// Vector-unit work in element-slots: how many lane-cycles an instruction needs.
+// Vector-unit work in element-slots: how many lane-cycles an instruction
+// needs, from its descriptor (one per element unless it says otherwise).
 uint64_t vector_work(const Instruction& in) {
-  const uint64_t e = kernels::vector_elements(in);
-  switch (in.op) {
-    case Opcode::kVecPool:
-      return e * in.u(Field::kKH) * in.u(Field::kKW);
-    case Opcode::kVecResize:
-      return in[Field::kMode] == kernels::kResizeBilinear ? 4 * e : e;  // 4 taps
-    case Opcode::kVecCopy:
-      return e * std::max<uint64_t>(1, in.u(Field::kElem));
-    default:
-      return e;
-  }
+  const ops::OpDescriptor* d = ops::find(in.op);
+  if (!d || !d->elements) return 0;
+  const uint64_t e = d->elements(in);
+  return d->lane_work ? d->lane_work(in, e) : e;
 }
 
 }  // namespace
@@ -76,7 +62,8 @@ uint64_t vector_cycles(const Instruction& in, const HwParams& hw) {
 }
 
 uint64_t compute_cycles(const Instruction& in, const HwParams& hw) {
-  if (in.op == Opcode::kMatConv || in.op == Opcode::kMatMul) return matrix_cycles(in, hw);
+  const ops::OpDescriptor* d = ops::find(in.op);
+  if (d && d->unit == ops::Unit::kMatrix) return matrix_cycles(in, hw);
   return vector_cycles(in, hw);
 }
 

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kernel_impl.hpp"
 #include "kernel_shapes.hpp"
 #include "npusim/isa/int8.hpp"
+#include "op_descriptor.hpp"
 #include "output_stage.hpp"
 
 namespace npusim::isa::kernels::detail {
@@ -25,28 +27,14 @@ constexpr int64_t kChunk = 1024;
 // Offset of element (row i, channel c) of an input under a broadcast mode.
 int64_t bcast_index(int64_t mode, int64_t i, int64_t c, int64_t channels) {
   switch (mode) {
-    case 0:
+    case kBcastFull:
       return i * channels + c;
-    case 1:
+    case kBcastPerChannel:
       return c;
-    case 2:
+    case kBcastPerRow:
       return i;
-    default:
+    default:  // kBcastScalar
       return 0;
-  }
-}
-
-// Bytes an input of `mode` covers for count x channels elements.
-uint64_t bcast_extent(int64_t mode, int64_t count, int64_t channels) {
-  switch (mode) {
-    case 0:
-      return uint64_t(count * channels);
-    case 1:
-      return uint64_t(channels);
-    case 2:
-      return uint64_t(count);
-    default:
-      return 1;
   }
 }
 
@@ -56,9 +44,10 @@ uint64_t bcast_extent(int64_t mode, int64_t count, int64_t channels) {
 // write then lands on an element already read).
 bool chunking_safe(const uint8_t* in, int64_t mode, const uint8_t* dst, int64_t count,
                    int64_t channels) {
-  const uint64_t n = uint64_t(count * channels), extent = bcast_extent(mode, count, channels);
+  const uint64_t n = uint64_t(count * channels);
+  const uint64_t extent = bcast_elems(mode, uint64_t(count), uint64_t(channels));
   if (in + extent <= dst || dst + n <= in) return true;
-  return mode == 0 && dst <= in;
+  return mode == kBcastFull && dst <= in;
 }
 
 // The two 8-bit inputs and the output stage shared by vec.add and vec.mul.
@@ -130,7 +119,7 @@ bool binary_chunked(const Binary& op, const ByteTable& ta, const ByteTable& tb) 
   int64_t i = 0, c = 0;  // row and channel of the chunk's first element
   for (int64_t e0 = 0; e0 < total; e0 += kChunk) {
     const int64_t len = std::min(kChunk, total - e0);
-    if (op.mode_a == 0 && op.mode_b == 0) {
+    if (op.mode_a == kBcastFull && op.mode_b == kBcastFull) {
       for (int64_t k = 0; k < len; ++k) {
         const int64_t x = ta[op.a[e0 + k]], y = tb[op.b[e0 + k]];
         acc[k] = static_cast<int32_t>(kMul ? x * y : x + y);
@@ -157,8 +146,6 @@ ByteTable centred(bool is_signed, int32_t zp) {
   }
   return t;
 }
-
-}  // namespace
 
 void exec_requant(const Instruction& in, Bytes sram) {
   const int64_t count = in[F::kCount], channels = in[F::kChannels];
@@ -220,4 +207,68 @@ void exec_mul(const Instruction& in, Bytes sram) {
   for_each_pair(op, [](int64_t a, int64_t b) { return a * b; });
 }
 
+// --- what the verifier, the access ranges and the cost model know of them ---
+
+using verify_detail::at_least_1;
+using verify_detail::Issue;
+
+// vec.requant reads int32 accumulators, and per channel a multiplier and a
+// shift (two int32) from `params`.
+constexpr uint64_t kAccBytes = 4;
+constexpr uint64_t kRequantParamBytes = 8;
+
+void elementwise_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kCount, F::kChannels}, out);
+  if (in[F::kClampLo] > in[F::kClampHi])
+    out.push_back({F::kClampLo, "clamp_lo=" + std::to_string(in[F::kClampLo]) +
+                                    " is above clamp_hi=" + std::to_string(in[F::kClampHi])});
+}
+
+void requant_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  const uint64_t n = in.u(F::kCount) * in.u(F::kChannels);
+  b.read(in[F::kSrc], kAccBytes * n);
+  if (in[F::kPerChannel]) b.read(in[F::kParams], kRequantParamBytes * in.u(F::kChannels));
+  b.write(in[F::kDst], n);
+}
+
+void binary_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  const uint64_t count = in.u(F::kCount), ch = in.u(F::kChannels);
+  b.read(in[F::kSrc], bcast_elems(in[F::kBcastA], count, ch));
+  b.read(in[F::kSrc2], bcast_elems(in[F::kBcastB], count, ch));
+  b.write(in[F::kDst], count * ch);
+}
+
+uint64_t elementwise_elements(const Instruction& in) {
+  return in.u(F::kCount) * in.u(F::kChannels);
+}
+
+}  // namespace
+
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::ops {
+
+using namespace kernels::detail;
+
+constinit const OpDescriptor kVecRequantOp{.opcode = Opcode::kVecRequant,
+                                           .unit = Unit::kVector,
+                                           .shape = elementwise_rules,
+                                           .accesses = requant_accesses,
+                                           .execute = exec_requant,
+                                           .elements = elementwise_elements};
+
+constinit const OpDescriptor kVecAddOp{.opcode = Opcode::kVecAdd,
+                                       .unit = Unit::kVector,
+                                       .shape = elementwise_rules,
+                                       .accesses = binary_accesses,
+                                       .execute = exec_add,
+                                       .elements = elementwise_elements};
+
+constinit const OpDescriptor kVecMulOp{.opcode = Opcode::kVecMul,
+                                       .unit = Unit::kVector,
+                                       .shape = elementwise_rules,
+                                       .accesses = binary_accesses,
+                                       .execute = exec_mul,
+                                       .elements = elementwise_elements};
+
+}  // namespace npusim::isa::ops

@@ -1,4 +1,5 @@
-// Internal: the per-opcode kernels behind kernels::execute, and byte helpers.
+// Internal: byte helpers of the kernels (each kernel is file-local, reached
+// through its opcode's descriptor, op_descriptor.hpp).
 // SRAM is a byte array; multi-byte values are little-endian and may sit at
 // any alignment, so they are read and written with memcpy.
 #pragma once
@@ -32,17 +33,5 @@ inline int32_t load_q(const uint8_t* p, bool is_signed) {
 inline int32_t wrap_add(int32_t a, int64_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
-
-void exec_conv(const Instruction& in, Bytes sram);
-void exec_matmul(const Instruction& in, Bytes sram);
-void exec_requant(const Instruction& in, Bytes sram);
-void exec_add(const Instruction& in, Bytes sram);
-void exec_mul(const Instruction& in, Bytes sram);
-void exec_lut(const Instruction& in, Bytes sram);
-void exec_lut_n(const Instruction& in, Bytes sram);
-void exec_pool(const Instruction& in, Bytes sram);
-void exec_copy(const Instruction& in, Bytes sram);
-void exec_fill(const Instruction& in, Bytes sram);
-void exec_resize(const Instruction& in, Bytes sram);
 
 }  // namespace npusim::isa::kernels::detail

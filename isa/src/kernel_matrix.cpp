@@ -16,6 +16,7 @@
 #include "kernel_impl.hpp"
 #include "kernel_matrix.hpp"
 #include "kernel_shapes.hpp"
+#include "op_descriptor.hpp"
 
 namespace npusim::isa::kernels::detail {
 namespace {
@@ -211,8 +212,6 @@ void run(const Instruction& in, Bytes sram, const ConvShape& s) {
     conv_direct(op);
 }
 
-}  // namespace
-
 void exec_conv(const Instruction& in, Bytes sram) {
   run(in, sram, conv_shape(in));
 }
@@ -225,4 +224,104 @@ void exec_matmul(const Instruction& in, Bytes sram) {
   run(in, sram, s);
 }
 
+// --- what the verifier, the access ranges and the cost model know of them ---
+
+using verify_detail::at_least_1;
+using verify_detail::Issue;
+
+// The matrix unit accumulates in int32: 4 bytes per output element and bias.
+constexpr uint64_t kAccBytes = 4;
+
+void conv_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in,
+             {F::kInH, F::kInW, F::kInC, F::kOutC, F::kKH, F::kKW, F::kStrideH, F::kStrideW,
+              F::kDilH, F::kDilW},
+             out);
+  if (!out.empty()) return;
+  // groups = 0 means 1 (docs/isa-compute.md), so a zero-initialised field is valid.
+  const int64_t g = std::max<int64_t>(in[F::kGroups], 1);
+  for (F c : {F::kInC, F::kOutC})
+    if (in[c] % g)
+      out.push_back({F::kGroups, "groups=" + std::to_string(g) + " does not divide " +
+                                     std::string(field_name(c)) + "=" + std::to_string(in[c])});
+  const ConvShape s = conv_shape(in);
+  if (s.out_h < 1)
+    out.push_back({F::kKH, "output height is " + std::to_string(s.out_h) +
+                               " (window larger than the padded input)"});
+  if (s.out_w < 1)
+    out.push_back({F::kKW, "output width is " + std::to_string(s.out_w) +
+                               " (window larger than the padded input)"});
+}
+
+void mm_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kM, F::kK, F::kN}, out);
+}
+
+void conv_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  const ConvShape s = conv_shape(in);
+  const uint64_t out_bytes = kAccBytes * uint64_t(s.out_h * s.out_w * s.out_c);
+  b.read(in[F::kSrc], uint64_t(s.in_h * s.in_w * s.in_c));
+  b.read(in[F::kWgt], s.weight_elems());
+  if (in[F::kBiasEn]) b.read(in[F::kBias], kAccBytes * uint64_t(s.out_c));
+  if (in[F::kAccumulate]) b.read(in[F::kDst], out_bytes);
+  b.write(in[F::kDst], out_bytes);
+}
+
+void mm_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  const uint64_t m = in.u(F::kM), k = in.u(F::kK), n = in.u(F::kN);
+  b.read(in[F::kSrc], m * k);
+  b.read(in[F::kWgt], n * k);
+  if (in[F::kBiasEn]) b.read(in[F::kBias], kAccBytes * n);
+  if (in[F::kAccumulate]) b.read(in[F::kDst], kAccBytes * m * n);
+  b.write(in[F::kDst], kAccBytes * m * n);
+}
+
+uint64_t conv_macs(const Instruction& in) {
+  const ConvShape s = conv_shape(in);
+  return uint64_t(s.out_h * s.out_w) * s.weight_elems();
+}
+
+uint64_t mm_macs(const Instruction& in) {
+  return in.u(F::kM) * in.u(F::kN) * in.u(F::kK);
+}
+
+// `groups` products, each of in_c / groups x k_h x k_w into out_c / groups.
+ops::MatrixJob conv_job(const Instruction& in) {
+  const uint64_t g = std::max<uint64_t>(1, in.u(F::kGroups));
+  const int64_t oh = conv_out_size(in[F::kInH], in[F::kPadT], in[F::kPadB], in[F::kKH],
+                                   in[F::kStrideH], in[F::kDilH]);
+  const int64_t ow = conv_out_size(in[F::kInW], in[F::kPadL], in[F::kPadR], in[F::kKW],
+                                   in[F::kStrideW], in[F::kDilW]);
+  return {g, in.u(F::kInC) / g * in.u(F::kKH) * in.u(F::kKW), in.u(F::kOutC) / g,
+          static_cast<uint64_t>(std::max<int64_t>(0, oh) * std::max<int64_t>(0, ow))};
+}
+
+ops::MatrixJob mm_job(const Instruction& in) {
+  return {1, in.u(F::kK), in.u(F::kN), in.u(F::kM)};
+}
+
+}  // namespace
+
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::ops {
+
+using namespace kernels::detail;
+
+constinit const OpDescriptor kMatConvOp{.opcode = Opcode::kMatConv,
+                                        .unit = Unit::kMatrix,
+                                        .shape = conv_rules,
+                                        .accesses = conv_accesses,
+                                        .execute = exec_conv,
+                                        .macs = conv_macs,
+                                        .matrix_job = conv_job};
+
+constinit const OpDescriptor kMatMulOp{.opcode = Opcode::kMatMul,
+                                       .unit = Unit::kMatrix,
+                                       .shape = mm_rules,
+                                       .accesses = mm_accesses,
+                                       .execute = exec_matmul,
+                                       .macs = mm_macs,
+                                       .matrix_job = mm_job};
+
+}  // namespace npusim::isa::ops

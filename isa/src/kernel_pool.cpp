@@ -9,6 +9,7 @@
 #include "kernel_impl.hpp"
 #include "kernel_shapes.hpp"
 #include "npusim/isa/int8.hpp"
+#include "op_descriptor.hpp"
 
 namespace npusim::isa::kernels::detail {
 namespace {
@@ -78,15 +79,13 @@ void avg_pool(const PoolOp& op, const Instruction& in) {
     }
 }
 
-}  // namespace
-
 void exec_pool(const Instruction& in, Bytes sram) {
   const PoolOp op{pool_shape(in), sram.data() + in[F::kSrc], sram.data() + in[F::kDst],
                   in[F::kSrcSigned] != 0};
   switch (in[F::kMode]) {
-    case 0:
+    case kPoolMax:
       return max_pool(op);
-    case 1:
+    case kPoolAverage:
       return avg_pool(op, in);
     default:
       throw IsaError("vec.pool: invalid mode " + std::to_string(in[F::kMode]) +
@@ -94,4 +93,52 @@ void exec_pool(const Instruction& in, Bytes sram) {
   }
 }
 
+// --- what the verifier, the access ranges and the cost model know of it ---
+
+using verify_detail::at_least_1;
+using verify_detail::Issue;
+
+void pool_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kInH, F::kInW, F::kInC, F::kKH, F::kKW, F::kStrideH, F::kStrideW}, out);
+  if (in[F::kMode] > kPoolAverage)
+    out.push_back({F::kMode, "pool mode must be 0 (max) or 1 (average), got " +
+                                 std::to_string(in[F::kMode])});
+  if (!out.empty()) return;
+  const PoolShape s = pool_shape(in);
+  if (s.out_h < 1) out.push_back({F::kKH, "output height is " + std::to_string(s.out_h)});
+  if (s.out_w < 1) out.push_back({F::kKW, "output width is " + std::to_string(s.out_w)});
+}
+
+void pool_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  const PoolShape s = pool_shape(in);
+  b.read(in[F::kSrc], uint64_t(s.in_h * s.in_w * s.in_c));
+  b.write(in[F::kDst], uint64_t(s.out_h * s.out_w * s.in_c));
+}
+
+uint64_t pool_elements(const Instruction& in) {
+  const PoolShape s = pool_shape(in);
+  return uint64_t(s.out_h * s.out_w * s.in_c);
+}
+
+// Each output element takes one lane-slot per window tap.
+uint64_t pool_lane_work(const Instruction& in, uint64_t elements) {
+  return elements * in.u(F::kKH) * in.u(F::kKW);
+}
+
+}  // namespace
+
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::ops {
+
+using namespace kernels::detail;
+
+constinit const OpDescriptor kVecPoolOp{.opcode = Opcode::kVecPool,
+                                        .unit = Unit::kVector,
+                                        .shape = pool_rules,
+                                        .accesses = pool_accesses,
+                                        .execute = exec_pool,
+                                        .elements = pool_elements,
+                                        .lane_work = pool_lane_work};
+
+}  // namespace npusim::isa::ops

@@ -8,6 +8,7 @@
 
 #include "kernel_impl.hpp"
 #include "npusim/isa/int8.hpp"
+#include "op_descriptor.hpp"
 
 namespace npusim::isa::kernels::detail {
 namespace {
@@ -29,14 +30,14 @@ struct Coord {
 
 Coord source_coord(int64_t o, int64_t in, int64_t out, int64_t coord_mode) {
   switch (coord_mode) {
-    case 0:  // asymmetric: o * in / out
+    case kCoordAsymmetric:  // o * in / out
       return {o * in, out};
-    case 2:  // align_corners: o * (in - 1) / (out - 1), 0 when out == 1
+    case kCoordAlignCorners:  // o * (in - 1) / (out - 1), 0 when out == 1
       return out == 1 ? Coord{0, 1} : Coord{o * (in - 1), out - 1};
-    case 3:  // pytorch_half_pixel: half_pixel, but 0 when out == 1
+    case kCoordPytorchHalfPixel:  // half_pixel, but 0 when out == 1
       if (out == 1) return {0, 1};
       [[fallthrough]];
-    default:  // 1, half_pixel: (o + 0.5) * in / out - 0.5 = ((2o + 1) * in - out) / (2 out)
+    default:  // kCoordHalfPixel: (o + 0.5) * in / out - 0.5 = ((2o + 1) * in - out) / (2 out)
       return {(2 * o + 1) * in - out, 2 * out};
   }
 }
@@ -45,18 +46,18 @@ Coord source_coord(int64_t o, int64_t in, int64_t out, int64_t coord_mode) {
 int64_t nearest_index(Coord x, int64_t mode, int64_t in) {
   int64_t i;
   switch (mode) {
-    case 0:
+    case kResizeNearestFloor:
       i = floor_div(x.num, x.den);
-      break;  // floor
-    case 1:
+      break;
+    case kResizeNearestRoundPreferFloor:  // ceil(x - 1/2)
       i = -floor_div(x.den - 2 * x.num, 2 * x.den);
-      break;  // ceil(x - 1/2)
-    case 2:
+      break;
+    case kResizeNearestRoundPreferCeil:  // floor(x + 1/2)
       i = floor_div(2 * x.num + x.den, 2 * x.den);
-      break;  // floor(x + 1/2)
-    default:
+      break;
+    default:  // kResizeNearestCeil
       i = -floor_div(-x.num, x.den);
-      break;  // ceil
+      break;
   }
   return std::clamp<int64_t>(i, 0, in - 1);
 }
@@ -121,8 +122,6 @@ void resize_bilinear(const ResizeOp& op, int64_t coord_mode) {
   }
 }
 
-}  // namespace
-
 void exec_resize(const Instruction& in, Bytes sram) {
   const ResizeOp op{sram.data() + in[F::kSrc],
                     sram.data() + in[F::kDst],
@@ -145,7 +144,51 @@ void exec_resize(const Instruction& in, Bytes sram) {
     resize_nearest(op, mode, coord_mode);
 }
 
+// --- what the verifier, the access ranges and the cost model know of it ---
+
+using verify_detail::at_least_1;
+using verify_detail::Issue;
+
+// A bilinear output element interpolates 4 input elements.
+constexpr uint64_t kBilinearTaps = 4;
+
+void resize_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kInH, F::kInW, F::kInC, F::kOutH, F::kOutW}, out);
+  if (in[F::kMode] > kResizeBilinear)
+    out.push_back({F::kMode, "resize mode must be <= " + std::to_string(kResizeBilinear) +
+                                 ", got " + std::to_string(in[F::kMode])});
+}
+
+void resize_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  b.read(in[F::kSrc], in.u(F::kInH) * in.u(F::kInW) * in.u(F::kInC));
+  b.write(in[F::kDst], in.u(F::kOutH) * in.u(F::kOutW) * in.u(F::kInC));
+}
+
+uint64_t resize_elements(const Instruction& in) {
+  return in.u(F::kOutH) * in.u(F::kOutW) * in.u(F::kInC);
+}
+
+uint64_t resize_lane_work(const Instruction& in, uint64_t elements) {
+  return in[F::kMode] == kResizeBilinear ? kBilinearTaps * elements : elements;
+}
+
+}  // namespace
+
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::ops {
+
+using namespace kernels::detail;
+
+constinit const OpDescriptor kVecResizeOp{.opcode = Opcode::kVecResize,
+                                          .unit = Unit::kVector,
+                                          .shape = resize_rules,
+                                          .accesses = resize_accesses,
+                                          .execute = exec_resize,
+                                          .elements = resize_elements,
+                                          .lane_work = resize_lane_work};
+
+}  // namespace npusim::isa::ops
 
 namespace npusim::isa::kernels {
 

@@ -74,16 +74,16 @@ inline PoolShape pool_shape(const Instruction& in) {
 }
 
 // Number of elements an elementwise input holds under broadcast mode `mode`
-// (0 full [count][channels], 1 per-channel [channels], 2 per-row [count], 3 scalar).
+// for count x channels outputs (the kBcast* constants of kernels.hpp).
 inline uint64_t bcast_elems(int64_t mode, uint64_t count, uint64_t channels) {
   switch (mode) {
-    case 0:
+    case kBcastFull:
       return count * channels;
-    case 1:
+    case kBcastPerChannel:
       return channels;
-    case 2:
+    case kBcastPerRow:
       return count;
-    default:
+    default:  // kBcastScalar
       return 1;
   }
 }

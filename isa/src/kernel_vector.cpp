@@ -1,11 +1,13 @@
 // Vector-unit data-movement kernels: vec.lut, vec.lutn, vec.copy, vec.fill.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "kernel_impl.hpp"
+#include "op_descriptor.hpp"
 #include "simd_level.hpp"
 
 namespace npusim::isa::kernels::detail {
@@ -15,6 +17,11 @@ using F = Field;
 
 bool overlaps(const Range& a, const Range& b) {
   return a.begin < b.end && b.begin < a.end;
+}
+
+// vec.copy moves elements of 1, 2 or 4 bytes.
+bool valid_elem(int64_t e) {
+  return e == 1 || e == 2 || e == 4;
 }
 
 // dst[i] = table[src[i]] for 64 bytes at a time: vpermi2b looks up 7-bit
@@ -45,8 +52,8 @@ void lookup(const Instruction& in, Bytes sram, uint64_t tables) {
   // A dst range covering the tables must still read the original tables.
   thread_local std::vector<uint8_t> copy;
   if (overlaps({uint64_t(in[F::kDst]), in[F::kDst] + len},
-               {uint64_t(in[F::kTable]), in[F::kTable] + 256 * tables})) {
-    copy.assign(table, table + 256 * tables);
+               {uint64_t(in[F::kTable]), in[F::kTable] + kLutTableBytes * tables})) {
+    copy.assign(table, table + kLutTableBytes * tables);
     table = copy.data();
   }
   // Element by element, a dst just above src reads bytes already written;
@@ -58,10 +65,8 @@ void lookup(const Instruction& in, Bytes sram, uint64_t tables) {
     return;
   }
   for (uint64_t i = 0, t = 0; i < len; ++i, t = t + 1 == tables ? 0 : t + 1)
-    dst[i] = table[256 * t + src[i]];
+    dst[i] = table[kLutTableBytes * t + src[i]];
 }
-
-}  // namespace
 
 void exec_lut(const Instruction& in, Bytes sram) {
   lookup(in, sram, 1);
@@ -75,7 +80,7 @@ void exec_lut_n(const Instruction& in, Bytes sram) {
 
 void exec_copy(const Instruction& in, Bytes sram) {
   const int64_t elem = in[F::kElem];
-  if (elem != 1 && elem != 2 && elem != 4)
+  if (!valid_elem(elem))
     throw IsaError("vec.copy: elem must be 1, 2 or 4 bytes, got " + std::to_string(elem));
   const int64_t c0 = in[F::kCnt0], c1 = in[F::kCnt1], c2 = in[F::kCnt2];
   const int64_t s0 = in[F::kSrcS0], s1 = in[F::kSrcS1], s2 = in[F::kSrcS2];
@@ -106,4 +111,104 @@ void exec_fill(const Instruction& in, Bytes sram) {
   std::memset(sram.data() + in[F::kDst], static_cast<int>(in[F::kValue] & 0xff), in.u(F::kLen));
 }
 
+// --- what the verifier, the access ranges and the cost model know of them ---
+
+using verify_detail::at_least_1;
+using verify_detail::Issue;
+
+void len_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kLen}, out);
+}
+
+void lut_n_rules(const Instruction& in, std::vector<Issue>& out) {
+  at_least_1(in, {F::kLen, F::kTables}, out);
+}
+
+void copy_rules(const Instruction& in, std::vector<Issue>& out) {
+  const int64_t e = in[F::kElem];
+  if (!valid_elem(e))
+    out.push_back({F::kElem, "elem must be 1, 2 or 4 bytes, got " + std::to_string(e)});
+  at_least_1(in, {F::kCnt0, F::kCnt1, F::kCnt2}, out);
+}
+
+void lookup_accesses(const Instruction& in, ops::AccessBuilder& b, uint64_t tables) {
+  b.read(in[F::kSrc], in.u(F::kLen));
+  if (in.u(F::kLen)) b.read(in[F::kTable], kLutTableBytes * tables);
+  b.write(in[F::kDst], in.u(F::kLen));
+}
+
+void lut_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  lookup_accesses(in, b, 1);
+}
+
+void lut_n_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  lookup_accesses(in, b, in.u(F::kTables));
+}
+
+// Extent in bytes of a strided 3-D walk: last element's offset + element size.
+uint64_t strided_extent(const Instruction& in, F s0, F s1, F s2) {
+  const uint64_t c0 = in.u(F::kCnt0), c1 = in.u(F::kCnt1), c2 = in.u(F::kCnt2);
+  if (!c0 || !c1 || !c2) return 0;
+  return (c0 - 1) * in.u(s0) + (c1 - 1) * in.u(s1) + (c2 - 1) * in.u(s2) + in.u(F::kElem);
+}
+
+void copy_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  b.read(in[F::kSrc], strided_extent(in, F::kSrcS0, F::kSrcS1, F::kSrcS2));
+  b.write(in[F::kDst], strided_extent(in, F::kDstS0, F::kDstS1, F::kDstS2));
+}
+
+void fill_accesses(const Instruction& in, ops::AccessBuilder& b) {
+  b.write(in[F::kDst], in.u(F::kLen));
+}
+
+uint64_t len_elements(const Instruction& in) {
+  return in.u(F::kLen);
+}
+
+uint64_t copy_elements(const Instruction& in) {
+  return in.u(F::kCnt0) * in.u(F::kCnt1) * in.u(F::kCnt2);
+}
+
+// The vector unit moves 8-bit lanes: a wider element takes `elem` of them.
+uint64_t copy_lane_work(const Instruction& in, uint64_t elements) {
+  return elements * std::max<uint64_t>(1, in.u(F::kElem));
+}
+
+}  // namespace
+
 }  // namespace npusim::isa::kernels::detail
+
+namespace npusim::isa::ops {
+
+using namespace kernels::detail;
+
+constinit const OpDescriptor kVecLutOp{.opcode = Opcode::kVecLut,
+                                       .unit = Unit::kVector,
+                                       .shape = len_rules,
+                                       .accesses = lut_accesses,
+                                       .execute = exec_lut,
+                                       .elements = len_elements};
+
+constinit const OpDescriptor kVecLutNOp{.opcode = Opcode::kVecLutN,
+                                        .unit = Unit::kVector,
+                                        .shape = lut_n_rules,
+                                        .accesses = lut_n_accesses,
+                                        .execute = exec_lut_n,
+                                        .elements = len_elements};
+
+constinit const OpDescriptor kVecCopyOp{.opcode = Opcode::kVecCopy,
+                                        .unit = Unit::kVector,
+                                        .shape = copy_rules,
+                                        .accesses = copy_accesses,
+                                        .execute = exec_copy,
+                                        .elements = copy_elements,
+                                        .lane_work = copy_lane_work};
+
+constinit const OpDescriptor kVecFillOp{.opcode = Opcode::kVecFill,
+                                        .unit = Unit::kVector,
+                                        .shape = len_rules,
+                                        .accesses = fill_accesses,
+                                        .execute = exec_fill,
+                                        .elements = len_elements};
+
+}  // namespace npusim::isa::ops

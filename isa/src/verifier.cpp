@@ -7,14 +7,13 @@
 #include <algorithm>
 
 #include "npusim/isa/kernels.hpp"
-#include "verifier_shapes.hpp"
+#include "op_descriptor.hpp"
+#include "verifier_rules.hpp"
 
 namespace npusim::isa {
 namespace {
 
 using F = Field;
-using verify_detail::at_least_1;
-using verify_detail::Issue;
 using verify_detail::shape_issues;
 
 std::string fname(F f) {
@@ -130,27 +129,38 @@ class Verifier {
                  " engine");
       return;
     }
-    switch (in.op) {
-      case Opcode::kDmaLoad:
-      case Opcode::kDmaStore:
-        strided_dma(w, in);
-        break;
-      case Opcode::kDmaH2D:
-      case Opcode::kDmaD2H:
-        host_dma(w, in);
-        break;
-      case Opcode::kSemWait:
-      case Opcode::kSemSignal:
-        semaphore(w, in);
-        break;
-      case Opcode::kIrq:
-      case Opcode::kEnd:
-        break;
-      default:
-        compute(w, in);
-        break;
+    if (!shape_and_ranges(w, in)) return;
+    const ops::OpDescriptor* d = ops::find(in.op);  // decode_one accepted the opcode
+    if (d && d->rules) {
+      RuleContext c(*this, w);
+      d->rules(in, c);
     }
   }
+
+  // The verifier as an opcode's rules see it, for the instruction at `w`.
+  class RuleContext final : public verify_detail::Checker {
+   public:
+    RuleContext(Verifier& v, const Where& w) : v_(v), w_(w) {}
+    void report(F field, const std::string& message) override { v_.report(w_, field, message); }
+    void check_sram(F field, uint64_t begin, uint64_t end) override {
+      v_.check_sram(w_, field, begin, end);
+    }
+    void check_dram(uint64_t base, uint64_t off, uint64_t extent) override {
+      v_.check_dram(w_, base, off, extent);
+    }
+    int num_semaphores() const override { return v_.hw_.num_semaphores; }
+    bool fused() const override { return v_.p_.mode == Mode::kFused; }
+    void count_wait(uint64_t sem) override {
+      if (v_.waits_[w_.slot][sem]++ == 0) v_.first_wait_[w_.slot][sem] = w_;
+    }
+    void count_signal(uint64_t sem, bool other_pe) override {
+      ++v_.signals_[other_pe ? 1 - w_.slot : w_.slot][sem];
+    }
+
+   private:
+    Verifier& v_;
+    const Where& w_;
+  };
 
   // --- address spaces ---
 
@@ -206,60 +216,18 @@ class Verifier {
 
   // --- per-instruction checks ---
 
-  void strided_dma(const Where& w, const Instruction& in) {
-    std::vector<Issue> issues;
-    at_least_1(in, {F::kLen0, F::kCnt1, F::kCnt2}, issues);
-    for (const auto& i : issues) report(w, i.field, i.message);
-    if (!issues.empty()) return;
-    if (in.u(F::kCnt1) * in.u(F::kCnt2) > kMaxDmaRows)
-      return report(w, F::kCnt2,
-                    "cnt1 * cnt2 = " + std::to_string(in.u(F::kCnt1) * in.u(F::kCnt2)) +
-                        " rows exceeds the limit of " + std::to_string(kMaxDmaRows));
-    // Extent of the 3-D walk: offset of the last row plus its length. Field
-    // widths (<= 40 + 16 bits) keep this inside 64 bits.
-    const auto extent = [&](F s1, F s2) {
-      return (in.u(F::kCnt2) - 1) * in.u(s2) + (in.u(F::kCnt1) - 1) * in.u(s1) + in.u(F::kLen0);
-    };
-    check_dram(w, in.u(F::kDramBase), in.u(F::kDramOff), extent(F::kDStride1, F::kDStride2));
-    const uint64_t sram = in.u(F::kSram);
-    check_sram(w, F::kSram, sram, sram + extent(F::kSStride1, F::kSStride2));
-  }
-
-  void host_dma(const Where& w, const Instruction& in) {
-    if (in[F::kLen] < 1) return report(w, F::kLen, "len must be >= 1");
-    if (in.u(F::kHostBase) >= 4) return report(w, F::kHostBase, "host base must be < 4");
-    check_dram(w, in.u(F::kDramBase), in.u(F::kDramOff), in.u(F::kLen));
-  }
-
-  void semaphore(const Where& w, const Instruction& in) {
-    const uint64_t sem = in.u(F::kSem);
-    if (sem >= static_cast<uint64_t>(hw_.num_semaphores)) {
-      report(w, F::kSem,
-             "semaphore " + std::to_string(sem) +
-                 " does not exist (num_semaphores=" + std::to_string(hw_.num_semaphores) + ")");
-      return;
-    }
-    if (in.op == Opcode::kSemWait) {
-      if (waits_[w.slot][sem]++ == 0) first_wait_[w.slot][sem] = w;
-      return;
-    }
-    const bool other = in[F::kTarget] == 1;
-    if (other && p_.mode != Mode::kFused) {
-      report(w, F::kTarget, "target=1 (the other PE) is only valid in fused mode");
-      return;
-    }
-    ++signals_[other ? 1 - w.slot : w.slot][sem];
-  }
-
-  void compute(const Where& w, const Instruction& in) {
+  // The shape rules of the opcode's descriptor, then every SRAM range it
+  // accesses (none for DMA and control opcodes) in the slot's own SRAM.
+  bool shape_and_ranges(const Where& w, const Instruction& in) {
     const auto issues = shape_issues(in);
     for (const auto& i : issues) report(w, i.field, i.message);
-    if (!issues.empty()) return;  // accesses() assumes a valid shape
+    if (!issues.empty()) return false;  // accesses() assumes a valid shape
     const kernels::Accesses a = kernels::accesses(in);
     for (int i = 0; i < a.num_reads; ++i)
       check_sram(w, access_field(in, a.reads[i].begin, false), a.reads[i].begin, a.reads[i].end);
     for (int i = 0; i < a.num_writes; ++i)
       check_sram(w, access_field(in, a.writes[i].begin, true), a.writes[i].begin, a.writes[i].end);
+    return true;
   }
 
   // A semaphore waited more often than it is signalled leaves some wait

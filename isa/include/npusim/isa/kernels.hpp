@@ -20,7 +20,30 @@ int64_t conv_out_size(int64_t in, int64_t pad_begin, int64_t pad_end, int64_t ke
 
 // vec.resize's `mode` field (and QResize's `mode` attribute): the ONNX
 // nearest_mode roundings 0-3 (see resize_nearest_source), or bilinear.
+constexpr int64_t kResizeNearestFloor = 0;
+constexpr int64_t kResizeNearestRoundPreferFloor = 1;
+constexpr int64_t kResizeNearestRoundPreferCeil = 2;
+constexpr int64_t kResizeNearestCeil = 3;
 constexpr int64_t kResizeBilinear = 4;
+// vec.resize's `coord_mode` field: ONNX coordinate_transformation_mode.
+constexpr int64_t kCoordAsymmetric = 0;
+constexpr int64_t kCoordHalfPixel = 1;
+constexpr int64_t kCoordAlignCorners = 2;
+constexpr int64_t kCoordPytorchHalfPixel = 3;
+
+// vec.pool's `mode` field.
+constexpr int64_t kPoolMax = 0;
+constexpr int64_t kPoolAverage = 1;
+
+// vec.add / vec.mul's `bcast_a` / `bcast_b` fields: which elements of a
+// [count][channels] input are stored.
+constexpr int64_t kBcastFull = 0;        // all: [count][channels]
+constexpr int64_t kBcastPerChannel = 1;  // one per channel: [channels]
+constexpr int64_t kBcastPerRow = 2;      // one per row: [count]
+constexpr int64_t kBcastScalar = 3;      // one value
+
+// vec.lut / vec.lutn: a table maps each of the 256 byte values.
+constexpr uint64_t kLutTableBytes = 256;
 
 // vec.resize's nearest source index along one axis: output index o of `out`
 // reads input index (of `in`) per ONNX coordinate_transformation_mode

@@ -85,13 +85,42 @@ mode_t new_file_mode() {
   return 0644;
 }
 
+// What `path` names when it exists and is not a regular file: a device such
+// as /dev/null or /dev/full, a pipe, or the terminal behind /dev/stdout.
+// Such a target is written in place: replacing it by a renamed regular file
+// would destroy a device node (as root) or a pipe its reader is waiting on.
+bool is_stream_target(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+// The file a symbolic link finally names, so that an atomic write replaces
+// that file and leaves the link in place; `path` itself otherwise.
+std::string resolve_links(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(path, ec)) return path;
+  const auto target = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : target.string();
+}
+
+// Writes `bytes` to an existing device or pipe: no temporary and no fsync
+// (neither applies), but every write error is still reported.
+void write_in_place(const std::string& path, std::string_view bytes) {
+  Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  if (f.fd < 0) fail(path, "cannot write: " + errno_text());
+  if (!write_all(f.fd, bytes)) fail(path, "cannot write: " + errno_text());
+  const int closed = ::close(f.fd);
+  f.fd = -1;
+  if (closed != 0) fail(path, "cannot write: " + errno_text());
+}
+
 // A new temporary file beside `path` (same directory, so rename is atomic);
 // its name is left in `tmp`.
 Fd temporary_beside(const std::string& path, std::string& tmp) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) fail(path, "cannot write: it is a directory");
-  const fs::path target(path);
+  const fs::path target(resolve_links(path));
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   tmp = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   Fd f{::mkstemp(tmp.data())};
@@ -125,16 +154,23 @@ std::string read_file(const std::string& path, uint64_t max_bytes, std::string_v
 }
 
 void check_writable(const std::string& path) {
+  if (is_stream_target(path)) {
+    if (::access(path.c_str(), W_OK) != 0) fail(path, "cannot write: " + errno_text());
+    return;
+  }
   std::string tmp;
   Fd f = temporary_beside(path, tmp);
   ::unlink(tmp.c_str());
 }
 
 void write_file(const std::string& path, std::string_view bytes) {
+  if (is_stream_target(path)) return write_in_place(path, bytes);
+  const std::string target = resolve_links(path);
   std::string tmp;
   Fd f = temporary_beside(path, tmp);
   struct stat old {};
-  const mode_t mode = ::stat(path.c_str(), &old) == 0 ? (old.st_mode & 07777) : new_file_mode();
+  const mode_t mode =
+      ::stat(target.c_str(), &old) == 0 ? (old.st_mode & 07777) : new_file_mode();
   const bool ok = ::fchmod(f.fd, mode) == 0 && write_all(f.fd, bytes) && ::fsync(f.fd) == 0;
   std::string why = ok ? "" : errno_text();
   const int closed = ::close(f.fd);
@@ -144,7 +180,7 @@ void write_file(const std::string& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     fail(path, "cannot write: " + why + " (the previous file, if any, is unchanged)");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
     why = errno_text();
     ::unlink(tmp.c_str());
     fail(path, "cannot write: cannot rename the temporary file into place: " + why);

@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "common/model_cache.hpp"
+#include "common/cli_runner.hpp"
 #include "common/read_file.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/debug/tensor_files.hpp"
@@ -27,25 +28,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-Result npusim(const std::string& args) {
-  const std::string cmd = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
 }
 
 // A quantised model in a scratch folder (removed afterwards), with the
@@ -72,7 +58,7 @@ class DebugCli : public ::testing::Test {
     const std::string img = cached_image_path(image);
     EXPECT_TRUE(file_present(img, "scripts/fetch-images.sh"));
     m.qdq = dir_ + "/" + fs::path(m.fp32).stem().string() + ".int8.onnx";
-    const Result r = npusim("quantize " + quote(m.fp32) + " -o " + quote(m.qdq) + " " + options +
+    const CliResult r = npusim("quantize " + quote(m.fp32) + " -o " + quote(m.qdq) + " " + options +
                             " --calib " + quote(img) + " -q");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     m.input_args = "-i " + quote(img) + " " + run_options;
@@ -82,7 +68,7 @@ class DebugCli : public ::testing::Test {
   // npusim debug on `device`; the JSON report.
   json debug(const QuantisedModel& m, const std::string& device, const std::string& extra = "") {
     const std::string out = dir_ + "/debug_" + device + ".json";
-    const Result r = npusim("debug " + quote(m.qdq) + " " + m.input_args + " -d " + device +
+    const CliResult r = npusim("debug " + quote(m.qdq) + " " + m.input_args + " -d " + device +
                             " --json " + quote(out) + " " + extra);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     std::printf("%s", r.output.c_str());
@@ -148,7 +134,7 @@ TEST_F(DebugCli, YoloV8nEveryLayerExactSingleAndFused) {
 TEST_F(DebugCli, RunOnCpuGivesTheDevicesOutputsBitForBit) {
   const auto m = quantise("blazeface.onnx", "--scale 2/255 --mean 1", "astronaut.png",
                           "--scale 2/255 --mean 1");
-  Result r = npusim("run " + quote(m.qdq) + " " + m.input_args + " -d cpu --output-dir " +
+  CliResult r = npusim("run " + quote(m.qdq) + " " + m.input_args + " -d cpu --output-dir " +
                     quote(dir_ + "/cpu"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("device     cpu (reference executor: the golden model)"),
@@ -230,7 +216,7 @@ TEST_F(DebugCli, LongTensorNamesAreDumpedAndReadBack) {
   compiler::export_onnx(with_long_names(compiler::import_onnx(m.qdq)), renamed);
   QuantisedModel ln = m;
   ln.qdq = renamed;
-  Result r = npusim("run " + quote(renamed) + " " + m.input_args + " --output-dir " +
+  CliResult r = npusim("run " + quote(renamed) + " " + m.input_args + " --output-dir " +
                     quote(dir_ + "/out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto outs = compiler::import_onnx(renamed).outputs;

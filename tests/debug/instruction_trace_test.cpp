@@ -15,6 +15,7 @@
 #include <sstream>
 #include <variant>
 
+#include "common/cli_runner.hpp"
 #include "common/read_file.hpp"
 #include "e2e/model_builder.hpp"
 #include "npusim/compiler/onnx_io.hpp"
@@ -26,21 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-Result npusim(const std::string& args) {
-  const std::string cmd = std::string(NPUSIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-  const int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
 
 std::vector<json> lines(const std::string& path) {
   std::istringstream in(read_file(path));
@@ -75,14 +61,14 @@ class InstructionTrace : public ::testing::Test {
     dir_ = (fs::temp_directory_path() / ("npusim_trace_" + std::to_string(::getpid()))).string();
     fs::create_directories(dir_);
     compiler::export_onnx(two_conv_model(), dir_ + "/m.onnx");
-    const Result r = npusim("compile " + dir_ + "/m.onnx -o " + dir_ + "/m.npub");
+    const CliResult r = npusim("compile " + dir_ + "/m.onnx -o " + dir_ + "/m.npub");
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // npusim exec PROGRAM with a trace into `trace`.
   void exec(const std::string& program, const std::string& trace) {
-    const Result r =
+    const CliResult r =
         npusim("exec " + program + " --trace-instructions " + trace + " --trace-values");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("trace      " + trace), std::string::npos) << r.output;
@@ -126,7 +112,7 @@ TEST_F(InstructionTrace, ListsEveryInstructionWithMonotonicCyclesPerEngine) {
 // Fused: both PEs' streams, slot 1 on the second PE, each engine's cycles in
 // order; the file is the same on a re-run.
 TEST_F(InstructionTrace, FusedTracesBothPes) {
-  const Result r = npusim("compile " + dir_ + "/m.onnx --target fused -o " + dir_ + "/f.npub");
+  const CliResult r = npusim("compile " + dir_ + "/m.onnx --target fused -o " + dir_ + "/f.npub");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   exec(dir_ + "/f.npub", dir_ + "/f1.jsonl");
   exec(dir_ + "/f.npub", dir_ + "/f2.jsonl");
@@ -153,7 +139,7 @@ TEST_F(InstructionTrace, ARerunIsIdenticalAndACorruptedWeightIsFoundAtItsLoad) {
   exec(dir_ + "/m.npub", dir_ + "/a.jsonl");
   exec(dir_ + "/m.npub", dir_ + "/b.jsonl");
   EXPECT_EQ(read_file(dir_ + "/a.jsonl"), read_file(dir_ + "/b.jsonl"));
-  Result r = npusim("trace-diff " + dir_ + "/a.jsonl " + dir_ + "/b.jsonl --exit-code --cycles");
+  CliResult r = npusim("trace-diff " + dir_ + "/a.jsonl " + dir_ + "/b.jsonl --exit-code --cycles");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("same       every instruction equal"), std::string::npos) << r.output;
 
@@ -193,8 +179,18 @@ TEST_F(InstructionTrace, ARerunIsIdenticalAndACorruptedWeightIsFoundAtItsLoad) {
       << r.output;
 }
 
+// A trace that cannot be written is an error naming the file, not a run
+// that exits 0 without it.
+TEST_F(InstructionTrace, AnUnwritableTraceIsAnErrorNamingIt) {
+  const CliResult r = npusim("exec " + dir_ + "/m.npub --trace-instructions /dev/full");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("/dev/full: cannot write: No space left on device"), std::string::npos)
+      << r.output;
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
 TEST_F(InstructionTrace, BadUseIsAUsageError) {
-  Result r = npusim("exec " + dir_ + "/m.npub --trace-values");
+  CliResult r = npusim("exec " + dir_ + "/m.npub --trace-values");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--trace-values needs --trace-instructions FILE"), std::string::npos)
       << r.output;

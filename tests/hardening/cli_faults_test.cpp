@@ -7,7 +7,7 @@
 #include <string>
 
 #include "bad_models.hpp"
-#include "cli_runner.hpp"
+#include "common/cli_runner.hpp"
 
 namespace npusim::testing {
 namespace {

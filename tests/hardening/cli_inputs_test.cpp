@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "cli_runner.hpp"
+#include "common/cli_runner.hpp"
 #include "common/program_builder.hpp"
 #include "npusim/isa/program.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "bad_models.hpp"
-#include "cli_runner.hpp"
+#include "common/cli_runner.hpp"
 #include "npusim/compiler/calibration.hpp"
 
 namespace npusim::testing {

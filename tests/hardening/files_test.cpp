@@ -10,7 +10,7 @@
 #include <functional>
 #include <thread>
 
-#include "cli_runner.hpp"
+#include "common/cli_runner.hpp"
 #include "npusim/common/files.hpp"
 #include "npusim/common/limits.hpp"
 
@@ -113,6 +113,38 @@ TEST_F(Files, WriteErrorsNameThePath) {
   write_text(at("file"), "");
   EXPECT_EQ(error_of([&] { files::make_directories(at("file/sub")); }),
             at("file/sub") + ": cannot create directory: Not a directory");
+}
+
+// A device or a pipe is written in place, never replaced by a regular file
+// (as root, a rename over /dev/full would turn the device into a file):
+// /dev/null takes the bytes, /dev/full's "disk full" is an error naming it.
+TEST_F(Files, WritesDevicesInPlaceAndReportsAFullOne) {
+  files::check_writable("/dev/null");
+  files::write_file("/dev/null", "x");
+  EXPECT_EQ(error_of([&] { files::write_file("/dev/full", "x"); }),
+            "/dev/full: cannot write: No space left on device");
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
+TEST_F(Files, WritesIntoAPipeForItsReader) {
+  ASSERT_EQ(::mkfifo(at("fifo").c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = slurp(at("fifo")); });
+  files::write_file(at("fifo"), "through the pipe");
+  reader.join();
+  EXPECT_EQ(got, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(at("fifo")));
+}
+
+// Through a symbolic link the file it names is replaced; the link stays.
+TEST_F(Files, WritesThroughASymbolicLinkKeepingTheLink) {
+  write_text(at("real"), "old");
+  fs::create_symlink("real", at("link"));
+  files::write_file(at("link"), "new");
+  EXPECT_TRUE(fs::is_symlink(at("link")));
+  EXPECT_EQ(slurp(at("real")), "new");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 2);
 }
 
 TEST(Limits, ElementCountsAreCheckedWithoutOverflow) {

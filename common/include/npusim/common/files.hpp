@@ -32,7 +32,10 @@ class FileError : public std::runtime_error {
 std::string read_file(const std::string& path, uint64_t max_bytes, std::string_view what);
 
 // Replaces `path` with `bytes` atomically (temporary beside it, fsync,
-// rename). Throws FileError naming `path` and the system's reason.
+// rename); through a symbolic link, the file it names is replaced and the
+// link kept. An existing device or pipe (/dev/null, /dev/stdout, a FIFO) is
+// written in place instead. Throws FileError naming `path` and the system's
+// reason, e.g. "No space left on device" for /dev/full.
 void write_file(const std::string& path, std::string_view bytes);
 
 // Throws FileError now if write_file(path, ...) would fail for want of a

@@ -1,4 +1,4 @@
-// Running the npusim command line as a user would, for the hardening tests:
+// Running the npusim command line as a user would, for the tests of its commands:
 // exit code and output, optionally under a file-size limit (a full disk).
 #pragma once
 

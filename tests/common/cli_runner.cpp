@@ -1,4 +1,4 @@
-#include "cli_runner.hpp"
+#include "common/cli_runner.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,7 +31,7 @@ CliResult npusim(const std::string& args, int file_limit_kib) {
 
 std::string fresh_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() /
-                   ("npusim_hardening_" + std::to_string(::getpid()) + "_" + name);
+                   ("npusim_test_" + std::to_string(::getpid()) + "_" + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

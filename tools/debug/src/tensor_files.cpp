@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "npusim/common/files.hpp"
 #include "npusim/compiler/calibration.hpp"
 
 namespace npusim::debug {
@@ -41,17 +42,6 @@ std::string fnv1a_hex(const std::string& s) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
-}
-
-// Writes through a temporary and a rename: no partial file under the real name.
-void write_text(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
-  }
-  fs::rename(tmp, path);
 }
 
 // JSON strings are UTF-8; a name that is not (ONNX names are bytes) is kept
@@ -135,9 +125,7 @@ std::string safe_file_stem(const std::string& name) {
 }
 
 void write_dump(const std::string& dir, const std::vector<DumpEntry>& entries) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create folder " + dir + ": " + ec.message());
+  files::make_directories(dir);
   json index = {{"format", kFormat}, {"tensors", json::array()}};
   for (const auto& e : entries) {
     const std::string stem = safe_file_stem(e.name);
@@ -156,13 +144,11 @@ void write_dump(const std::string& dir, const std::vector<DumpEntry>& entries) {
     t["shape"] = (e.codes ? e.codes : e.values)->shape();
     index["tensors"].push_back(t);
   }
-  write_text(dir + "/" + kIndex, index.dump(1) + "\n");
+  files::write_file(dir + "/" + kIndex, index.dump(1) + "\n");
 }
 
 void write_named_files(const std::string& dir, const std::vector<NamedFile>& files) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create folder " + dir + ": " + ec.message());
+  files::make_directories(dir);
   json index = {{"format", kFormat}, {"tensors", json::array()}};
   std::set<std::string> taken;
   for (const auto& f : files) {
@@ -179,7 +165,7 @@ void write_named_files(const std::string& dir, const std::vector<NamedFile>& fil
     t["shape"] = f.tensor->shape();
     index["tensors"].push_back(t);
   }
-  write_text(dir + "/" + kIndex, index.dump(1) + "\n");
+  files::write_file(dir + "/" + kIndex, index.dump(1) + "\n");
 }
 
 std::map<std::string, DumpEntry> read_dump(const std::string& dir,

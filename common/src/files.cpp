@@ -169,8 +169,7 @@ void write_file(const std::string& path, std::string_view bytes) {
   std::string tmp;
   Fd f = temporary_beside(path, tmp);
   struct stat old {};
-  const mode_t mode =
-      ::stat(target.c_str(), &old) == 0 ? (old.st_mode & 07777) : new_file_mode();
+  const mode_t mode = ::stat(target.c_str(), &old) == 0 ? (old.st_mode & 07777) : new_file_mode();
   const bool ok = ::fchmod(f.fd, mode) == 0 && write_all(f.fd, bytes) && ::fsync(f.fd) == 0;
   std::string why = ok ? "" : errno_text();
   const int closed = ::close(f.fd);

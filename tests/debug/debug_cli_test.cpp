@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
-#include "common/model_cache.hpp"
 #include "common/cli_runner.hpp"
+#include "common/model_cache.hpp"
 #include "common/read_file.hpp"
 #include "npusim/compiler/onnx_io.hpp"
 #include "npusim/debug/tensor_files.hpp"
@@ -59,7 +59,7 @@ class DebugCli : public ::testing::Test {
     EXPECT_TRUE(file_present(img, "scripts/fetch-images.sh"));
     m.qdq = dir_ + "/" + fs::path(m.fp32).stem().string() + ".int8.onnx";
     const CliResult r = npusim("quantize " + quote(m.fp32) + " -o " + quote(m.qdq) + " " + options +
-                            " --calib " + quote(img) + " -q");
+                               " --calib " + quote(img) + " -q");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     m.input_args = "-i " + quote(img) + " " + run_options;
     return m;
@@ -69,7 +69,7 @@ class DebugCli : public ::testing::Test {
   json debug(const QuantisedModel& m, const std::string& device, const std::string& extra = "") {
     const std::string out = dir_ + "/debug_" + device + ".json";
     const CliResult r = npusim("debug " + quote(m.qdq) + " " + m.input_args + " -d " + device +
-                            " --json " + quote(out) + " " + extra);
+                               " --json " + quote(out) + " " + extra);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     std::printf("%s", r.output.c_str());
     return json::parse(read_file(out));
@@ -135,7 +135,7 @@ TEST_F(DebugCli, RunOnCpuGivesTheDevicesOutputsBitForBit) {
   const auto m = quantise("blazeface.onnx", "--scale 2/255 --mean 1", "astronaut.png",
                           "--scale 2/255 --mean 1");
   CliResult r = npusim("run " + quote(m.qdq) + " " + m.input_args + " -d cpu --output-dir " +
-                    quote(dir_ + "/cpu"));
+                       quote(dir_ + "/cpu"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("device     cpu (reference executor: the golden model)"),
             std::string::npos)
@@ -217,7 +217,7 @@ TEST_F(DebugCli, LongTensorNamesAreDumpedAndReadBack) {
   QuantisedModel ln = m;
   ln.qdq = renamed;
   CliResult r = npusim("run " + quote(renamed) + " " + m.input_args + " --output-dir " +
-                    quote(dir_ + "/out"));
+                       quote(dir_ + "/out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto outs = compiler::import_onnx(renamed).outputs;
   ASSERT_EQ(outs.size(), 4u);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "npu_ops/binary.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"
 

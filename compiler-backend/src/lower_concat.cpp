@@ -3,6 +3,7 @@
 //   DequantizeLinear(x) -> Split -> QuantizeLinear(y0..yn-1)
 // A tensor whose quantisation differs from the other side's is requantised by
 // a table on the way (identity tables cost nothing on the device).
+#include "npu_ops/concat.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {

@@ -6,6 +6,7 @@
 // input and output channels swapped. Group 1 only.
 #include <algorithm>
 
+#include "npu_ops/pad.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {

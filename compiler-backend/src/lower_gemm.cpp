@@ -9,6 +9,8 @@
 // transposes the input first (QPermute).
 #include <cmath>
 
+#include "npu_ops/conv.hpp"
+#include "npu_ops/permute.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {

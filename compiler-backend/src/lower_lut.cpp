@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <set>
 
+#include "npu_ops/lut.hpp"
 #include "npusim/compiler/executor.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"

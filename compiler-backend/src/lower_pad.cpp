@@ -3,6 +3,7 @@
 // The padding value is QuantizeLinear of the constant (0 by default) in the
 // output's quantisation; the interior goes through a table when the
 // quantisation changes, so the result equals the float graph exactly.
+#include "npu_ops/pad.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"
 

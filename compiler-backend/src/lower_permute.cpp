@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "npu_ops/permute.hpp"
 #include "qdq_match.hpp"
 
 namespace npusim::compiler::lowering {

@@ -6,6 +6,7 @@
 // one exact requantisation (docs/int8.md).
 #include <stdexcept>
 
+#include "npu_ops/pool.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"
 

@@ -2,6 +2,7 @@
 // that broadcasts to x), between DequantizeLinear and QuantizeLinear -> QLut
 // with one table per slope element (attribute table_shape). A scalar slope is
 // an ordinary activation table (lower_lut.cpp).
+#include "npu_ops/lut.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <optional>
 
+#include "npu_op_table.hpp"
+#include "npu_ops/conv.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 #include "npusim/isa/int8.hpp"
 #include "qdq_match.hpp"
@@ -262,41 +264,12 @@ void apply(Graph& g, const Rewrite& r) {
   g.nodes = std::move(kept);
 }
 
-using Matcher = std::optional<Rewrite> (*)(const Graph&, const Node&, Notes&);
-
+// The lowering rule the op files registered for n's op type, if any.
 Matcher matcher_for(const Node& n) {
-  static const std::map<std::string, Matcher> matchers = {
-      {"Conv", match_conv},
-      {"QLinearConv", match_conv},
-      {"ConvInteger", match_conv},
-      {"MatMulInteger", match_matmul_integer},
-      {"Add", match_binary},
-      {"Mul", match_binary},
-      {"Sub", match_binary},
-      {"QLinearMatMul", match_qlinear_matmul},
-      {"DequantizeLinear", match_lut},
-      {"MaxPool", match_pool},
-      {"AveragePool", match_pool},
-      {"GlobalAveragePool", match_pool},
-      {"Concat", match_concat},
-      {"Split", match_split},
-      {"Resize", match_resize},
-      {"Gemm", match_gemm},
-      {"MatMul", match_gemm},
-      {"Transpose", match_permute},
-      {"Reshape", match_permute},
-      {"Flatten", match_permute},
-      {"Squeeze", match_permute},
-      {"Unsqueeze", match_permute},
-      {"Slice", match_permute},
-      {"Pad", match_pad},
-      {"ConvTranspose", match_conv_transpose},
-      {"PRelu", match_prelu},
-      {"Clip", match_integer_clip},
-  };
   if (!n.domain.empty()) return nullptr;
-  auto it = matchers.find(n.op);
-  return it == matchers.end() ? nullptr : it->second;
+  const auto& rules = npu_op_table().lowerings();
+  auto it = rules.find(n.op);
+  return it == rules.end() ? nullptr : it->second;
 }
 
 // Index of the node whose first output is `output`, or `fallback`.

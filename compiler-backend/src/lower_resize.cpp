@@ -7,6 +7,7 @@
 // different output quantisation is a table after it.
 #include <map>
 
+#include "npu_ops/resize.hpp"
 #include "npusim/isa/kernels.hpp"
 #include "qdq_match.hpp"
 

@@ -1,6 +1,7 @@
 // Internal to lower_quantized: matching QDQ patterns and rewriting them into
 // npusim-domain nodes (npu_ops.hpp). One matcher per op family, each in its
-// own lower_*.cpp; lower_quantized.cpp drives them.
+// own lower_*.cpp or op file (src/npu_ops/<name>.cpp), registered for its
+// ONNX op types (npu_op_table.hpp); lower_quantized.cpp drives them.
 #pragma once
 
 #include <map>
@@ -93,6 +94,11 @@ struct Rewrite {
   std::vector<Node> before;
   std::vector<Value> values;
 };
+
+// A lowering rule: the rewrite of node n, or nothing with notes[n.describe()]
+// saying why. An op file registers it for the ONNX op types it takes
+// (NpuOpTable::add_lowering).
+using Matcher = std::optional<Rewrite> (*)(const Graph& g, const Node& n, Notes& notes);
 
 // A node of domain npusim named after `original` (or its first output).
 Node npu_node(const std::string& op, const Node& original);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/binary.hpp"
 #include "families.hpp"
 #include "npusim/isa/program.hpp"
 
@@ -233,3 +235,16 @@ LayerCode plan_binary(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/binary.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_binary(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{binary_unsupported, plan_binary, binary_traits, binary_min_work};
+  t.add_family("QAdd", family);
+  t.add_family("QMul", family);
+  t.add_lowering({"Add", "Sub", "Mul"}, lowering::match_binary);
+}
+
+}  // namespace npusim::compiler::npu_ops

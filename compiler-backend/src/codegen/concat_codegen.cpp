@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/concat.hpp"
 #include "families.hpp"
 #include "npusim/isa/program.hpp"
 
@@ -268,3 +270,17 @@ LayerCode plan_concat(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/concat.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_concat(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{concat_unsupported, plan_concat, concat_traits, concat_min_work};
+  t.add_family("QConcat", family);
+  t.add_family("QSplit", family);
+  t.add_lowering({"Concat"}, lowering::match_concat);
+  t.add_lowering({"Split"}, lowering::match_split);
+}
+
+}  // namespace npusim::compiler::npu_ops

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../npu_ops/conv.hpp"
 #include "conv_codegen.hpp"
 #include "npusim/isa/program.hpp"
 

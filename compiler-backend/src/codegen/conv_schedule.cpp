@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/conv.hpp"
 #include "conv_codegen.hpp"
 #include "estimate.hpp"
 #include "families.hpp"
@@ -305,3 +307,19 @@ LayerCode plan_conv(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/conv.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_conv(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{conv_unsupported, plan_conv, conv_traits, conv_min_work};
+  t.add_family("QConv", family);
+  t.add_lowering({"Conv", "QLinearConv", "ConvInteger"}, lowering::match_conv);
+  t.add_lowering({"MatMulInteger"}, lowering::match_matmul_integer);
+  t.add_lowering({"QLinearMatMul"}, lowering::match_qlinear_matmul);
+  t.add_lowering({"Gemm", "MatMul"}, lowering::match_gemm);
+  t.add_lowering({"ConvTranspose"}, lowering::match_conv_transpose);
+}
+
+}  // namespace npusim::compiler::npu_ops

@@ -1,25 +1,11 @@
-// The registry of op families: each npusim-domain op of npu_op_list.hpp and
-// the code generator that handles it (one file per family).
+// The code generator of an npusim-domain node: the family its op file
+// registered (npu_op_table.hpp).
 #include "families.hpp"
 
-#include <map>
-
+#include "../npu_op_table.hpp"
 #include "npusim/compiler/npu_ops.hpp"
 
 namespace npusim::compiler::codegen {
-namespace {
-
-const std::map<std::string, Family>& families() {
-  static const std::map<std::string, Family> f = {
-#define NPUSIM_FAMILY_OF(name, Attrs, golden, family) \
-  {#name, {family##_unsupported, plan_##family, family##_traits, family##_min_work}},
-      NPUSIM_NPU_OPS(NPUSIM_FAMILY_OF)
-#undef NPUSIM_FAMILY_OF
-  };
-  return f;
-}
-
-}  // namespace
 
 LayerTraits dram_only_traits(const Graph&, const Node& n) {
   LayerTraits t;
@@ -29,8 +15,9 @@ LayerTraits dram_only_traits(const Graph&, const Node& n) {
 
 const Family* family_of(const Node& n) {
   if (n.domain != kNpuDomain) return nullptr;
-  auto it = families().find(n.op);
-  return it == families().end() ? nullptr : &it->second;
+  const auto& families = npu_op_table().families();
+  auto it = families.find(n.op);
+  return it == families.end() ? nullptr : &it->second;
 }
 
 }  // namespace npusim::compiler::codegen

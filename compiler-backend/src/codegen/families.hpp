@@ -1,12 +1,12 @@
 // Internal: the op families' code generators, one file each, as
-// npu_segment.cpp dispatches them.
+// npu_segment.cpp dispatches them. Each op file registers its family
+// (npu_op_table.hpp).
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "../npu_op_list.hpp"
 #include "layer.hpp"
 
 namespace npusim::compiler::codegen {
@@ -42,15 +42,5 @@ struct Family {
 
 // The family of an npusim-domain node, or nullptr.
 const Family* family_of(const Node& n);
-
-// Each family (npu_op_list.hpp): why a node cannot run on the NPU, its plan,
-// traits and least working area (the Family members), in its own file.
-#define NPUSIM_DECLARE_FAMILY(name)                                                       \
-  std::string name##_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw); \
-  LayerCode plan_##name(const LayerEnv& e);                                               \
-  LayerTraits name##_traits(const Graph& g, const Node& n);                               \
-  uint64_t name##_min_work(const Graph& g, const Node& n, const isa::HwParams& hw);
-NPUSIM_NPU_FAMILIES(NPUSIM_DECLARE_FAMILY)
-#undef NPUSIM_DECLARE_FAMILY
 
 }  // namespace npusim::compiler::codegen

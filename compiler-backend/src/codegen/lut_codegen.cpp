@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/lut.hpp"
 #include "families.hpp"
 #include "npusim/isa/program.hpp"
 
@@ -199,3 +201,17 @@ LayerCode plan_lut(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/lut.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_lut(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{lut_unsupported, plan_lut, lut_traits, lut_min_work};
+  t.add_family("QLut", family);
+  t.add_lowering({"DequantizeLinear"}, lowering::match_lut);
+  t.add_lowering({"PRelu"}, lowering::match_prelu);
+  t.add_lowering({"Clip"}, lowering::match_integer_clip);
+}
+
+}  // namespace npusim::compiler::npu_ops

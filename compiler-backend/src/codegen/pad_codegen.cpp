@@ -8,6 +8,8 @@
 #include <array>
 #include <optional>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/pad.hpp"
 #include "families.hpp"
 
 namespace npusim::compiler::codegen {
@@ -191,3 +193,15 @@ LayerCode plan_pad(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/pad.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_pad(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{pad_unsupported, plan_pad, pad_traits, pad_min_work};
+  t.add_family("QPad", family);
+  t.add_lowering({"Pad"}, lowering::match_pad);
+}
+
+}  // namespace npusim::compiler::npu_ops

@@ -9,6 +9,8 @@
 // engine writes the tile contiguously.
 #include <algorithm>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/permute.hpp"
 #include "families.hpp"
 #include "permute_walk.hpp"
 
@@ -294,3 +296,16 @@ LayerCode plan_permute(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/permute.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_permute(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{permute_unsupported, plan_permute, permute_traits, permute_min_work};
+  t.add_family("QPermute", family);
+  t.add_lowering({"Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Slice"},
+                 lowering::match_permute);
+}
+
+}  // namespace npusim::compiler::npu_ops

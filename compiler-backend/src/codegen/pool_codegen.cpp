@@ -7,6 +7,8 @@
 #include <array>
 #include <optional>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/pool.hpp"
 #include "families.hpp"
 #include "npusim/isa/program.hpp"
 
@@ -187,3 +189,15 @@ LayerCode plan_pool(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/pool.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_pool(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{pool_unsupported, plan_pool, pool_traits, pool_min_work};
+  t.add_family("QPool", family);
+  t.add_lowering({"MaxPool", "AveragePool", "GlobalAveragePool"}, lowering::match_pool);
+}
+
+}  // namespace npusim::compiler::npu_ops

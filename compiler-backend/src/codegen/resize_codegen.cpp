@@ -11,6 +11,8 @@
 #include <array>
 #include <optional>
 
+#include "../npu_op_table.hpp"
+#include "../npu_ops/resize.hpp"
 #include "families.hpp"
 #include "npusim/isa/kernels.hpp"
 #include "npusim/isa/program.hpp"
@@ -319,3 +321,15 @@ LayerCode plan_resize(const LayerEnv& e) {
 }
 
 }  // namespace npusim::compiler::codegen
+
+namespace npusim::compiler::npu_ops {
+
+// The compiler side of npu_ops/resize.hpp: its code generator and the ONNX ops lowered to it.
+void register_compiler_resize(NpuOpTable& t) {
+  using namespace codegen;
+  const Family family{resize_unsupported, plan_resize, resize_traits, resize_min_work};
+  t.add_family("QResize", family);
+  t.add_lowering({"Resize"}, lowering::match_resize);
+}
+
+}  // namespace npusim::compiler::npu_ops

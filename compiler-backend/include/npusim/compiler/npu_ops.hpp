@@ -4,8 +4,9 @@
 // arithmetic (isa/int8.hpp), bit for bit; code generation maps them to
 // instructions. Logical layouts stay ONNX's (NCHW); the device stores NHWC.
 //
-// The ops and their inputs (each op's attributes and semantics are the
-// structs of npu_op_attrs.hpp; the list of ops is src/npu_op_list.hpp):
+// The ops and their inputs (each op's attributes struct and golden function
+// are in its op file, src/npu_ops/<name>.hpp; docs/compiler.md "Adding an
+// NPU op"):
 // QConv    x (int8/uint8 NCHW, or 2-D [M, K] for a Gemm), w (const OIHW), b (int32 const, optional)
 // QAdd     a, b (same 8-bit type; numpy broadcasting)
 // QMul     a, b (same 8-bit type; numpy broadcasting)

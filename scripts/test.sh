@@ -60,15 +60,17 @@ else
     -j $(nproc) --timeout 600 -E '$main_only'"
 fi
 if [ "${1:-}" = "--sanitize" ]; then
-  # TSan covers the host-side threading: the simulation-thread handoff, and the
-  # runtime's dispatcher, application threads, futures and queue on the real
-  # device (RuntimeTest.*, with the 10,000-request stress test).
+  # TSan covers the host-side threading: the simulation-thread handoff, the PEs'
+  # kernels on host threads (KernelOffload.*, and every functional run below with
+  # NPUSIM_KERNEL_THREADS=all: every kernel on its PE's thread, not only the large
+  # ones), and the runtime's dispatcher, application threads, futures and queue on
+  # the real device (RuntimeTest.*, with the 10,000-request stress test).
   mkdir -p build-tsan
   cmake -G Ninja -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUSIM_TSAN=ON -DNPUSIM_WERROR=OFF \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     > build-tsan/configure.log 2>&1 || { cat build-tsan/configure.log; exit 1; }
   stage tsan-build ninja -C build-tsan sim_tests runtime_tests
   export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp"
-  stage tsan-tests bash -c "build-tsan/tests/sim_tests --gtest_filter='SimulationThread.*' &&
-    build-tsan/tests/runtime_tests --gtest_filter='RuntimeTest.*:LayerTraceTest.*'"
+  stage tsan-tests bash -c "build-tsan/tests/sim_tests --gtest_filter='SimulationThread.*:KernelOffload.*' &&
+    NPUSIM_KERNEL_THREADS=all build-tsan/tests/runtime_tests --gtest_filter='RuntimeTest.*:LayerTraceTest.*'"
 fi

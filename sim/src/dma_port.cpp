@@ -71,6 +71,7 @@ DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const Abo
   const tlm::tlm_command cmd = inbound ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND;
   for (const Burst& b : group_bursts(pieces)) {
     // A burst over one stretch of SRAM is copied straight to or from it.
+    if (copy_data && local) wait_for_kernels(pieces, b, inbound);
     uint8_t* direct = copy_data && local ? contiguous_sram(pieces, b) : nullptr;
     if (copy_data && !direct) staging_.resize(std::max<size_t>(staging_.size(), b.bytes));
     uint8_t* buf = !copy_data ? nullptr : direct ? direct : staging_.data();
@@ -83,6 +84,16 @@ DmaResult DmaPort::move(Route route, const std::vector<Piece>& pieces, const Abo
     if (abort.raised) return {true, true, 0};
   }
   return {};
+}
+
+// Waits for the kernels in flight that conflict with the burst's SRAM bytes
+// (kernel_offload.hpp); `to_sram`: the burst writes them. Every DMA copy
+// to or from SRAM happens right after this, at the burst's start, before
+// any simulated time passes.
+void DmaPort::wait_for_kernels(const std::vector<Piece>& pieces, const Burst& b, bool to_sram) {
+  if (!offload_) return;
+  for (size_t i = b.first; i < b.first + b.count; ++i)
+    offload_->before_access(pieces[i].sram, pieces[i].sram + pieces[i].len, to_sram);
 }
 
 // The burst's SRAM bytes when its pieces follow each other there, else null.

@@ -11,6 +11,7 @@
 
 #include "abort_signal.hpp"
 #include "device_context.hpp"
+#include "kernel_offload.hpp"
 
 namespace npusim::sim {
 
@@ -46,6 +47,9 @@ class DmaPort : public sc_core::sc_module {
   // mode) only time and address checks happen.
   DmaResult move(Route route, const std::vector<Piece>& pieces, const AbortSignal& abort,
                  bool copy_data);
+  // The kernels in flight on the chip's host threads: a burst waits for those
+  // whose SRAM bytes it conflicts with before copying.
+  void set_offload(KernelOffload* offload) { offload_ = offload; }
 
  private:
   struct Burst {
@@ -54,6 +58,7 @@ class DmaPort : public sc_core::sc_module {
   };
   std::vector<Burst> group_bursts(const std::vector<Piece>& pieces) const;
   static uint8_t* contiguous_sram(const std::vector<Piece>& pieces, const Burst& b);
+  void wait_for_kernels(const std::vector<Piece>& pieces, const Burst& b, bool to_sram);
   bool timed(tlm::tlm_command cmd, tlm_utils::simple_initiator_socket<DmaPort>& socket,
              uint64_t addr, uint8_t* data, uint64_t len, sc_core::sc_time& delay);
   bool untimed_dram(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint64_t len);
@@ -61,6 +66,7 @@ class DmaPort : public sc_core::sc_module {
   bool scatter(const std::vector<Piece>& pieces, const Burst& b, bool local, uint8_t* buf);
 
   const DeviceContext& ctx_;
+  KernelOffload* offload_ = nullptr;
   std::vector<uint8_t> staging_;
   uint64_t bad_address_ = 0;
 };

@@ -17,6 +17,7 @@ Pe::Pe(sc_core::sc_module_name name, int index, const DeviceContext& ctx)
 }
 
 void Pe::reset() {
+  if (offload_) offload_->reset();  // a kernel of an aborted task may still be writing SRAM
   const uint64_t bytes = index_ < ctx_.hw.num_pes ? ctx_.hw.sram_per_pe : 0;
   if (sram.size() == bytes)
     sram.clear();

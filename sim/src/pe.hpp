@@ -11,6 +11,7 @@
 #include "dma_port.hpp"
 #include "fault_injector.hpp"
 #include "lazy_memory.hpp"
+#include "npusim/isa/kernels.hpp"
 #include "npusim/sim/instruction_observer.hpp"
 #include "pe_counters.hpp"
 #include "task.hpp"
@@ -32,6 +33,12 @@ class Pe : public sc_core::sc_module {
   void set_peers(std::vector<Pe*> peers) { peers_ = std::move(peers); }
   void set_trace(TraceUnit* trace) { trace_ = trace; }
   void set_injector(FaultInjector* injector) { injector_ = injector; }
+  // The chip's host threads for kernels (functional mode), shared with the DMA ports.
+  void set_offload(KernelOffload* offload) {
+    offload_ = offload;
+    load_dma.set_offload(offload);
+    store_dma.set_offload(offload);
+  }
   // Instruction observation (instruction_observer.hpp); `dram` for the
   // checksums of stores and host transfers.
   void set_observer(InstructionObserver* observer, bool values, Dram* dram) {
@@ -71,11 +78,14 @@ class Pe : public sc_core::sc_module {
   bool execute_observed(Task& t, int slot, isa::Engine e, const isa::Instruction& in,
                         uint32_t index);
   void written(const Task& t, int slot, const isa::Instruction& in, InstructionEvent& ev);
+  const uint8_t* settled(const uint8_t* p, uint64_t len);
   bool semaphore_wait(Task& t, EngineProgress& progress, int sem);
   bool inject(Task& t, int slot, isa::Engine e, isa::reg::FaultKind fault, TaskError& err);
   bool semaphore_signal(Task& t, int slot, int sem, int target, TaskError& err);
   bool dma(Task& t, isa::Engine e, const isa::Instruction& in, TaskError& err);
   bool compute(Task& t, int slot, const isa::Instruction& in, TaskError& err);
+  bool start_kernel(const isa::Instruction& local, const isa::kernels::Accesses& acc);
+  bool finish_kernel();
   void trace(const Task& t, int slot, isa::Engine e, const isa::Instruction& in, uint32_t index,
              const sc_core::sc_time& start);
   uint8_t* sram_at(const Task& t, uint64_t addr, uint64_t len);
@@ -86,6 +96,7 @@ class Pe : public sc_core::sc_module {
   std::function<void(uint32_t)> user_irq_;
   TraceUnit* trace_ = nullptr;
   FaultInjector* injector_ = nullptr;
+  KernelOffload* offload_ = nullptr;
   InstructionObserver* observer_ = nullptr;
   bool observe_values_ = false;
   Dram* dram_ = nullptr;

@@ -1,6 +1,10 @@
 // What each instruction does on a PE, and how long it takes (docs/timing.md).
-#include <algorithm>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "kernel_check.hpp"
 #include "npusim/isa/kernels.hpp"
 #include "npusim/isa/verifier.hpp"
 #include "pe.hpp"
@@ -239,19 +243,57 @@ bool Pe::compute(Task& t, int slot, const isa::Instruction& in, TaskError& err) 
     if (!check(acc.reads[i])) return false;
   for (int i = 0; i < acc.num_writes; ++i)
     if (!check(acc.writes[i])) return false;
-  if (ctx_.functional) {
-    try {
-      isa::kernels::execute(local, {sram.data(), sram.size()});
-    } catch (const isa::IsaError&) {  // shape fields the unit cannot execute
-      err.code = ErrorCode::kIllegalInstruction;
-      return false;
-    }
+  if (ctx_.functional && !start_kernel(local, acc)) {
+    err.code = ErrorCode::kIllegalInstruction;
+    return false;
   }
   const sc_core::sc_time duration = ctx_.cycles(compute_cycles(local, ctx_.hw));
   sc_core::wait(duration, t.abort.event);
+  const bool kernel_ok = !ctx_.functional || finish_kernel();
   if (t.abort.raised) return false;
+  if (!kernel_ok) {
+    err.code = ErrorCode::kIllegalInstruction;
+    return false;
+  }
   counters.tensor(duration);
   counters.sram(traffic);
+  return true;
+}
+
+// The instruction's arithmetic, on the PE's host thread (kernel_offload.hpp):
+// from here on it may be running while the simulation goes on, and every
+// other access to its SRAM ranges waits for it. False if the unit cannot
+// execute it (only when running at once: shape_problem() has rejected every
+// shape the kernels refuse, so an offloaded kernel does not throw).
+bool Pe::start_kernel(const isa::Instruction& local, const isa::kernels::Accesses& acc) {
+  const isa::kernels::Bytes memory{sram.data(), sram.size()};
+  std::function<void()> kernel = [local, memory] { isa::kernels::execute(local, memory); };
+  if (offload_->mode() == KernelOffload::Mode::kCheck)
+    kernel = [local, memory, acc] {
+      // 64 KiB either side: a whole 16 MiB SRAM per instruction would take
+      // minutes for YOLOv8n; KernelFootprint.* check whole memories.
+      const std::string problem = execute_checked(local, memory, acc, 64 << 10);
+      if (!problem.empty()) {
+        spdlog::critical("kernel footprint check: {}", problem);
+        std::abort();  // a simulator bug: results with kernels on threads could differ
+      }
+    };
+  try {
+    offload_->start(index_, std::move(kernel), {sram.data(), acc},
+                    KernelOffload::worth_a_thread(local));
+  } catch (const isa::IsaError&) {
+    return false;
+  }
+  return true;
+}
+
+// Waits for the instruction's arithmetic; false if the unit could not execute it.
+bool Pe::finish_kernel() {
+  try {
+    offload_->finish(index_);
+  } catch (const isa::IsaError&) {
+    return false;
+  }
   return true;
 }
 

@@ -39,6 +39,13 @@ uint64_t hash(const uint8_t* p, uint64_t len, uint64_t h) {
 }
 }  // namespace
 
+// `len` SRAM bytes at `p` once no kernel in flight writes them (a kernel
+// started since the instruction ended may, kernel_offload.hpp).
+const uint8_t* Pe::settled(const uint8_t* p, uint64_t len) {
+  if (p && offload_) offload_->before_access(p, p + len, false);
+  return p;
+}
+
 // The destination of a DMA or compute instruction and the hash of its bytes
 // as they are now, just after it retired. Compute instructions report the
 // [begin, end) range of their output (isa::kernels::accesses), which for a
@@ -66,7 +73,7 @@ void Pe::written(const Task& t, int slot, const isa::Instruction& in, Instructio
         if (load) {
           const uint64_t s =
               in.u(Field::kSram) + i2 * in.u(Field::kSStride2) + i1 * in.u(Field::kSStride1);
-          h = hash(sram_at(t, s, len0), len0, h);
+          h = hash(settled(sram_at(t, s, len0), len0), len0, h);
         } else {
           const uint64_t d = dram + i2 * in.u(Field::kDStride2) + i1 * in.u(Field::kDStride1);
           const bool fits = d <= dram_->size() && len0 <= dram_->size() - d;
@@ -88,7 +95,7 @@ void Pe::written(const Task& t, int slot, const isa::Instruction& in, Instructio
     if (acc.num_writes == 0) return;
     const isa::kernels::Range r = acc.writes[0];
     const bool fits = r.end <= sram.size() && r.begin <= r.end;
-    h = hash(fits ? sram.data() + r.begin : nullptr, r.end - r.begin, h);
+    h = hash(fits ? settled(sram.data() + r.begin, r.end - r.begin) : nullptr, r.end - r.begin, h);
     ev.space = WriteSpace::kSram;
     ev.write_address = own + r.begin;
     ev.write_bytes = r.end - r.begin;

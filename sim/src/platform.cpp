@@ -18,6 +18,7 @@ Platform::Platform(sc_core::sc_module_name name)
     pes.back()->store_dma.host.bind(host_link.host_memory);
     pes.back()->set_trace(&trace);
     pes.back()->set_injector(&injector);
+    pes.back()->set_offload(&offload);
     pes.back()->set_user_irq([this](uint32_t code) {
       user_irq_code_ = code;
       raise_irq(kIrqUser);
@@ -41,6 +42,8 @@ void Platform::observe(std::shared_ptr<InstructionObserver> observer, bool value
 }
 
 void Platform::configure(const isa::HwParams& hw, bool functional) {
+  // First: a bad NPUSIM_KERNEL_THREADS throws before anything changes.
+  offload.set_mode(KernelOffload::mode_from_environment());
   ctx.hw = hw;
   ctx.functional = functional;
   dram.reset();

@@ -27,6 +27,10 @@ class Platform : public sc_core::sc_module {
   std::vector<std::unique_ptr<Pe>> pes;
   std::unique_ptr<CommandProcessor> cp;
   FaultInjector injector;  // INJECT_* registers; shared by the PEs and the command processor
+  // The PEs' kernels on host threads (functional mode; kernel_offload.hpp),
+  // set by configure(). Declared after the PEs so that it is destroyed first,
+  // letting running kernels finish before SRAM goes.
+  KernelOffload offload{KernelOffload::Mode::kInline};
 
   // Attaches (or with null, detaches) an instruction observer to every PE.
   void observe(std::shared_ptr<InstructionObserver> observer, bool values);

@@ -91,6 +91,14 @@ class Goldens {
     r_[key] = &run_golden<Fn>;
   }
 
+  // The ONNX op (default domain) that the op file lowers, on any dtype, for
+  // the executor's CPU path (a float model, a node that stays on the CPU),
+  // when the executor has no implementation of it elsewhere.
+  void add_onnx(const std::string& op, ops::OpFn fn) {
+    if (r_.count(op)) throw std::logic_error("ONNX op " + op + " has two implementations");
+    r_[op] = fn;
+  }
+
  private:
   ops::Registry& r_;
 };

@@ -401,6 +401,34 @@ Graph integer_model() {
   return round_trip(g, "integer_model");
 }
 
+// DepthToSpace of an int8 image (DCR, the default mode, blocksize 2; same
+// quantisation: no table), then SpaceToDepth of the result (back to x's
+// shape); DepthToSpace in CRD mode, blocksize 3, of a uint8 image,
+// requantised through a table on the way.
+Graph space_depth_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 16, 6, 10});
+  add_input(g, "u", {1, 18, 4, 6});
+  const std::string x = qdq(g, "x", 0.02f, 1), u = qdq_u8(g, "u", 0.02f, 128);
+  const std::string d1 =
+      op_qdq(g, with(node("DepthToSpace", {x}, {"d1"}), "blocksize", int64_t(2)), 0.02f, 1);
+  const std::string s1 =
+      op_qdq(g, with(node("SpaceToDepth", {d1}, {"s1"}), "blocksize", int64_t(2)), 0.02f, 1);
+  const std::string d2 =
+      op_qdq_u8(g,
+                with(with(node("DepthToSpace", {u}, {"d2"}), "blocksize", int64_t(3)), "mode",
+                     std::string("CRD")),
+                0.03f, 120);
+  g.nodes.push_back(node("Identity", {d1}, {"y"}));
+  g.nodes.push_back(node("Identity", {s1}, {"y2"}));
+  g.nodes.push_back(node("Identity", {d2}, {"y3"}));
+  add_output(g, "y", {1, 4, 12, 20});
+  add_output(g, "y2", {1, 16, 6, 10});
+  add_output(g, "y3", {1, 2, 12, 18});
+  return round_trip(g, "space_depth_model");
+}
+
 struct OpModel {
   std::string name;
   std::function<Graph()> build;
@@ -422,6 +450,7 @@ const std::vector<OpModel>& models() {
       {"MatMulNd", matmul_nd_model, 6, 1 << 10},
       {"PRelu", [] { return prelu_model(true); }, 4, 64 << 10},
       {"ConvMatMulInteger", integer_model, 2, 8 << 10},
+      {"DepthToSpace", space_depth_model, 3, 2 << 10},
   };
   return m;
 }
@@ -578,6 +607,15 @@ TEST(CompileOpsLowering, PadsEqualTheFloatGraph) {
   const Lowered r = run_lowered(pad_model(), "QPad");
   EXPECT_EQ(r.count, 3);
   for (const char* out : {"y", "y2"}) EXPECT_EQ(r.want.at(out).raw(), r.got.at(out).raw()) << out;
+}
+
+// DepthToSpace and SpaceToDepth are data movement (and the table, the float
+// graph's requantisation): the lowered graph equals the float QDQ graph exactly.
+TEST(CompileOpsLowering, DepthToSpaceAndBackEqualTheFloatGraph) {
+  const Lowered r = run_lowered(space_depth_model(), "QDepthToSpace");
+  EXPECT_EQ(r.count, 2);
+  for (const char* out : {"y", "y2", "y3"})
+    EXPECT_EQ(r.want.at(out).raw(), r.got.at(out).raw()) << out;
 }
 
 // A transposed convolution lowers to QPad + QConv with the ONNX result: the

@@ -26,19 +26,20 @@ using npusim::testing::read_file;
 
 // The ops of the conformance list (issue "Compiler backend").
 const std::set<std::string>& float_ops() {
-  static const std::set<std::string> ops = {"Conv",      "ConvTranspose",
-                                            "Gemm",      "MatMul",
-                                            "Add",       "Sub",
-                                            "Mul",       "Concat",
-                                            "Split",     "Slice",
-                                            "Relu",      "LeakyRelu",
-                                            "PRelu",     "Clip",
-                                            "Sigmoid",   "HardSigmoid",
-                                            "HardSwish", "Tanh",
-                                            "MaxPool",   "AveragePool",
-                                            "Resize",    "Transpose",
-                                            "Reshape",   "Flatten",
-                                            "Pad",       "GlobalAveragePool"};
+  static const std::set<std::string> ops = {"Conv",         "ConvTranspose",
+                                            "Gemm",         "MatMul",
+                                            "Add",          "Sub",
+                                            "Mul",          "Concat",
+                                            "Split",        "Slice",
+                                            "Relu",         "LeakyRelu",
+                                            "PRelu",        "Clip",
+                                            "Sigmoid",      "HardSigmoid",
+                                            "HardSwish",    "Tanh",
+                                            "MaxPool",      "AveragePool",
+                                            "Resize",       "Transpose",
+                                            "Reshape",      "Flatten",
+                                            "Pad",          "GlobalAveragePool",
+                                            "DepthToSpace", "SpaceToDepth"};
   return ops;
 }
 
@@ -149,8 +150,8 @@ double output_step(const Graph& g, const std::string& output) {
 
 // Data movement: its outputs take its input's quantisation, and stay exact.
 bool moves_only(const Graph& g) {
-  static const std::set<std::string> moves = {"Transpose", "Reshape", "Flatten",
-                                              "Slice",     "Split",   "Pad"};
+  static const std::set<std::string> moves = {
+      "Transpose", "Reshape", "Flatten", "Slice", "Split", "Pad", "DepthToSpace", "SpaceToDepth"};
   for (const auto& n : g.nodes)
     if (!moves.count(n.op) || (n.op == "Pad" && n.s("mode", "constant") != "constant"))
       return false;

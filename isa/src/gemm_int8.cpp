@@ -35,6 +35,7 @@ void pack_b(const uint8_t* b, int64_t n, int64_t k, int64_t ldb, bool is_signed,
   out.kp = padded_k(k);
   const int64_t panels = (n + kNr - 1) / kNr;
   out.data.assign(static_cast<size_t>(panels * out.kp * kNr), 0);
+  if (out.kp == 0) return;  // no products; and no pointer arithmetic on empty data
   std::vector<int16_t> row(static_cast<size_t>(out.kp), 0);
   for (int64_t j = 0; j < n; ++j) {
     widen_row(b + j * ldb, k, is_signed, zp, row.data());

@@ -43,8 +43,8 @@ TEST(SimulationThread, ExceptionsReachTheCaller) {
 }
 
 TEST(SimulationThread, WakeKernelIsCalledOnlyWhileTheKernelRuns) {
+  std::atomic<int> wakes{0};  // before t: t's destructor still wakes the kernel
   SimulationThread t;
-  std::atomic<int> wakes{0};
   t.wake_kernel = [&] { wakes.fetch_add(1); };
   t.call([] { return 0; });
   EXPECT_EQ(wakes.load(), 0);

@@ -45,7 +45,16 @@ void start_heap_on_huge_pages(int, char**, char**) {
 
 }  // namespace
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Not under the sanitizers, whose own allocators own the heap (GCC defines
+// __SANITIZE_*__, clang answers __has_feature).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NPUSIM_SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define NPUSIM_SANITIZED_BUILD 1
+#endif
+#endif
+#if !defined(NPUSIM_SANITIZED_BUILD)
 // Functions in the executable's .preinit_array run before the shared
 // libraries' initialisers.
 __attribute__((section(".preinit_array"),

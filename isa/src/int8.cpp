@@ -32,9 +32,20 @@ FixedMultiplier quantize_multiplier(double scale) {
 }
 
 namespace {
-// round_half_even(v / 2^n) for n >= 0, on 128-bit values.
-int128 shift_round_half_even(int128 v, int n) {
-  if (n <= 0) return v << (-n);
+// v * 2^k, exact while it fits in 126 bits and saturated at +-2^126 beyond,
+// where every caller clamps to 64 bits anyway. k comes from requantisation
+// parameters in SRAM, which a program can set to anything, so it may be far
+// beyond what quantize_multiplier gives (and a shift by 128 or more is UB).
+int128 shift_left_saturating(int128 v, int k) {
+  const int128 sat = int128{1} << 126;
+  if (v == 0) return 0;
+  if (k >= 126 || v >= (sat >> k) || v <= -(sat >> k)) return v > 0 ? sat : -sat;
+  return v << k;
+}
+
+// round_half_even(v / 2^n), on 128-bit values.
+int128 shift_round_half_even(int128 v, int64_t n) {
+  if (n <= 0) return shift_left_saturating(v, n < -200 ? 200 : static_cast<int>(-n));
   if (n >= 126) return 0;
   const int128 one = 1;
   int128 q = v >> n;  // arithmetic shift: floor
@@ -79,7 +90,7 @@ int64_t div_round_half_even(int64_t num, int64_t den) {
 
 int64_t requantize(int64_t x, int32_t mult, int32_t shift) {
   const int128 product = static_cast<int128>(x) * mult;
-  return clamp_to_int64(shift_round_half_even(product, 31 - shift));
+  return clamp_to_int64(shift_round_half_even(product, int64_t{31} - shift));
 }
 
 int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor) {
@@ -87,11 +98,14 @@ int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor) 
   // round_half_even(x * mult / (divisor * 2^(31-shift))), exactly.
   int128 num = static_cast<int128>(x) * mult;
   int128 den = divisor;
-  const int n = 31 - shift;
-  if (n >= 0)
+  const int64_t n = int64_t{31} - shift;
+  if (n >= 0) {
+    // |num| <= 2^94, so a denominator of 2^126 or more rounds it to 0.
+    if (n >= 126 || den >= (int128{1} << (126 - n))) return 0;
     den <<= n;
-  else
-    num <<= -n;
+  } else {
+    num = shift_left_saturating(num, n < -200 ? 200 : static_cast<int>(-n));
+  }
   return clamp_to_int64(div_round_half_even_128(num, den));
 }
 

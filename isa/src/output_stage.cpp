@@ -40,7 +40,7 @@ NPUSIM_STAGE_LOOPS(avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx5
 #undef NPUSIM_STAGE_LOOPS
 
 bool in_fast_range(const FixedMultiplier& m) {
-  const int n = 31 - m.shift;
+  const int64_t n = int64_t{31} - m.shift;  // any int32 shift, without overflow
   return n >= 1 && n <= 62;
 }
 
@@ -70,7 +70,7 @@ OutputStage::OutputStage(std::span<const FixedMultiplier> multipliers, int32_t z
                                    ((kMinPeriod + int64_t(m_.size()) - 1) / int64_t(m_.size()));
   for (int64_t i = 0; i < period; ++i) {
     const FixedMultiplier& m = m_[static_cast<size_t>(i) % m_.size()];
-    const int64_t n = 31 - m.shift;
+    const int64_t n = int64_t{31} - m.shift;
     mult_.push_back(m.mult);
     shift_.push_back(n);
     bias_.push_back((int64_t{1} << (n - 1)) - 1);

@@ -112,6 +112,27 @@ TEST(Requantize, ScaleAboveOneAndSaturatingRange) {
   EXPECT_EQ(requantize(kI64Min, big.mult, big.shift), kI64Min);
 }
 
+// Shifts from requantisation parameters a program put in SRAM can be far
+// outside what quantize_multiplier gives: they saturate or round to 0, with
+// no undefined shift (UBSan checks this test).
+TEST(Requantize, ShiftsOutsideTheMultipliersRangeSaturate) {
+  for (const int32_t s : {31, 40}) {  // scale 2^(s-1): exact
+    EXPECT_EQ(requantize(1, 1 << 30, s), int64_t{1} << (s - 1)) << s;
+    EXPECT_EQ(requantize(-5, 1 << 30, s), -5 * (int64_t{1} << (s - 1))) << s;
+    EXPECT_EQ(requantize_div(3, 1 << 30, s, 2), 3 * (int64_t{1} << (s - 2))) << s;
+  }
+  for (const int32_t s : {96, 127, 128, 1000, INT32_MAX}) {  // beyond 64 bits: saturates
+    EXPECT_EQ(requantize(1, 1 << 30, s), kI64Max) << s;
+    EXPECT_EQ(requantize(-5, 1 << 30, s), kI64Min) << s;
+    EXPECT_EQ(requantize(0, 1 << 30, s), 0) << s;
+    EXPECT_EQ(requantize_div(3, 1 << 30, s, 2), kI64Max) << s;
+  }
+  for (const int32_t s : {-100, -1000, INT32_MIN}) {  // below 2^-94: rounds to 0
+    EXPECT_EQ(requantize(kI64Max, INT32_MAX, s), 0) << s;
+    EXPECT_EQ(requantize_div(kI64Max, INT32_MAX, s, 3), 0) << s;
+  }
+}
+
 TEST(RequantizeDiv, TiesAndAveragePool) {
   const FixedMultiplier one = pow2(0);
   EXPECT_EQ(requantize_div(10, one.mult, one.shift, 4), 2);    // 2.5

@@ -23,6 +23,10 @@ std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const 
   } else {
     q.zero_points.assign(q.scales.size(), 0);
   }
+  // ONNX gives scale and zero point one shape; one with another count (an
+  // empty zero point, found by fuzz_onnx) is no quantisation the lowering can
+  // index per channel, so the node is left to the reference executor's checks.
+  if (q.scales.empty() || q.zero_points.size() != q.scales.size()) return std::nullopt;
   q.is_signed = q_type != DType::kUint8;
   return q;
 }

@@ -83,6 +83,12 @@ Graph three_channel_model() {
   return conv_model({1, 3, 16, 16}, 8, 3, "", {1, 1});
 }
 
+Graph empty_weight_zero_point_model() {
+  Graph g = three_channel_model();
+  g.set_constant("w_z", compiler::Tensor(compiler::DType::kInt8, {8, 0}));
+  return g;
+}
+
 Graph empty_model() {
   Graph g;
   g.opset = 13;

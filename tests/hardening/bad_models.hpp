@@ -27,6 +27,9 @@ compiler::Graph input_scale_model(float scale);
 compiler::Graph rank_mismatch_model();
 // x[1,3,16,16] (an image) -> Conv -> Relu -> y[1,8,16,16], quantised.
 compiler::Graph three_channel_model();
+// three_channel_model() whose weight zero point holds no values (shape
+// 8x0, where the scale has 8): ONNX's checker lets it through.
+compiler::Graph empty_weight_zero_point_model();
 // A graph with no nodes.
 compiler::Graph empty_model();
 

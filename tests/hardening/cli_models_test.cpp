@@ -91,6 +91,20 @@ TEST_F(CliModels, QuantisationScalesThatCannotBeUsedAreRefusedNamingTheNode) {
   EXPECT_FALSE(fs::exists(at("m.npub")));
 }
 
+// Found by a 30-minute fuzz_onnx run: the lowering indexed an empty weight
+// zero point per channel (SIGSEGV). The Conv now stays on the CPU, where the
+// run refuses the zero point naming its node.
+TEST_F(CliModels, AnEmptyWeightZeroPointIsNotLoweredAndTheRunNamesTheNode) {
+  const std::string m = onnx(empty_weight_zero_point_model(), "m.onnx");
+  CliResult r = npusim("compile " + m + " -o " + at("m.npub"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("CPU  Conv"), std::string::npos) << r.output;
+  r = npusim("run " + at("m.npub"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("zero_point has shape 8x0, expected one value or 8"), std::string::npos)
+      << r.output;
+}
+
 // Found by fuzz_onnx: ONNX's shape inference (Debian's libonnx) read past its
 // arrays (SIGSEGV) when a Conv's weights had another rank than its input.
 TEST_F(CliModels, ConvWeightsOfAnotherRankThanTheInputAreRefused) {

@@ -50,6 +50,14 @@ Node make_qconv(const ConvMatch& m) {
 
 }  // namespace
 
+namespace {
+// Whether a per-channel parameter of `count` values serves `channels` channels
+// (found by fuzz_onnx: an empty bias was indexed per channel).
+bool one_or_each(int64_t count, int64_t channels) {
+  return count == 1 || count == channels;
+}
+}  // namespace
+
 std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, const Quant& xq,
                                        const Quant& wq, int64_t oc, std::string& why,
                                        double factor) {
@@ -65,12 +73,20 @@ std::optional<Tensor> accumulator_bias(const Graph& g, const std::string& b, con
       return std::nullopt;
     }
     const Tensor& q = *g.value(dq->inputs[0]).constant;
+    if (!one_or_each(q.size(), oc) || !one_or_each(int64_t(bq->scales.size()), oc)) {
+      why = "bias has neither one value nor one per output channel";
+      return std::nullopt;
+    }
     for (int64_t o = 0; o < oc; ++o)
       real[o] =
           (q.at(q.size() == 1 ? 0 : o) - bq->zero_points[bq->zero_points.size() == 1 ? 0 : o]) *
           bq->scales[bq->scales.size() == 1 ? 0 : o];
   } else if (g.is_constant(b)) {
     const Tensor& c = *g.value(b).constant;
+    if (!one_or_each(c.size(), oc)) {
+      why = "bias has neither one value nor one per output channel";
+      return std::nullopt;
+    }
     for (int64_t o = 0; o < oc; ++o) real[o] = c.at(c.size() == 1 ? 0 : o);
   } else {
     why = "bias is not constant";

@@ -89,6 +89,14 @@ Graph empty_weight_zero_point_model() {
   return g;
 }
 
+Graph empty_bias_model() {
+  Graph g = three_channel_model();
+  g.set_constant("b", compiler::Tensor(compiler::DType::kFloat32, {0}));
+  for (auto& n : g.nodes)
+    if (n.op == "Conv") n.inputs.push_back("b");
+  return g;
+}
+
 Graph empty_model() {
   Graph g;
   g.opset = 13;

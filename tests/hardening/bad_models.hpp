@@ -30,6 +30,8 @@ compiler::Graph three_channel_model();
 // three_channel_model() whose weight zero point holds no values (shape
 // 8x0, where the scale has 8): ONNX's checker lets it through.
 compiler::Graph empty_weight_zero_point_model();
+// three_channel_model() with a Conv bias of no values (8 channels).
+compiler::Graph empty_bias_model();
 // A graph with no nodes.
 compiler::Graph empty_model();
 

@@ -105,6 +105,18 @@ TEST_F(CliModels, AnEmptyWeightZeroPointIsNotLoweredAndTheRunNamesTheNode) {
       << r.output;
 }
 
+// Found by fuzz_onnx: the lowering indexed an empty Conv bias per channel.
+// The Conv stays on the CPU, and the run refuses the bias naming the node.
+TEST_F(CliModels, ABiasOfNoValuesIsNotLoweredAndTheRunNamesTheNode) {
+  const std::string m = onnx(empty_bias_model(), "m.onnx");
+  CliResult r = npusim("compile " + m + " -o " + at("m.npub"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("CPU  Conv"), std::string::npos) << r.output;
+  r = npusim("run " + at("m.npub"));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Conv"), std::string::npos) << r.output;
+}
+
 // Found by fuzz_onnx: ONNX's shape inference (Debian's libonnx) read past its
 // arrays (SIGSEGV) when a Conv's weights had another rank than its input.
 TEST_F(CliModels, ConvWeightsOfAnotherRankThanTheInputAreRefused) {

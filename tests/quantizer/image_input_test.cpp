@@ -123,5 +123,23 @@ TEST_F(ImageInput, JpegHuffmanTablesAreCheckedBeforeDecoding) {
   }
 }
 
+// Found by fuzz_image: stb_image decodes a BMP whose header says height 0,
+// and resizing 2557440x0 pixels divided by zero inside stb_image_resize.
+TEST_F(ImageInput, AnImageOfZeroHeightIsRefused) {
+  const std::string bmp(
+      "\x42\x4d\xde\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00\x00\x06\x27\x00"
+      "\x00\x00\x00\x00\x01\x00\x18\x00\x00\x00\x00\x00\xa8\x00\x00\x00\x13\x0b\x96\x96\x96\x00"
+      "\x01\x00\x01\x00\x00\xff\x2e\xff\xbc\xff\xf7\xf9\xf9\xf8\x06\x05\x08\x07\x07\x07\x09\x09"
+      "\x08\x0a\x0c\x14\x0d\x0c\x0b\x0b\x0c\x19\x12\x13\x0f\x14\x1d\x1a\x1f\x1e\x1d\x1a\x1c\x1c"
+      "\x20\x10\xf8\xef\x24\x2e",
+      94);
+  try {
+    load_image_bytes(bmp, "flat.bmp", {1, 3, 8, 8}, ImagePreprocess{});
+    FAIL() << "an image of no pixels was accepted";
+  } catch (const CompileError& e) {
+    EXPECT_EQ(std::string(e.what()), "flat.bmp: cannot decode image (it has 2557440x0 pixels)");
+  }
+}
+
 }  // namespace
 }  // namespace npusim::compiler

@@ -52,6 +52,11 @@ Pixels decode(const std::string& bytes, const std::string& path, int channels) {
   std::unique_ptr<uint8_t, void (*)(void*)> p(
       stbi_load_from_memory(data, len, &w, &h, &file_channels, channels), stbi_image_free);
   if (!p) throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
+  // stb_image accepts a BMP whose header says height 0; resizing it would
+  // divide by zero (found by fuzz_image).
+  if (w <= 0 || h <= 0)
+    throw CompileError(path + ": cannot decode image (it has " + std::to_string(w) + "x" +
+                       std::to_string(h) + " pixels)");
   Pixels px{w, h, channels, {}};
   px.data.assign(p.get(), p.get() + size_t(w) * h * channels);
   return px;

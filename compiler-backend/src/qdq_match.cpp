@@ -2,6 +2,7 @@
 #include "qdq_match.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "npusim/compiler/npu_ops.hpp"
@@ -19,7 +20,13 @@ std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const 
     if (!g.is_constant(zp)) return std::nullopt;
     const Tensor& z = *g.value(zp).constant;
     q_type = z.dtype();
-    for (int64_t i = 0; i < z.size(); ++i) q.zero_points.push_back(static_cast<int32_t>(z.at(i)));
+    for (int64_t i = 0; i < z.size(); ++i) {
+      // Only an integer zero point in int32's range is one (fuzz_onnx: a
+      // float zero point of 9.4e19 overflowed the conversion).
+      const double v = z.at(i);
+      if (!(v >= INT32_MIN && v <= INT32_MAX) || v != std::floor(v)) return std::nullopt;
+      q.zero_points.push_back(static_cast<int32_t>(v));
+    }
   } else {
     q.zero_points.assign(q.scales.size(), 0);
   }

@@ -105,6 +105,16 @@ TEST_F(CliModels, AnEmptyWeightZeroPointIsNotLoweredAndTheRunNamesTheNode) {
       << r.output;
 }
 
+// Found by fuzz_onnx: a zero point of 9.4e19 (a float tensor) overflowed the
+// conversion to int32 in the lowering. It is no zero point the NPU can use.
+TEST_F(CliModels, AZeroPointOutsideInt32IsNotLowered) {
+  compiler::Graph g = three_channel_model();
+  g.set_constant("w_z", compiler::Tensor::from(compiler::DType::kFloat32, {8},
+                                               std::vector<float>(8, 9.4e19f)));
+  const CliResult r = npusim("compile " + onnx(g, "m.onnx") + " -o " + at("m.npub"));
+  EXPECT_NE(r.output.find("CPU  Conv"), std::string::npos) << r.output;
+}
+
 // Found by fuzz_onnx: the lowering indexed an empty Conv bias per channel.
 // The Conv stays on the CPU, and the run refuses the bias naming the node.
 TEST_F(CliModels, ABiasOfNoValuesIsNotLoweredAndTheRunNamesTheNode) {

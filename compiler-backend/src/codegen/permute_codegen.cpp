@@ -13,6 +13,7 @@
 #include "../npu_ops/permute.hpp"
 #include "families.hpp"
 #include "permute_walk.hpp"
+#include "strided_copy.hpp"
 
 namespace npusim::compiler::codegen {
 namespace {
@@ -168,43 +169,6 @@ void emit_gather(Streams& s, int slot, DramPlace x, const Plan& p, uint64_t sram
     w.sstride2 = uint64_t(p.len0 * inner.count);
     s.emit(slot, Engine::kLoad,
            dma(isa::Opcode::kDmaLoad, x, offset, sram + uint64_t(k) * bytes_per, w));
-  }
-}
-
-// One strided-copy dimension: count, source and destination strides.
-struct CopyDim {
-  int64_t count, src, dst;
-};
-
-// vec.copy of `dims` (outermost first, at most kMaxCount each); dimensions
-// beyond three are loops of instructions.
-void emit_strided_copy(Streams& s, int slot, uint64_t src, uint64_t dst,
-                       std::vector<CopyDim> dims) {
-  while (dims.size() < 3) dims.insert(dims.begin(), CopyDim{1, 0, 0});
-  const size_t loops = dims.size() - 3;
-  int64_t n = 1;
-  for (size_t d = 0; d < loops; ++d) n *= dims[d].count;
-  const CopyDim c2 = dims[loops], c1 = dims[loops + 1], c0 = dims[loops + 2];
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t so = 0, dso = 0;
-    for (int64_t rest = k, d = int64_t(loops) - 1; d >= 0; --d) {
-      so += (rest % dims[d].count) * dims[d].src;
-      dso += (rest % dims[d].count) * dims[d].dst;
-      rest /= dims[d].count;
-    }
-    s.emit(slot, Engine::kCompute,
-           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(src) + so},
-                                             {Field::kDst, int64_t(dst) + dso},
-                                             {Field::kElem, 1},
-                                             {Field::kCnt0, c0.count},
-                                             {Field::kCnt1, c1.count},
-                                             {Field::kCnt2, c2.count},
-                                             {Field::kSrcS0, c0.src},
-                                             {Field::kSrcS1, c1.src},
-                                             {Field::kSrcS2, c2.src},
-                                             {Field::kDstS0, c0.dst},
-                                             {Field::kDstS1, c1.dst},
-                                             {Field::kDstS2, c2.dst}}));
   }
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../codegen/families.hpp"
+#include "../codegen/strided_copy.hpp"
 #include "../npu_op_table.hpp"
 #include "npusim/isa/program.hpp"
 #include "space_depth.hpp"
@@ -59,11 +60,6 @@ namespace {
 
 using isa::Engine;
 using isa::Field;
-
-// One dimension of a strided copy: count, source and destination strides (bytes).
-struct CopyDim {
-  int64_t count, src, dst;
-};
 
 // A unit (see the top) of `unit_bytes` in both layouts; `dims` (outermost
 // first) take a unit's bytes from input order to output order.
@@ -126,31 +122,7 @@ void emit_rearrange(Streams& s, int slot, const Geometry& geo, uint64_t src, uin
   std::vector<CopyDim> dims{{units, geo.unit_bytes, geo.unit_bytes}};
   dims.insert(dims.end(), geo.dims.begin(), geo.dims.end());
   while (dims.size() < 3) dims.insert(dims.begin() + 1, CopyDim{1, 0, 0});
-  const size_t loops = dims.size() - 3;
-  int64_t n = 1;
-  for (size_t d = 0; d < loops; ++d) n *= dims[d].count;
-  const CopyDim &c2 = dims[loops], &c1 = dims[loops + 1], &c0 = dims[loops + 2];
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t from = 0, to = 0;
-    for (int64_t rest = k, d = int64_t(loops) - 1; d >= 0; --d) {
-      from += (rest % dims[d].count) * dims[d].src;
-      to += (rest % dims[d].count) * dims[d].dst;
-      rest /= dims[d].count;
-    }
-    s.emit(slot, Engine::kCompute,
-           isa::make(isa::Opcode::kVecCopy, {{Field::kSrc, int64_t(src) + from},
-                                             {Field::kDst, int64_t(dst) + to},
-                                             {Field::kElem, 1},
-                                             {Field::kCnt0, c0.count},
-                                             {Field::kCnt1, c1.count},
-                                             {Field::kCnt2, c2.count},
-                                             {Field::kSrcS0, c0.src},
-                                             {Field::kSrcS1, c1.src},
-                                             {Field::kSrcS2, c2.src},
-                                             {Field::kDstS0, c0.dst},
-                                             {Field::kDstS1, c1.dst},
-                                             {Field::kDstS2, c2.dst}}));
-  }
+  emit_strided_copy(s, slot, src, dst, dims);
 }
 
 std::string space_depth_unsupported(const Graph& g, const Node& n, const isa::HwParams& hw) {

@@ -106,8 +106,13 @@ std::string resolve_links(const std::string& path) {
 // Writes `bytes` to an existing device or pipe: no temporary and no fsync
 // (neither applies), but every write error is still reported.
 void write_in_place(const std::string& path, std::string_view bytes) {
-  Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC)};
+  // Non-blocking open: a pipe nobody reads is an error, not an endless wait.
+  Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (f.fd < 0 && errno == ENXIO) fail(path, "cannot write: no process is reading this pipe");
   if (f.fd < 0) fail(path, "cannot write: " + errno_text());
+  // Blocking writes from here on: a full pipe waits for its reader.
+  if (::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK) != 0)
+    fail(path, "cannot write: " + errno_text());
   if (!write_all(f.fd, bytes)) fail(path, "cannot write: " + errno_text());
   const int closed = ::close(f.fd);
   f.fd = -1;

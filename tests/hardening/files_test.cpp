@@ -1,5 +1,6 @@
 // files::read_file and files::write_file (common/): limits before reading,
 // errors that name the path, and writes that never leave a partial file.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -127,13 +128,17 @@ TEST_F(Files, WritesDevicesInPlaceAndReportsAFullOne) {
   EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
-TEST_F(Files, WritesIntoAPipeForItsReader) {
+TEST_F(Files, WritesIntoAPipeForItsReaderAndRefusesOneWithout) {
   ASSERT_EQ(::mkfifo(at("fifo").c_str(), 0600), 0);
-  std::string got;
-  std::thread reader([&] { got = slurp(at("fifo")); });
+  EXPECT_EQ(error_of([&] { files::write_file(at("fifo"), "x"); }),
+            at("fifo") + ": cannot write: no process is reading this pipe");
+  const int reader = ::open(at("fifo").c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
   files::write_file(at("fifo"), "through the pipe");
-  reader.join();
-  EXPECT_EQ(got, "through the pipe");
+  char buf[64] = {};
+  const ssize_t n = ::read(reader, buf, sizeof buf);
+  ::close(reader);
+  EXPECT_EQ(std::string(buf, size_t(std::max<ssize_t>(n, 0))), "through the pipe");
   EXPECT_TRUE(fs::is_fifo(at("fifo")));
 }
 

@@ -36,7 +36,7 @@ namespace {
 // where every caller clamps to 64 bits anyway. k comes from requantisation
 // parameters in SRAM, which a program can set to anything, so it may be far
 // beyond what quantize_multiplier gives (and a shift by 128 or more is UB).
-int128 shift_left_saturating(int128 v, int k) {
+int128 shift_left_saturating(int128 v, int64_t k) {
   const int128 sat = int128{1} << 126;
   if (v == 0) return 0;
   if (k >= 126 || v >= (sat >> k) || v <= -(sat >> k)) return v > 0 ? sat : -sat;
@@ -45,7 +45,7 @@ int128 shift_left_saturating(int128 v, int k) {
 
 // round_half_even(v / 2^n), on 128-bit values.
 int128 shift_round_half_even(int128 v, int64_t n) {
-  if (n <= 0) return shift_left_saturating(v, n < -200 ? 200 : static_cast<int>(-n));
+  if (n <= 0) return shift_left_saturating(v, -n);
   if (n >= 126) return 0;
   const int128 one = 1;
   int128 q = v >> n;  // arithmetic shift: floor
@@ -104,7 +104,7 @@ int64_t requantize_div(int64_t x, int32_t mult, int32_t shift, int64_t divisor) 
     if (n >= 126 || den >= (int128{1} << (126 - n))) return 0;
     den <<= n;
   } else {
-    num = shift_left_saturating(num, n < -200 ? 200 : static_cast<int>(-n));
+    num = shift_left_saturating(num, -n);
   }
   return clamp_to_int64(div_round_half_even_128(num, den));
 }

@@ -112,6 +112,7 @@ TEST_F(CliModels, AZeroPointOutsideInt32IsNotLowered) {
   g.set_constant("w_z", compiler::Tensor::from(compiler::DType::kFloat32, {8},
                                                std::vector<float>(8, 9.4e19f)));
   const CliResult r = npusim("compile " + onnx(g, "m.onnx") + " -o " + at("m.npub"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("CPU  Conv"), std::string::npos) << r.output;
 }
 

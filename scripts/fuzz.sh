@@ -36,6 +36,11 @@ if [ ! -f "$dir/build.ninja" ]; then
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DNPUSIM_FUZZ=ON -DNPUSIM_WERROR=OFF \
     > "$dir/configure.log" 2>&1 || { cat "$dir/configure.log"; exit 1; }
 fi
+if ! grep -qs '^NPUSIM_FUZZ:BOOL=ON' "$dir/CMakeCache.txt"; then
+  echo "fuzz.sh: $dir is not a fuzzing build (configure it with clang and -DNPUSIM_FUZZ=ON," \
+    "or give --build a new directory)" >&2
+  exit 2
+fi
 targets=()
 for n in "${names[@]}"; do targets+=("fuzz_$n"); done
 ninja -C "$dir" "${targets[@]}"

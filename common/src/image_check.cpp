@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace npusim::images {
 namespace {
@@ -71,7 +72,53 @@ int marker_after_scan(Cursor& c) {
   return -1;
 }
 
+uint32_t little_endian(std::string_view bytes, size_t at, int count) {
+  uint32_t v = 0;
+  for (int i = count - 1; i >= 0; --i)
+    v = v << 8 | (at + i < bytes.size() ? static_cast<uint8_t>(bytes[at + i]) : 0u);
+  return v;
+}
+
+std::string too_short(std::string_view bytes, const char* format, int width, int height,
+                      uint64_t needed, const std::string& why) {
+  return "truncated " + std::string(format) + ": " + std::to_string(width) + "x" +
+         std::to_string(height) + " pixels need at least " + std::to_string(needed) + " bytes (" +
+         why + "), the file has " + std::to_string(bytes.size());
+}
+
+// BITMAPFILEHEADER: pixel data offset at byte 10. Then the info header: its
+// size at 14; bits per pixel at 24 in the 12-byte OS/2 header, at 28 in the
+// others. Rows are padded to 4 bytes.
+std::string bmp_truncation(std::string_view bytes, int width, int height) {
+  const uint64_t offset = little_endian(bytes, 10, 4);
+  const uint32_t header_size = little_endian(bytes, 14, 4);
+  const uint64_t bits = little_endian(bytes, header_size == 12 ? 24 : 28, 2);
+  const uint64_t row = (uint64_t(width) * bits + 7) / 8;
+  const uint64_t padded_row = (uint64_t(width) * bits + 31) / 32 * 4;
+  const uint64_t needed = offset + padded_row * uint64_t(height - 1) + row;
+  if (bytes.size() >= needed) return "";
+  return too_short(bytes, "BMP", width, height, needed,
+                   std::to_string(bits) + " bits per pixel from byte " + std::to_string(offset));
+}
+
+std::string jpeg_truncation(std::string_view bytes, int width, int height) {
+  const uint64_t blocks = (uint64_t(width) + 7) / 8 * ((uint64_t(height) + 7) / 8);
+  const uint64_t needed = (blocks + 7) / 8;
+  if (bytes.size() >= needed) return "";
+  return too_short(bytes, "JPEG", width, height, needed,
+                   std::to_string(blocks) + " blocks of 8x8, at least one bit each");
+}
+
 }  // namespace
+
+std::string truncation_problem(std::string_view bytes, int width, int height) {
+  if (width <= 0 || height <= 0) return "";  // the callers refuse these
+  if (bytes.substr(0, 2) == "BM") return bmp_truncation(bytes, width, height);
+  // Of the formats the tools read, only JPEG starts with 0xFF (PNG: 0x89).
+  if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0xFF)
+    return jpeg_truncation(bytes, width, height);
+  return "";
+}
 
 std::string jpeg_problem(std::string_view bytes) {
   // Start of image: 0xFF, any fill 0xFF bytes, 0xD8.

@@ -141,5 +141,61 @@ TEST_F(ImageInput, AnImageOfZeroHeightIsRefused) {
   }
 }
 
+// Found by fuzz_image: stb_image reads past the end of a BMP's rows or a
+// JPEG's coded data as zeros, so a file cut short decoded into black rows,
+// and a BMP of 64 bytes claiming 8192x8192 pixels took over a minute under
+// ASan to decode and resize. Both are refused from the header's sizes.
+std::string encoded(int (*write)(stbi_write_func*, void*, int, int, int, const void*), int w,
+                    int h) {
+  std::string out;
+  std::vector<uint8_t> px(size_t(w) * h * 3, 90);
+  EXPECT_TRUE(write(
+      [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<char*>(data), size_t(size));
+      },
+      &out, w, h, 3, px.data()));
+  return out;
+}
+
+std::string decode_error(const std::string& bytes, const std::string& name) {
+  try {
+    load_image_bytes(bytes, name, {1, 3, 8, 8}, ImagePreprocess{});
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST_F(ImageInput, AnImageShorterThanItsHeaderClaimsIsRefused) {
+  // 5x3 at 24 bits: rows of 15 bytes padded to 16, from byte 54.
+  const std::string bmp = encoded(stbi_write_bmp_to_func, 5, 3);
+  ASSERT_EQ(bmp.size(), 54u + 3 * 16);
+  EXPECT_EQ(decode_error(bmp, "full.bmp"), "accepted");
+  EXPECT_EQ(decode_error(bmp.substr(0, bmp.size() - 1), "padless.bmp"), "accepted");
+  EXPECT_EQ(decode_error(bmp.substr(0, 54 + 2 * 16 + 14), "cut.bmp"),
+            "cut.bmp: cannot decode image (truncated BMP: 5x3 pixels need at least 101 bytes "
+            "(24 bits per pixel from byte 54), the file has 100)");
+  std::string huge = bmp.substr(0, 64);  // width and height 8192
+  huge.replace(18, 8, std::string("\x00\x20\x00\x00\x00\x20\x00\x00", 8));
+  EXPECT_EQ(decode_error(huge, "huge.bmp"),
+            "huge.bmp: cannot decode image (truncated BMP: 8192x8192 pixels need at least "
+            "201326646 bytes (24 bits per pixel from byte 54), the file has 64)");
+
+  // A 16x8 JPEG whose frame header is changed to claim 8192x8192 pixels:
+  // 1,048,576 blocks need at least 131,072 bytes.
+  auto jpg = [](stbi_write_func* f, void* c, int w, int h, int n, const void* d) {
+    return stbi_write_jpg_to_func(f, c, w, h, n, d, 90);
+  };
+  std::string jpeg = encoded(jpg, 16, 8);
+  EXPECT_EQ(decode_error(jpeg, "small.jpg"), "accepted");
+  const size_t frame = jpeg.find("\xff\xc0");
+  ASSERT_NE(frame, std::string::npos);
+  jpeg.replace(frame + 5, 4, std::string("\x20\x00\x20\x00", 4));
+  EXPECT_EQ(decode_error(jpeg, "claims.jpg"),
+            "claims.jpg: cannot decode image (truncated JPEG: 8192x8192 pixels need at least "
+            "131072 bytes (1048576 blocks of 8x8, at least one bit each), the file has " +
+                std::to_string(jpeg.size()) + ")");
+}
+
 }  // namespace
 }  // namespace npusim::compiler

@@ -141,5 +141,19 @@ TEST_F(ImageIo, JpegHuffmanTableWithTooManyCodesIsRefused) {
                 "segment at byte 5 defines 300 codes"});
 }
 
+// Found by fuzz_image: a BMP of a few bytes claiming 8192x8192 pixels was
+// decoded from zeros (stb_image reads past the end as 0) for over a minute.
+TEST_F(ImageIo, AnImageShorterThanItsHeaderClaimsIsRefused) {
+  const std::string header(
+      "BM\x00\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"  // pixels from byte 54
+      "\x28\x00\x00\x00\x00\x20\x00\x00\x00\x20\x00\x00"    // 40-byte header, 8192x8192
+      "\x01\x00\x18\x00\x00\x00\x00\x00",                   // 1 plane, 24 bits, no compression
+      34);
+  const std::string bmp = header + std::string(54 - header.size() + 30, '\0');
+  expect_error([&] { decode_image(bmp, "huge.bmp"); },
+               {"huge.bmp: cannot read image: truncated BMP: 8192x8192 pixels need at least "
+                "201326646 bytes (24 bits per pixel from byte 54), the file has 84"});
+}
+
 }  // namespace
 }  // namespace npusim::vision

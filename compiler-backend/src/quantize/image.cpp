@@ -49,6 +49,8 @@ Pixels decode(const std::string& bytes, const std::string& path, int channels) {
     throw CompileError(path + ": image of " + std::to_string(w) + "x" + std::to_string(h) +
                        " pixels is larger than the " + std::to_string(limits::kMaxImagePixels) +
                        " pixels allowed (docs/limits.md)");
+  if (const std::string problem = images::truncation_problem(bytes, w, h); !problem.empty())
+    throw CompileError(path + ": cannot decode image (" + problem + ")");
   std::unique_ptr<uint8_t, void (*)(void*)> p(
       stbi_load_from_memory(data, len, &w, &h, &file_channels, channels), stbi_image_free);
   if (!p) throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");

@@ -64,6 +64,8 @@ Image decode_image(const std::string& bytes, const std::string& path) {
     fail(path, what,
          std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the " +
              std::to_string(limits::kMaxImagePixels) + " allowed (docs/limits.md)");
+  if (const std::string problem = images::truncation_problem(bytes, w, h); !problem.empty())
+    fail(path, what, problem);
   std::unique_ptr<uint8_t, void (*)(void*)> px(
       stbi_load_from_memory(data, len, &w, &h, &channels, 3), stbi_image_free);
   if (!px) fail(path, what, std::string(stbi_failure_reason()) + " (PNG, JPEG or BMP expected)");

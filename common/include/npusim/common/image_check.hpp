@@ -15,4 +15,15 @@ namespace npusim::images {
 // as stb_image reads them (segment by segment, skipping entropy-coded data).
 std::string jpeg_problem(std::string_view bytes);
 
+// "" if `bytes` is long enough for the `width` x `height` pixels its header
+// claims (from stbi_info); otherwise the reason, with both sizes. stb_image
+// reads past the end of a BMP's rows or a JPEG's coded data as zeros, so a
+// truncated file decoded silently into black rows, and a file of 100 bytes
+// could claim 8192 x 8192 pixels and cost a minute of decoding and resizing
+// (found by fuzz_image). A BMP needs every row up to the last one's padding;
+// a JPEG at least one bit of coded data per 8 x 8 block of its largest
+// component (a block's DC difference is a Huffman code of at least one bit).
+// PNG needs no check here: stb_image refuses a truncated zlib stream.
+std::string truncation_problem(std::string_view bytes, int width, int height);
+
 }  // namespace npusim::images

@@ -25,7 +25,9 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
+#include "npusim/common/image_check.hpp"
 #include "npusim/compiler/calibration.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/vision/image_io.hpp"
@@ -36,9 +38,13 @@ using namespace npusim;
 
 constexpr uint64_t kMaxFuzzedPixels = uint64_t(1) << 20;
 
+// stbi_info reads a JPEG's Huffman tables, so it runs only after the check
+// the readers make first (image_check.hpp).
 bool too_large_to_fuzz(const uint8_t* data, size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   int w = 0, h = 0, channels = 0;
-  return stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &channels) &&
+  return images::jpeg_problem(bytes).empty() &&
+         stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &channels) &&
          uint64_t(w) * uint64_t(h) > kMaxFuzzedPixels;
 }
 

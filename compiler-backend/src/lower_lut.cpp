@@ -181,7 +181,12 @@ std::optional<Rewrite> match_integer_clip(const Graph& g, const Node& n, Notes& 
       notes[n.describe()] = "bounds are not constant";
       return std::nullopt;
     }
-    (i == 1 ? lo : hi) = int32_t(g.value(n.inputs[i]).constant->at(0));
+    const auto bound = exact_int32(g.value(n.inputs[i]).constant->at(0));
+    if (!bound) {
+      notes[n.describe()] = "bounds are not integers in int32's range";
+      return std::nullopt;
+    }
+    (i == 1 ? lo : hi) = *bound;
   }
   Rewrite r;
   r.node = npu_node("QLut", n);

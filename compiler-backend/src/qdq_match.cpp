@@ -10,6 +10,11 @@
 
 namespace npusim::compiler::lowering {
 
+std::optional<int32_t> exact_int32(double v) {
+  if (!(v >= INT32_MIN && v <= INT32_MAX) || v != std::floor(v)) return std::nullopt;
+  return static_cast<int32_t>(v);
+}
+
 std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const std::string& zp,
                                 DType q_type) {
   if (!g.is_constant(scale)) return std::nullopt;
@@ -23,9 +28,9 @@ std::optional<Quant> quant_from(const Graph& g, const std::string& scale, const 
     for (int64_t i = 0; i < z.size(); ++i) {
       // Only an integer zero point in int32's range is one (fuzz_onnx: a
       // float zero point of 9.4e19 overflowed the conversion).
-      const double v = z.at(i);
-      if (!(v >= INT32_MIN && v <= INT32_MAX) || v != std::floor(v)) return std::nullopt;
-      q.zero_points.push_back(static_cast<int32_t>(v));
+      const auto v = exact_int32(z.at(i));
+      if (!v) return std::nullopt;
+      q.zero_points.push_back(*v);
     }
   } else {
     q.zero_points.assign(q.scales.size(), 0);
@@ -94,13 +99,22 @@ std::optional<Activation> fused_activation(const Graph& g, const Node& act, cons
   }
   if (act.op != "Clip") return std::nullopt;
   float lo = act.f("min", -INFINITY), hi = act.f("max", INFINITY);
+  // Clip's bounds are scalars: one of another size is not fused (and is
+  // not read past its end).
+  auto bound = [&](size_t i) -> std::optional<float> {
+    if (!g.is_constant(act.inputs[i]) || g.value(act.inputs[i]).constant->size() != 1)
+      return std::nullopt;
+    return static_cast<float>(g.value(act.inputs[i]).constant->at(0));
+  };
   if (act.inputs.size() > 1 && !act.inputs[1].empty()) {
-    if (!g.is_constant(act.inputs[1])) return std::nullopt;
-    lo = static_cast<float>(g.value(act.inputs[1]).constant->at(0));
+    const auto b = bound(1);
+    if (!b) return std::nullopt;
+    lo = *b;
   }
   if (act.inputs.size() > 2 && !act.inputs[2].empty()) {
-    if (!g.is_constant(act.inputs[2])) return std::nullopt;
-    hi = static_cast<float>(g.value(act.inputs[2]).constant->at(0));
+    const auto b = bound(2);
+    if (!b) return std::nullopt;
+    hi = *b;
   }
   if (std::isfinite(lo)) a.lo = q(lo);
   if (std::isfinite(hi)) a.hi = q(hi);
@@ -143,9 +157,10 @@ std::optional<int32_t> integer_zero_point(const Graph& g, const Node& n, size_t 
   if (z.empty()) return 0;
   if (!g.is_constant(z)) return std::nullopt;
   const Tensor& t = *g.value(z).constant;
+  if (t.size() == 0) return std::nullopt;
   for (int64_t k = 1; k < t.size(); ++k)
     if (t.at(k) != t.at(0)) return std::nullopt;
-  return t.size() ? int32_t(t.at(0)) : 0;
+  return exact_int32(t.at(0));
 }
 
 Shape kernel_dims(const Shape& w) {

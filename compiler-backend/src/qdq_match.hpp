@@ -33,6 +33,10 @@ std::optional<int32_t> integer_zero_point(const Graph& g, const Node& n, size_t 
 
 // Input i of n, or "" when it is left out.
 std::string opt_in(const Node& n, size_t i);
+
+// v as an int32 if it is an integer in int32's range (a zero point or a
+// bound read from a tensor of any type; converting others is undefined).
+std::optional<int32_t> exact_int32(double v);
 // The producer of `v` if it is `op` (default domain), else nullptr.
 const Node* producer_node(const Graph& g, const std::string& v, const char* op);
 // The single consumer of `v`, if it is `op`, nothing else reads `v` and it is

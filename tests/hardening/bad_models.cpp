@@ -97,6 +97,24 @@ Graph empty_bias_model() {
   return g;
 }
 
+Graph empty_input_zero_point_model() {
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", {1, 8, 16, 16});
+  constant(g, "x_s", scalar_f(0.05f));
+  constant(g, "x_z", compiler::Tensor(compiler::DType::kInt8, {0}));
+  g.nodes.push_back(node("QuantizeLinear", {"x", "x_s", "x_z"}, {"x_q"}));
+  g.nodes.push_back(node("DequantizeLinear", {"x_q", "x_s"}, {"x_dq"}));
+  Node pool = node("MaxPool", {"x_dq"}, {"p"});
+  pool.attrs["kernel_shape"] = std::vector<int64_t>{2, 2};
+  pool.attrs["strides"] = std::vector<int64_t>{2, 2};
+  g.nodes.push_back(pool);
+  const std::string y = qdq(g, "p", 0.05f, 0);
+  g.nodes.push_back(node("Identity", {y}, {"y"}));
+  add_output(g, "y", {1, 8, 8, 8});
+  return g;
+}
+
 Graph empty_model() {
   Graph g;
   g.opset = 13;

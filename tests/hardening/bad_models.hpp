@@ -32,6 +32,10 @@ compiler::Graph three_channel_model();
 compiler::Graph empty_weight_zero_point_model();
 // three_channel_model() with a Conv bias of no values (8 channels).
 compiler::Graph empty_bias_model();
+// x -> QuantizeLinear (zero point of no values) -> DequantizeLinear (no zero
+// point) -> MaxPool -> QDQ -> y: the NPU segment's input comes from a
+// QuantizeLinear whose zero point is empty.
+compiler::Graph empty_input_zero_point_model();
 // A graph with no nodes.
 compiler::Graph empty_model();
 

@@ -128,6 +128,19 @@ TEST_F(CliModels, ABiasOfNoValuesIsNotLoweredAndTheRunNamesTheNode) {
   EXPECT_NE(r.output.find("Conv"), std::string::npos) << r.output;
 }
 
+// Found by fuzz_onnx: code generation read the zero point of the NPU
+// segment's input from the QuantizeLinear that makes it, past the end of an
+// empty tensor. The program compiles; the run refuses the zero point.
+TEST_F(CliModels, AnEmptyZeroPointAtTheSegmentsInputIsNotReadAndTheRunNamesIt) {
+  const std::string m = onnx(empty_input_zero_point_model(), "m.onnx");
+  CliResult r = npusim("compile " + m + " -o " + at("m.npub"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("NPU  QPool 'p_MaxPool'"), std::string::npos) << r.output;
+  r = npusim("run " + at("m.npub"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("QuantizeLinear"), std::string::npos) << r.output;
+}
+
 // Found by fuzz_onnx: ONNX's shape inference (Debian's libonnx) read past its
 // arrays (SIGSEGV) when a Conv's weights had another rank than its input.
 TEST_F(CliModels, ConvWeightsOfAnotherRankThanTheInputAreRefused) {

@@ -17,9 +17,11 @@
 #include "npu_segment.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "conv_codegen.hpp"
@@ -64,12 +66,20 @@ uint64_t tensor_bytes(const Value& v) {
 }
 
 // Quantisation of a value as the graph states it around the segment.
+// Only a constant with values gives them, and only an integer in int32's
+// range is a zero point: a malformed one is left for the CPU segment that
+// runs the node to refuse (fuzz_onnx: an empty zero point was read past its
+// end).
 void quant_of(const Graph& g, const std::string& v, isa::TensorInfo& t) {
+  auto first = [&](const Node& n, size_t i) -> std::optional<double> {
+    if (n.inputs.size() <= i || !g.is_constant(n.inputs[i])) return std::nullopt;
+    const Tensor& c = *g.value(n.inputs[i]).constant;
+    return c.size() > 0 ? std::optional<double>(c.at(0)) : std::nullopt;
+  };
   auto from = [&](const Node& n) {
-    if (n.inputs.size() > 1 && g.is_constant(n.inputs[1]))
-      t.scale = static_cast<float>(g.value(n.inputs[1]).constant->at(0));
-    if (n.inputs.size() > 2 && g.is_constant(n.inputs[2]))
-      t.zero_point = static_cast<int32_t>(g.value(n.inputs[2]).constant->at(0));
+    if (const auto scale = first(n, 1)) t.scale = static_cast<float>(*scale);
+    if (const auto zp = first(n, 2); zp && *zp >= INT32_MIN && *zp <= INT32_MAX)
+      t.zero_point = static_cast<int32_t>(*zp);
   };
   const int p = g.producer(v);
   if (p >= 0 && g.nodes[p].op == "QuantizeLinear") return from(g.nodes[p]);

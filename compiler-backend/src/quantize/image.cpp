@@ -15,6 +15,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "image_layout.hpp"
@@ -34,7 +35,9 @@ struct Pixels {
 // Decodes after checking the file's size and the image's pixel count
 // (docs/limits.md): a small file can claim a huge image; and a JPEG's
 // Huffman tables, which stb_image does not check (image_check.hpp).
-Pixels decode(const std::string& bytes, const std::string& path, int channels) {
+Pixels decode(const std::string& file_bytes, const std::string& path, int channels) {
+  const std::optional<std::string> repaired = images::png_without_leading_empty_idat(file_bytes);
+  const std::string& bytes = repaired ? *repaired : file_bytes;
   if (bytes.size() > limits::kMaxImageFileBytes)
     throw CompileError(path + ": larger than the " + std::to_string(limits::kMaxImageFileBytes) +
                        " bytes allowed for an image file (docs/limits.md)");

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace npusim::images {
 namespace {
@@ -79,6 +81,12 @@ uint32_t little_endian(std::string_view bytes, size_t at, int count) {
   return v;
 }
 
+uint32_t big_endian(std::string_view bytes, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<uint8_t>(bytes[at + i]);
+  return v;
+}
+
 std::string too_short(std::string_view bytes, const char* format, int width, int height,
                       uint64_t needed, const std::string& why) {
   return "truncated " + std::string(format) + ": " + std::to_string(width) + "x" +
@@ -118,6 +126,31 @@ std::string truncation_problem(std::string_view bytes, int width, int height) {
   if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0xFF)
     return jpeg_truncation(bytes, width, height);
   return "";
+}
+
+std::optional<std::string> png_without_leading_empty_idat(std::string_view bytes) {
+  constexpr std::string_view kSignature("\x89PNG\r\n\x1a\n", 8);
+  if (bytes.substr(0, kSignature.size()) != kSignature) return std::nullopt;
+  std::vector<std::pair<size_t, size_t>> empty;  // [begin, end) of each dropped chunk
+  constexpr size_t kFraming = 12;                // length, type and CRC
+  size_t at = kSignature.size();
+  while (bytes.size() - at >= kFraming) {
+    const uint64_t length = uint64_t(big_endian(bytes, at));
+    const bool idat = bytes.substr(at + 4, 4) == "IDAT";
+    if (idat && length > 0) break;
+    if (idat) empty.emplace_back(at, at + kFraming);
+    if (length > bytes.size() - at - kFraming) break;
+    at += kFraming + length;
+  }
+  if (empty.empty()) return std::nullopt;
+  std::string out;
+  size_t from = 0;
+  for (const auto& [begin, end] : empty) {
+    out.append(bytes.substr(from, begin - from));
+    from = end;
+  }
+  out.append(bytes.substr(from));
+  return out;
 }
 
 std::string jpeg_problem(std::string_view bytes) {

@@ -197,5 +197,24 @@ TEST_F(ImageInput, AnImageShorterThanItsHeaderClaimsIsRefused) {
                 std::to_string(jpeg.size()) + ")");
 }
 
+// Found by fuzz_image: stb_image copied the zero bytes of an empty IDAT
+// chunk before the first one with data from a null buffer (undefined
+// behaviour). The empty chunk is dropped; the image is the same.
+TEST_F(ImageInput, AnEmptyImageDataChunkBeforeTheDataChangesNothing) {
+  auto png = [](stbi_write_func* f, void* c, int w, int h, int n, const void* d) {
+    return stbi_write_png_to_func(f, c, w, h, n, d, w * n);
+  };
+  const std::string plain = encoded(png, 5, 3);
+  const size_t idat = plain.find("IDAT") - 4;  // the chunk starts with its length
+  const std::string empty_chunk("\x00\x00\x00\x00IDAT\x35\xaf\x06\x1e", 12);
+  const std::string with_empty = plain.substr(0, idat) + empty_chunk + plain.substr(idat);
+  const Shape shape = {1, 3, 3, 5};
+  const auto repaired = load_image_bytes(with_empty, "empty_idat.png", shape, ImagePreprocess{});
+  const auto original = load_image_bytes(plain, "plain.png", shape, ImagePreprocess{});
+  ASSERT_EQ(repaired.size(), 1u);
+  ASSERT_EQ(original.size(), 1u);
+  EXPECT_EQ(repaired[0].raw(), original[0].raw());
+}
+
 }  // namespace
 }  // namespace npusim::compiler

@@ -12,6 +12,7 @@
 #include <stb/stb_image_write.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -47,7 +48,9 @@ Image read_image(const std::string& path) {
   return decode_image(bytes, path);
 }
 
-Image decode_image(const std::string& bytes, const std::string& path) {
+Image decode_image(const std::string& file_bytes, const std::string& path) {
+  const std::optional<std::string> repaired = images::png_without_leading_empty_idat(file_bytes);
+  const std::string& bytes = repaired ? *repaired : file_bytes;
   constexpr const char* what = "cannot read image";
   if (bytes.size() > limits::kMaxImageFileBytes)
     fail(path, what,

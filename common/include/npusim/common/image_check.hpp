@@ -5,6 +5,7 @@
 // by fuzz_image, docs/fuzzing.md; checked upstream since 2.28).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,12 @@ std::string jpeg_problem(std::string_view bytes);
 // component (a block's DC difference is a Huffman code of at least one bit).
 // PNG needs no check here: stb_image refuses a truncated zlib stream.
 std::string truncation_problem(std::string_view bytes, int width, int height);
+
+// A PNG's bytes without the zero-length IDAT chunks before its first IDAT
+// with data, if it has such chunks; otherwise nullopt. stb_image 2.27 copies
+// the zero bytes of such a chunk from a null buffer (memcpy(NULL, p, 0),
+// undefined behaviour; found by fuzz_image). An empty chunk holds no image
+// data, so the image decoded without it is the same.
+std::optional<std::string> png_without_leading_empty_idat(std::string_view bytes);
 
 }  // namespace npusim::images

@@ -16,7 +16,7 @@ set_target_properties(npusim_all PROPERTIES EXPORT_NAME npusim)
 # it, so the interface target that carries them is installed as well.
 set_target_properties(systemc_iface PROPERTIES EXPORT_NAME systemc)
 
-install(TARGETS npusim_common npusim_isa npusim_driver npusim_sim npusim_ir npusim_executor
+install(TARGETS npusim_common npusim_images npusim_isa npusim_driver npusim_sim npusim_ir npusim_executor
     npusim_onnx npusim_quantizer npusim_compiler npusim_runtime npusim_vision npusim_report
     npusim_all systemc_iface
   EXPORT npusimTargets

@@ -15,19 +15,12 @@
 // at full size they would only be timeouts. The limit itself and files
 // shorter than their header claims are unit tests (image_input_test.cpp,
 // image_io_test.cpp).
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#include <stb/stb_image.h>
-
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "npusim/common/image_check.hpp"
+#include "npusim/common/image_decode.hpp"
 #include "npusim/compiler/calibration.hpp"
 #include "npusim/compiler/graph.hpp"
 #include "npusim/vision/image_io.hpp"
@@ -38,14 +31,9 @@ using namespace npusim;
 
 constexpr uint64_t kMaxFuzzedPixels = uint64_t(1) << 20;
 
-// stbi_info reads a JPEG's Huffman tables, so it runs only after the check
-// the readers make first (image_check.hpp).
 bool too_large_to_fuzz(const uint8_t* data, size_t size) {
-  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  int w = 0, h = 0, channels = 0;
-  return images::jpeg_problem(bytes).empty() &&
-         stbi_info_from_memory(data, static_cast<int>(size), &w, &h, &channels) &&
-         uint64_t(w) * uint64_t(h) > kMaxFuzzedPixels;
+  const auto d = images::dimensions(std::string_view(reinterpret_cast<const char*>(data), size));
+  return d && uint64_t(d->width) * uint64_t(d->height) > kMaxFuzzedPixels;
 }
 
 compiler::ImagePreprocess options(uint8_t bits, compiler::Shape& shape) {

@@ -14,7 +14,7 @@ PACKAGES=(
   libsystemc-dev verilator
   libboost-program-options-dev libspdlog-dev libfmt-dev libgtest-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev
+  nlohmann-json3-dev libdnnl-dev zlib1g-dev libbenchmark-dev libstb-dev libturbojpeg0-dev
   python3-onnx python3-numpy
   python3-dev pybind11-dev python3-pybind11 python3-tqdm  # the Python package (python/), examples
   chromium  # headless: tests/report renders the HTML profile report

@@ -1,12 +1,7 @@
-// Images as model inputs (calibration.hpp): decoded by stb_image, resized by
-// stb_image_resize (stretched or letterboxed), normalised per channel and
-// laid out as the input expects.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#include <stb/stb_image.h>
+// Images as model inputs (calibration.hpp): decoded by npusim_images (JPEG
+// by libjpeg-turbo, PNG and BMP by stb_image), resized by stb_image_resize
+// (stretched or letterboxed), normalised per channel and laid out as the
+// input expects.
 #define STB_IMAGE_RESIZE_STATIC
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
 #include <stb/stb_image_resize.h>
@@ -15,12 +10,11 @@
 #include <cmath>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <random>
 
 #include "image_layout.hpp"
 #include "npusim/common/files.hpp"
-#include "npusim/common/image_check.hpp"
+#include "npusim/common/image_decode.hpp"
 #include "npusim/common/limits.hpp"
 #include "npusim/compiler/calibration.hpp"
 
@@ -32,39 +26,15 @@ struct Pixels {
   std::vector<uint8_t> data;  // interleaved, row major
 };
 
-// Decodes after checking the file's size and the image's pixel count
-// (docs/limits.md): a small file can claim a huge image; and a JPEG's
-// Huffman tables, which stb_image does not check (image_check.hpp).
-Pixels decode(const std::string& file_bytes, const std::string& path, int channels) {
-  const std::optional<std::string> repaired = images::png_without_leading_empty_idat(file_bytes);
-  const std::string& bytes = repaired ? *repaired : file_bytes;
-  if (bytes.size() > limits::kMaxImageFileBytes)
-    throw CompileError(path + ": larger than the " + std::to_string(limits::kMaxImageFileBytes) +
-                       " bytes allowed for an image file (docs/limits.md)");
-  if (const std::string problem = images::jpeg_problem(bytes); !problem.empty())
-    throw CompileError(path + ": cannot decode image (" + problem + ")");
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int len = static_cast<int>(bytes.size());
-  int w = 0, h = 0, file_channels = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &file_channels))
-    throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
-  if (uint64_t(w) * uint64_t(h) > limits::kMaxImagePixels)
-    throw CompileError(path + ": image of " + std::to_string(w) + "x" + std::to_string(h) +
-                       " pixels is larger than the " + std::to_string(limits::kMaxImagePixels) +
-                       " pixels allowed (docs/limits.md)");
-  if (const std::string problem = images::truncation_problem(bytes, w, h); !problem.empty())
-    throw CompileError(path + ": cannot decode image (" + problem + ")");
-  std::unique_ptr<uint8_t, void (*)(void*)> p(
-      stbi_load_from_memory(data, len, &w, &h, &file_channels, channels), stbi_image_free);
-  if (!p) throw CompileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
-  // stb_image accepts a BMP whose header says height 0; resizing it would
-  // divide by zero (found by fuzz_image).
-  if (w <= 0 || h <= 0)
-    throw CompileError(path + ": cannot decode image (it has " + std::to_string(w) + "x" +
-                       std::to_string(h) + " pixels)");
-  Pixels px{w, h, channels, {}};
-  px.data.assign(p.get(), p.get() + size_t(w) * h * channels);
-  return px;
+// Decoded by npusim_images (image_decode.hpp), which checks the file's
+// size, the pixel count and the file's length before decoding.
+Pixels decode(const std::string& bytes, const std::string& path, int channels) {
+  try {
+    images::Pixels px = images::decode(bytes, channels);
+    return Pixels{px.width, px.height, px.channels, std::move(px.data)};
+  } catch (const images::DecodeError& e) {
+    throw CompileError(path + ": cannot decode image (" + e.what() + ")");
+  }
 }
 
 // Resized to exactly w x h (stretched), or fitted inside with the aspect

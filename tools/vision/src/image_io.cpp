@@ -1,23 +1,14 @@
-// Image files through stb (libstb-dev, header-only as in
-// compiler-backend/src/quantize/image.cpp). The implementations are static to
-// this file so they cannot clash with the compiler's copy of stb_image.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#include <stb/stb_image.h>
+// Image files: decoded by npusim_images (common/image_decode.hpp), written as
+// PNG by stb_image_write (libstb-dev, header-only, static to this file).
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 
-#include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "npusim/common/files.hpp"
-#include "npusim/common/image_check.hpp"
+#include "npusim/common/image_decode.hpp"
 #include "npusim/common/limits.hpp"
 #include "npusim/vision/image_io.hpp"
 
@@ -35,9 +26,8 @@ void append_to_string(void* context, void* data, int size) {
 
 }  // namespace
 
-// The file's size (read_image) and the image's pixel count are checked
-// before decoding (docs/limits.md): a small file can claim a huge image; and
-// a JPEG's Huffman tables, which stb_image does not check (image_check.hpp).
+// The file's size is checked before reading it, the image's pixel count
+// before decoding it (docs/limits.md): a small file can claim a huge image.
 Image read_image(const std::string& path) {
   std::string bytes;
   try {
@@ -48,33 +38,13 @@ Image read_image(const std::string& path) {
   return decode_image(bytes, path);
 }
 
-Image decode_image(const std::string& file_bytes, const std::string& path) {
-  const std::optional<std::string> repaired = images::png_without_leading_empty_idat(file_bytes);
-  const std::string& bytes = repaired ? *repaired : file_bytes;
-  constexpr const char* what = "cannot read image";
-  if (bytes.size() > limits::kMaxImageFileBytes)
-    fail(path, what,
-         std::to_string(bytes.size()) + " bytes is more than the " +
-             std::to_string(limits::kMaxImageFileBytes) + " allowed (docs/limits.md)");
-  if (const std::string problem = images::jpeg_problem(bytes); !problem.empty())
-    fail(path, what, problem);
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int len = static_cast<int>(bytes.size());
-  int w = 0, h = 0, channels = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &channels))
-    fail(path, what, std::string(stbi_failure_reason()) + " (PNG, JPEG or BMP expected)");
-  if (uint64_t(w) * uint64_t(h) > limits::kMaxImagePixels)
-    fail(path, what,
-         std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the " +
-             std::to_string(limits::kMaxImagePixels) + " allowed (docs/limits.md)");
-  if (const std::string problem = images::truncation_problem(bytes, w, h); !problem.empty())
-    fail(path, what, problem);
-  std::unique_ptr<uint8_t, void (*)(void*)> px(
-      stbi_load_from_memory(data, len, &w, &h, &channels, 3), stbi_image_free);
-  if (!px) fail(path, what, std::string(stbi_failure_reason()) + " (PNG, JPEG or BMP expected)");
-  Image img{w, h, {}};
-  img.rgb.assign(px.get(), px.get() + size_t(w) * size_t(h) * 3);
-  return img;
+Image decode_image(const std::string& bytes, const std::string& path) {
+  try {
+    images::Pixels px = images::decode(bytes, 3);
+    return Image{px.width, px.height, std::move(px.data)};
+  } catch (const images::DecodeError& e) {
+    fail(path, "cannot read image", e.what());
+  }
 }
 
 // Encoded in memory, then written atomically (files::write_file).

@@ -22,6 +22,26 @@ uint32_t big_endian(std::string_view bytes, size_t at) {
   return v;
 }
 
+constexpr std::string_view kPngSignature("\x89PNG\r\n\x1a\n", 8);
+constexpr size_t kPngFraming = 12;  // a chunk's length, type and CRC
+
+// A chunk type as text, its bytes that are not letters escaped.
+std::string printable(std::string_view type) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : type) {
+    const auto b = static_cast<uint8_t>(c);
+    if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z')) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
+}
+
 std::string too_short(std::string_view bytes, const char* format, int width, int height,
                       uint64_t needed, const std::string& why) {
   return "truncated " + std::string(format) + ": " + std::to_string(width) + "x" +
@@ -52,11 +72,26 @@ std::string truncation_problem(std::string_view bytes, int width, int height) {
   return "";
 }
 
+std::string png_problem(std::string_view bytes) {
+  if (bytes.substr(0, kPngSignature.size()) != kPngSignature) return "";
+  for (size_t at = kPngSignature.size(); bytes.size() - at >= kPngFraming;) {
+    const uint64_t length = big_endian(bytes, at);
+    const std::string_view type = bytes.substr(at + 4, 4);
+    if (length > bytes.size() - at - kPngFraming)
+      return "corrupt PNG: chunk " + printable(type) + " at byte " + std::to_string(at) +
+             " claims " + std::to_string(length) + " bytes of data, the file has " +
+             std::to_string(bytes.size() - at - kPngFraming) + " after its header";
+    if (type == "IEND") break;
+    at += kPngFraming + length;
+  }
+  return "";
+}
+
 std::optional<std::string> png_without_leading_empty_idat(std::string_view bytes) {
-  constexpr std::string_view kSignature("\x89PNG\r\n\x1a\n", 8);
+  constexpr std::string_view kSignature = kPngSignature;
   if (bytes.substr(0, kSignature.size()) != kSignature) return std::nullopt;
   std::vector<std::pair<size_t, size_t>> empty;  // [begin, end) of each dropped chunk
-  constexpr size_t kFraming = 12;                // length, type and CRC
+  constexpr size_t kFraming = kPngFraming;
   size_t at = kSignature.size();
   while (bytes.size() - at >= kFraming) {
     const uint64_t length = uint64_t(big_endian(bytes, at));

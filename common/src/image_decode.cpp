@@ -95,6 +95,8 @@ Pixels decode_jpeg(std::string_view bytes, int channels) {
 // ---- PNG and BMP: stb_image ----
 
 Pixels decode_stb(std::string_view file_bytes, int channels) {
+  if (const std::string problem = png_problem(file_bytes); !problem.empty())
+    throw DecodeError(problem);
   const std::optional<std::string> repaired = png_without_leading_empty_idat(file_bytes);
   const std::string_view bytes = repaired ? std::string_view(*repaired) : file_bytes;
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());

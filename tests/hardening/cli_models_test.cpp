@@ -230,8 +230,8 @@ TEST_F(CliModels, AnImageClaimingTooManyPixelsIsRefusedBeforeDecoding) {
   write_text(at("big.png"), png);
   const std::string m = onnx(three_channel_model(), "rgb.onnx");
   expect_refused(npusim("run " + m + " -i " + at("big.png")),
-                 {at("big.png") + ": image of 16000x16000 pixels is larger than the 67108864 "
-                                  "pixels allowed (docs/limits.md)"});
+                 {at("big.png") + ": cannot decode image (image of 16000x16000 pixels is larger "
+                                  "than the 67108864 pixels allowed (docs/limits.md))"});
   // Not a model input an image can fill (8 channels): refused, not an assertion inside stb.
   write_text(at("ok.png"), png);
   expect_refused(npusim("run " + compiled() + " -i " + at("ok.png")),

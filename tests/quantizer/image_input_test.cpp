@@ -213,5 +213,21 @@ TEST_F(ImageInput, AnEmptyImageDataChunkBeforeTheDataChangesNothing) {
   EXPECT_EQ(repaired[0].raw(), original[0].raw());
 }
 
+// Found by fuzz_image: stb_image allocates an IDAT chunk's length before
+// reading the chunk, so a file of 300 bytes claiming 2 GB asked for 2 GB.
+// A chunk longer than what follows it in the file is refused.
+TEST_F(ImageInput, APngChunkLongerThanTheFileIsRefused) {
+  auto png = [](stbi_write_func* f, void* c, int w, int h, int n, const void* d) {
+    return stbi_write_png_to_func(f, c, w, h, n, d, w * n);
+  };
+  std::string bytes = encoded(png, 5, 3);
+  const size_t idat = bytes.find("IDAT") - 4;
+  bytes.replace(idat, 4, std::string("\x7f\xff\xff\xff", 4));
+  EXPECT_EQ(decode_error(bytes, "long.png"),
+            "long.png: cannot decode image (corrupt PNG: chunk IDAT at byte " +
+                std::to_string(idat) + " claims 2147483647 bytes of data, the file has " +
+                std::to_string(bytes.size() - idat - 12) + " after its header)");
+}
+
 }  // namespace
 }  // namespace npusim::compiler

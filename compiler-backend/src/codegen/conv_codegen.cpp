@@ -113,9 +113,10 @@ ConvSram conv_sram(const ConvGeometry& g, const ConvSchedule& s) {
 }
 
 ConvParams append_conv_params(const Graph& graph, const Node& q, int64_t ib,
-                              std::vector<uint8_t>& blob) {
+                              std::vector<uint8_t>& blob, ChannelRange channels) {
   const Tensor& w = *graph.value(q.inputs[1]).constant;
-  const int64_t oc = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+  const int64_t cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+  const int64_t o0 = channels.begin, oc = (channels.end ? channels.end : w.shape()[0]) - o0;
   ConvParams p;
   p.offset = align64(blob.size());
   blob.resize(p.offset);
@@ -126,14 +127,14 @@ ConvParams append_conv_params(const Graph& graph, const Node& q, int64_t ib,
       for (int64_t y = 0; y < kh; ++y)
         for (int64_t x = 0; x < kw; ++x)
           for (int64_t c = c0; c < std::min(cg, c0 + ib); ++c)
-            blob.push_back(src[((o * cg + c) * kh + y) * kw + x]);
+            blob.push_back(src[(((o0 + o) * cg + c) * kh + y) * kw + x]);
   p.weights_bytes = blob.size() - p.offset;
   blob.resize(align64(blob.size()));
   p.bias = blob.size() - p.offset;
   std::vector<int32_t> bias(oc, 0);
   if (q.inputs.size() > 2 && !q.inputs[2].empty()) {
     const Tensor& b = *graph.value(q.inputs[2]).constant;
-    std::copy(b.as<int32_t>().begin(), b.as<int32_t>().end(), bias.begin());
+    std::copy_n(b.as<int32_t>().begin() + o0, oc, bias.begin());
   }
   const auto* bb = reinterpret_cast<const uint8_t*>(bias.data());
   blob.insert(blob.end(), bb, bb + 4 * oc);
@@ -142,8 +143,8 @@ ConvParams append_conv_params(const Graph& graph, const Node& q, int64_t ib,
   const auto a = read_attrs<QConvAttrs>(q);
   const Ints &mult = a.mult, &shift = a.shift;
   for (int64_t o = 0; o < oc; ++o) {
-    const int32_t pair[2] = {static_cast<int32_t>(mult.empty() ? 0 : mult[o]),
-                             static_cast<int32_t>(shift.empty() ? 0 : shift[o])};
+    const int32_t pair[2] = {static_cast<int32_t>(mult.empty() ? 0 : mult[o0 + o]),
+                             static_cast<int32_t>(shift.empty() ? 0 : shift[o0 + o])};
     const auto* pb = reinterpret_cast<const uint8_t*>(pair);
     blob.insert(blob.end(), pb, pb + 8);
   }
@@ -515,7 +516,8 @@ class ConvEmitter {
     const Block blk = oblocks_[o];
     const uint64_t e = uint64_t(g_.out_elem);
     const int64_t cols = gr.c1 - gr.c0, rows = gr.r1 - gr.r0;
-    const uint64_t out_row = uint64_t(g_.ow * g_.oc) * e;
+    const int64_t y_channels = ops_.y_channels ? ops_.y_channels : g_.oc;
+    const uint64_t out_row = uint64_t(g_.ow * y_channels) * e;
     if (g_.out_elem == 1) {
       uint64_t dst;
       if (output_direct(g_, sch_)) {
@@ -538,12 +540,12 @@ class ConvEmitter {
     s_.signal(slot_, Engine::kCompute, kOutFull0 + ob);
     s_.wait(slot_, Engine::kStore, kOutFull0 + ob);
     Box box{uint64_t(blk.size) * e,       uint64_t(cols), uint64_t(rows),
-            uint64_t(g_.oc) * e,          out_row,        uint64_t(blk.size) * e,
+            uint64_t(y_channels) * e,     out_row,        uint64_t(blk.size) * e,
             uint64_t(cols * blk.size) * e};
-    emit_box_dma(
-        s_, slot_, Engine::kStore, Opcode::kDmaStore, ops_.y,
-        uint64_t(gr.img * g_.oh + gr.r0) * out_row + uint64_t(gr.c0 * g_.oc + blk.begin) * e,
-        base_ + p_.out[ob], box);
+    const int64_t channel = gr.c0 * y_channels + ops_.y_channel0 + blk.begin;
+    emit_box_dma(s_, slot_, Engine::kStore, Opcode::kDmaStore, ops_.y,
+                 uint64_t(gr.img * g_.oh + gr.r0) * out_row + uint64_t(channel) * e,
+                 base_ + p_.out[ob], box);
     s_.signal(slot_, Engine::kStore, kOutFree0 + ob);
   }
 

@@ -77,8 +77,14 @@ struct ConvParams {
 };
 // The bytes the parameters take (the same for every blocking).
 uint64_t conv_params_bytes(const ConvGeometry& g);
+// Output channels [begin, end) of a layer (end 0: all of them).
+struct ChannelRange {
+  int64_t begin = 0, end = 0;
+};
+// Appends the parameters of output channels `channels` (as a layer of that
+// many output channels).
 ConvParams append_conv_params(const Graph& g, const Node& qconv, int64_t ib,
-                              std::vector<uint8_t>& blob);
+                              std::vector<uint8_t>& blob, ChannelRange channels = {});
 
 // Where a layer's operands are, on one slot.
 struct ConvOperands {
@@ -86,6 +92,9 @@ struct ConvOperands {
   const SramTensor* x_sram = nullptr;  // when the input is resident
   const SramTensor* y_sram = nullptr;  // when the output is resident
   uint64_t params_sram = 0;            // WeightsAt::kResident: the parameters' address
+  // The output in DRAM has `y_channels` channels per pixel (0: the layer's
+  // own), the layer's from `y_channel0` on: fused mode's channel split.
+  int64_t y_channels = 0, y_channel0 = 0;
 };
 
 // Emits output rows [row_begin, row_end) of every image on `slot`, whose
@@ -101,8 +110,17 @@ struct ConvChoice {
   uint64_t cycles = 0, dram_bytes = 0;
   bool found = false;
 };
+// "4 tiles of 7x56 pixels, weights resident; ..." for the layer summary.
+std::string describe_conv_schedule(const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
+                                   uint64_t sram);
+
 ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t work,
                                 bool params_resident, bool in_sram, bool out_sram, int64_t rows,
                                 const isa::HwParams& hw);
+
+// Fused mode's output-channel split (FusedSplit::kChannels): the first PE's
+// channels and the layer's code.
+int64_t conv_channel_split_point(const ConvGeometry& g);
+LayerCode plan_conv_channel_split(const LayerEnv& e);
 
 }  // namespace npusim::compiler::codegen

@@ -117,7 +117,10 @@ std::vector<int64_t> input_blocks(const ConvGeometry& g) {
   return {out.rbegin(), out.rend()};
 }
 
-std::string describe(const ConvGeometry& g, const ConvSchedule& s, int64_t rows, uint64_t sram) {
+}  // namespace
+
+std::string describe_conv_schedule(const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
+                                   uint64_t sram) {
   std::ostringstream o;
   const int64_t groups = g.n * ((rows + s.rows - 1) / s.rows) * ((g.ow + s.cols - 1) / s.cols);
   o << groups << (groups == 1 ? " tile" : " tiles") << " of " << s.rows << "x" << s.cols
@@ -134,8 +137,6 @@ std::string describe(const ConvGeometry& g, const ConvSchedule& s, int64_t rows,
     << (s.out_sram ? "in SRAM" : "to DRAM") << "; " << sram << " bytes of working SRAM";
   return o.str();
 }
-
-}  // namespace
 
 ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t work,
                                 bool params_resident, bool in_sram, bool out_sram, int64_t rows,
@@ -262,6 +263,11 @@ LayerTraits conv_traits(const Graph& g, const Node& n) {
   t.sram_in[0] = true;
   t.sram_out = geo.out_elem == 1;
   t.params_bytes = conv_params_bytes(geo);
+  if (geo.group == 1 && geo.oc >= 2) {
+    ConvGeometry first = geo;
+    first.oc = conv_channel_split_point(geo);
+    t.channel_split_params_bytes = conv_params_bytes(first);
+  }
   return t;
 }
 
@@ -271,6 +277,7 @@ uint64_t conv_min_work(const Graph& g, const Node& n, const isa::HwParams& hw) {
 }
 
 LayerCode plan_conv(const LayerEnv& e) {
+  if (e.split == FusedSplit::kChannels) return plan_conv_channel_split(e);
   const Node& q = e.node;
   const ConvGeometry geo = conv_geometry(e.g, q);
   const bool params_resident = e.residency && e.residency->params[0].has_value();
@@ -297,8 +304,10 @@ LayerCode plan_conv(const LayerEnv& e) {
   LayerCode code;
   code.units = geo.oh;
   code.sram = sram.total;
-  code.summary = q.describe() + ": " + describe(geo, sch, rows, sram.total);
-  if (params_resident) code.params = std::pair{params.offset, params.bytes};
+  code.summary = q.describe() + ": " + describe_conv_schedule(geo, sch, rows, sram.total);
+  if (params_resident)
+    for (int slot = 0; slot < e.slots; ++slot)
+      code.params[slot] = std::pair{params.offset, params.bytes};
   code.emit = [=, &q](Streams& s, int slot, uint64_t base, int64_t begin, int64_t end) {
     if (begin >= end) return;
     emit_conv(s, q, geo, sch, sram, params, ops[slot], slot, base, begin, end);

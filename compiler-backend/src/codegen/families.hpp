@@ -26,6 +26,10 @@ struct LayerTraits {
   std::vector<bool> sram_in;  // per input: may be read from SRAM in place
   bool sram_out = false;      // the outputs may be written to SRAM in place
   uint64_t params_bytes = 0;  // parameters the layer loads whole (resident if they fit)
+  // Fused mode may split the output channels instead of the rows
+  // (FusedSplit::kChannels): the parameter bytes each PE then loads, at
+  // most; 0 if the layer cannot split its channels.
+  uint64_t channel_split_params_bytes = 0;
 };
 
 // The traits of a layer that reads and writes DRAM only.

@@ -67,6 +67,12 @@ struct Residency {
   std::optional<uint64_t> params[2];
 };
 
+// How fused mode divides a layer between the PEs: its output rows (each PE
+// reads the input rows its rows need), or its output channels (each PE
+// computes its channels of every row from the whole input, loading only its
+// channels' parameters; QConv, for layers with too few rows to share).
+enum class FusedSplit { kRows, kChannels };
+
 // What a family's planner sees of its layer.
 struct LayerEnv {
   const Graph& g;
@@ -77,6 +83,7 @@ struct LayerEnv {
   uint64_t work_bytes = 0;  // the layer's working area: [0, work_bytes) of each PE's SRAM
   const Residency* residency = nullptr;
   int slots = 1;  // PEs that split the layer (fused mode: 2)
+  FusedSplit split = FusedSplit::kRows;
 
   // Where value `v` lives in DRAM; a constant is appended to the weights blob
   // (in device layout) first.
@@ -98,9 +105,10 @@ struct LayerCode {
   uint64_t sram = 0;    // working-area bytes per PE
   std::string summary;  // the tiling, for CompileResult::layers
   EmitFn emit;
-  // Parameters the planner loads into their resident place (blob offset and
-  // bytes; only when the planner gave them one, Residency::params).
-  std::optional<std::pair<uint64_t, uint64_t>> params;
+  // Per slot: parameters the planner loads into their resident place (blob
+  // offset and bytes; only when the planner gave them one, Residency::params).
+  // The slots differ when they split the output channels.
+  std::optional<std::pair<uint64_t, uint64_t>> params[2];
 };
 
 // Tensors in DRAM are NHWC for rank 4 (logical NCHW) and row-major otherwise.

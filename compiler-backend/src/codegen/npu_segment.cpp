@@ -406,7 +406,7 @@ class SegmentEmitter {
       residencies_.push_back(std::make_unique<Residency>(residency_of(i)));
       codes_.push_back(
           l.family->plan(LayerEnv{g_, n, place_, out_.segment.weights, hw_, plan_.work_bytes,
-                                  residencies_.back().get(), plan_.slots}));
+                                  residencies_.back().get(), plan_.slots, l.split}));
       stored_from_work_.push_back(false);
     }
     const Residency& residency = *residencies_[i];
@@ -419,11 +419,11 @@ class SegmentEmitter {
     const bool params_loaded = pass_ > 0 && l.params_item && whole_segment(plan_, *l.params_item);
     for (int slot = 0; slot < plan_.slots; ++slot) {
       // load: parameters and fills, then the family's tile loads
-      if (l.params_item && code.params && !params_loaded) {
+      if (l.params_item && code.params[slot] && !params_loaded) {
         wait_item_free(slot, Engine::kLoad, *l.params_item);
         s_.emit(slot, Engine::kLoad,
-                dma(Opcode::kDmaLoad, {isa::kBaseWeights, code.params->first}, 0,
-                    *residency.params[slot], code.params->second));
+                dma(Opcode::kDmaLoad, {isa::kBaseWeights, code.params[slot]->first}, 0,
+                    *residency.params[slot], code.params[slot]->second));
       }
       for (const auto& y : n.outputs)  // resident outputs overwrite earlier items
         if (!y.empty() && plan_.values.at(y).resident)
@@ -452,12 +452,23 @@ class SegmentEmitter {
     plan.segment = out_.segment.name;
     plan.layer = name;
     plan.op = n.op;
-    plan.tiling = code.summary;
+    plan.tiling = code.summary + fused_split_words(l, code);
     plan.sram_work = code.sram;
     for (size_t k = 0; k < plan_.sram.size(); ++k)
       if (plan_.sram.item(k).first <= i && i <= plan_.sram.item(k).last)
         plan.sram_resident += plan_.sram.item(k).bytes;
     out_.layers.push_back(plan);
+  }
+
+  // How the PEs share the layer, for the plan print: "" on one PE.
+  std::string fused_split_words(const PlannedLayer& l, const LayerCode& code) const {
+    if (plan_.slots < 2) return "";
+    if (l.split == FusedSplit::kChannels) return "; PEs split output channels";
+    const int64_t split = (code.units + plan_.slots - 1) / plan_.slots;
+    if (split >= code.units) return "; on PE0 only (too little to split)";
+    const std::string what = l.traits.row_local ? "rows " : "units ";
+    return "; PEs split " + what + "[0, " + std::to_string(split) + ") | [" +
+           std::to_string(split) + ", " + std::to_string(code.units) + ")";
   }
 
   // The family's loads of layer i (inserted before them at `at`): the

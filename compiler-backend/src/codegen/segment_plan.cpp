@@ -23,6 +23,17 @@ void split_rows(PlannedLayer& l, int slots) {
   l.rows[1] = {first, slots > 1 ? rows : first};
 }
 
+// Fused mode splits a layer's output channels when its rows would leave a
+// PE without work (a Gemm on one row, a convolution on a 1x1 image). The
+// layer then reads its whole input from DRAM and writes its output there,
+// like any layer that is not row-local: its readers wait for both PEs.
+void choose_split(PlannedLayer& l, int slots) {
+  if (slots < 2 || l.traits.channel_split_params_bytes == 0 || l.traits.out_rows >= slots) return;
+  l.split = FusedSplit::kChannels;
+  l.traits.row_local = false;
+  l.traits.params_bytes = l.traits.channel_split_params_bytes;
+}
+
 // Only 8-bit activations stay resident (every SRAM-capable family reads bytes).
 bool residency_candidate(const Graph& g, const SegmentPlan& plan, const PlannedValue& v) {
   const DType type = g.value(v.name).dtype;
@@ -117,6 +128,7 @@ SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
     if (!l.family)
       throw CompileError(l.node->describe() + ": no NPU code generation for this op yet");
     l.traits = l.family->traits(g, *l.node);
+    choose_split(l, slots);
     if (l.traits.row_local) split_rows(l, slots);
     plan.layers.push_back(std::move(l));
   }

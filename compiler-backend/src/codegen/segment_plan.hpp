@@ -18,9 +18,10 @@ namespace npusim::compiler::codegen {
 struct PlannedLayer {
   const Node* node = nullptr;
   const Family* family = nullptr;
-  LayerTraits traits;
-  RowRange rows[2];                   // row-local layers: the output rows each slot computes
-  std::optional<size_t> params_item;  // resident parameters (SramAllocator item)
+  LayerTraits traits;                    // as planned: a channel split is not row-local
+  FusedSplit split = FusedSplit::kRows;  // fused mode: what the PEs divide
+  RowRange rows[2];                      // row-local layers: the output rows each slot computes
+  std::optional<size_t> params_item;     // resident parameters (SramAllocator item)
 };
 
 struct PlannedValue {

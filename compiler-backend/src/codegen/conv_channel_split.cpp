@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "conv_codegen.hpp"
+#include "estimate.hpp"
 
 namespace npusim::compiler::codegen {
 
@@ -16,6 +17,39 @@ int64_t conv_channel_split_point(const ConvGeometry& g) {
   // The busier PE makes ceil(oc / (2 * array columns)) weight passes per
   // pixel group whether c0 is a multiple of the columns or not, so halves.
   return (g.oc + 1) / 2;
+}
+
+namespace {
+
+// A share's cycles when both PEs run a share like it: their DMA shares the
+// DRAM channel.
+uint64_t shared_dram_cycles(const ConvChoice& c) {
+  return std::max(c.cycles, 2 * c.dram_bytes / kNominalBytesPerCycle);
+}
+
+}  // namespace
+
+bool conv_channel_split_cheaper(const Node& q, const ConvGeometry& g, const isa::HwParams& hw,
+                                uint64_t work) {
+  // Below the array's columns every share makes as many weight passes as
+  // the whole layer: halving the channels cannot pay for the exchange.
+  if (g.group != 1 || g.oc <= hw.array_cols) return false;
+  ConvGeometry first = g;
+  first.oc = conv_channel_split_point(g);
+  const ConvChoice channels = choose_conv_schedule(q, first, work, false, false, false, g.oh, hw);
+  if (!channels.found) return false;
+  // What the split adds: the second PE loads the input and stores its
+  // channels, and neither stays in SRAM, where the rows' input and output
+  // may (priced so: the split must win against the rows at their best).
+  const uint64_t split = shared_dram_cycles(channels) + 2 * uint64_t(hw.dma_setup_cycles);
+  const bool out_sram = g.out_elem == 1;
+  if (g.oh < 2) {
+    const ConvChoice alone = choose_conv_schedule(q, g, work, false, true, out_sram, g.oh, hw);
+    return !alone.found || split < alone.cycles;
+  }
+  const ConvChoice rows =
+      choose_conv_schedule(q, g, work, false, true, out_sram, (g.oh + 1) / 2, hw);
+  return !rows.found || split < shared_dram_cycles(rows);
 }
 
 namespace {

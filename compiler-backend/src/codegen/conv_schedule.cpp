@@ -267,6 +267,9 @@ LayerTraits conv_traits(const Graph& g, const Node& n) {
     ConvGeometry first = geo;
     first.oc = conv_channel_split_point(geo);
     t.channel_split_params_bytes = conv_params_bytes(first);
+    t.channel_split_cheaper = [geo, &n](const isa::HwParams& hw, uint64_t work) {
+      return conv_channel_split_cheaper(n, geo, hw, work);
+    };
   }
   return t;
 }

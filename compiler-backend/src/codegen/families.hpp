@@ -30,6 +30,10 @@ struct LayerTraits {
   // (FusedSplit::kChannels): the parameter bytes each PE then loads, at
   // most; 0 if the layer cannot split its channels.
   uint64_t channel_split_params_bytes = 0;
+  // For a layer that can: whether the compiler's estimate prices the channel
+  // split below the row split (below the first PE alone when there are
+  // fewer rows than PEs), on a working area of `work` bytes.
+  std::function<bool(const isa::HwParams& hw, uint64_t work)> channel_split_cheaper;
 };
 
 // The traits of a layer that reads and writes DRAM only.

@@ -612,11 +612,19 @@ SegmentBuild build_npu_segment(const Graph& g, const std::vector<int>& nodes,
   if (works.size() < 3) works.insert(least);
   std::optional<Candidate> best;
   std::set<std::set<std::string>> seen;
+  auto consider = [&](SegmentPlan plan) {
+    Candidate c = build_candidate(g, std::move(plan), inputs, outputs, name, hw, slots, io, batch);
+    if (!best || c.cycles < best->cycles) best = std::move(c);
+  };
   for (auto work = works.rbegin(); work != works.rend(); ++work) {
     SegmentPlan plan = plan_segment(g, nodes, inputs, outputs, hw, slots, *work, batch);
     if (!seen.insert(residency_of(plan)).second) continue;
-    Candidate c = build_candidate(g, std::move(plan), inputs, outputs, name, hw, slots, io, batch);
-    if (!best || c.cycles < best->cycles) best = std::move(c);
+    // The layers' estimates chose their splits one by one; the segment's
+    // estimate also sees the exchanges a channel split adds between the
+    // PEs, so the plan with rows only competes too.
+    if (splits_channels(plan))
+      consider(plan_segment(g, nodes, inputs, outputs, hw, slots, *work, batch, false));
+    consider(std::move(plan));
   }
   io = best->io;
   return std::move(best->build);

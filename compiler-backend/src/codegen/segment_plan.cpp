@@ -23,12 +23,16 @@ void split_rows(PlannedLayer& l, int slots) {
   l.rows[1] = {first, slots > 1 ? rows : first};
 }
 
-// Fused mode splits a layer's output channels when its rows would leave a
-// PE without work (a Gemm on one row, a convolution on a 1x1 image). The
-// layer then reads its whole input from DRAM and writes its output there,
-// like any layer that is not row-local: its readers wait for both PEs.
-void choose_split(PlannedLayer& l, int slots) {
-  if (slots < 2 || l.traits.channel_split_params_bytes == 0 || l.traits.out_rows >= slots) return;
+// Fused mode splits a layer's output channels where the layer's estimate
+// prices that below sharing its rows (or below the first PE alone, when its
+// rows cannot be shared: a Gemm on one row, a convolution on a 1x1 image).
+// The layer then reads its whole input from DRAM and writes its output
+// there, like any layer that is not row-local: its readers wait for both PEs.
+void choose_split(PlannedLayer& l, int slots, bool channel_splits, const isa::HwParams& hw,
+                  uint64_t work_bytes) {
+  if (slots < 2 || !channel_splits || l.traits.channel_split_params_bytes == 0 ||
+      !l.traits.channel_split_cheaper || !l.traits.channel_split_cheaper(hw, work_bytes))
+    return;
   l.split = FusedSplit::kChannels;
   l.traits.row_local = false;
   l.traits.params_bytes = l.traits.channel_split_params_bytes;
@@ -116,7 +120,7 @@ RowRange rows_read(const SegmentPlan& plan, const PlannedValue& v, int layer, si
 SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
                          const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs, const isa::HwParams& hw,
-                         int slots, uint64_t work_bytes, int batch) {
+                         int slots, uint64_t work_bytes, int batch, bool channel_splits) {
   SegmentPlan plan;
   plan.slots = slots;
   plan.work_bytes = work_bytes;
@@ -128,7 +132,7 @@ SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
     if (!l.family)
       throw CompileError(l.node->describe() + ": no NPU code generation for this op yet");
     l.traits = l.family->traits(g, *l.node);
-    choose_split(l, slots);
+    choose_split(l, slots, channel_splits, hw, work_bytes);
     if (l.traits.row_local) split_rows(l, slots);
     plan.layers.push_back(std::move(l));
   }
@@ -167,6 +171,11 @@ SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
   place_params(plan, batch);
   for (PlannedValue* v : order) v->in_dram = needs_dram(plan, *v);
   return plan;
+}
+
+bool splits_channels(const SegmentPlan& plan) {
+  return std::any_of(plan.layers.begin(), plan.layers.end(),
+                     [](const PlannedLayer& l) { return l.split == FusedSplit::kChannels; });
 }
 
 bool whole_segment(const SegmentPlan& plan, size_t item) {

@@ -55,11 +55,15 @@ RowRange rows_read(const SegmentPlan& plan, const PlannedValue& v, int layer, si
 // Plans `nodes` (indices into g.nodes, in order) for `slots` PEs with a
 // working area of `work_bytes`; `inputs`/`outputs` cross the segment boundary.
 // With `batch` > 1 parameters are first offered SRAM for the whole segment,
-// so every image after the first finds them there.
+// so every image after the first finds them there. Without `channel_splits`
+// fused mode splits every layer by rows.
 SegmentPlan plan_segment(const Graph& g, const std::vector<int>& nodes,
                          const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs, const isa::HwParams& hw,
-                         int slots, uint64_t work_bytes, int batch = 1);
+                         int slots, uint64_t work_bytes, int batch = 1, bool channel_splits = true);
+
+// True if some layer of the plan splits its output channels.
+bool splits_channels(const SegmentPlan& plan);
 
 // True if `item` holds parameters for every layer of the segment: loaded by
 // the first image, nothing else ever uses its addresses.

@@ -11,6 +11,7 @@
 
 #include "common/device_fixture.hpp"
 #include "model_builder.hpp"
+#include "npusim/compiler/lower_quantized.hpp"
 #include "npusim/isa/instruction.hpp"
 
 namespace npusim::testing {
@@ -167,6 +168,43 @@ TEST_F(FusedSplitTest, WeightHeavyConvOnFewRowsSplitsItsOutputChannels) {
   const auto [fused, single] = check_split(weight_heavy_conv_model(), 1, 1);
   EXPECT_LT(fused.cycles, single.cycles);
   EXPECT_LT(fused.compiled.dram_traffic, single.compiled.dram_traffic * 11 / 10);
+}
+
+TEST_F(FusedSplitTest, ABatchOfImagesRunsEachPesChannelsImageAfterImage) {
+  const Graph g = one_row_gemm_model();
+  constexpr int kImages = 3;
+  compiler::CompileOptions options;
+  options.hw = hw;
+  options.target = isa::Mode::kFused;
+  options.batch = kImages;
+  const compiler::CompileResult compiled = compiler::compile(g, options);
+  ASSERT_FALSE(compiled.layers.empty());
+  EXPECT_NE(compiled.layers[0].tiling.find("PEs split output channels"), std::string::npos)
+      << compiled.layers[0].tiling;
+  Graph golden = g;
+  compiler::lower_quantized(golden);
+  compiler::ExecOptions keep;
+  keep.keep_intermediates = true;
+  std::vector<compiler::TensorMap> images;
+  for (int i = 0; i < kImages; ++i)
+    images.push_back(compiler::execute(golden, {{"x", random_input({1, 256}, 30 + i)}}, keep));
+  // The I/O area holds the images of each tensor one after the other.
+  auto stacked = [&](const std::string& name) {
+    std::vector<uint8_t> bytes;
+    for (const auto& values : images) {
+      const std::vector<uint8_t> image = device_layout(values.at(name));
+      bytes.insert(bytes.end(), image.begin(), image.end());
+    }
+    return bytes;
+  };
+  auto context = device->open("npu0pe0-1");
+  runtime::LoadedProgram loaded(*device, compiled.program, hw);
+  std::vector<std::vector<uint8_t>> in;
+  for (const auto& t : loaded.inputs()) in.push_back(stacked(t.name));
+  const runtime::RunOutcome out = runtime::run_once(*context, loaded, in);
+  ASSERT_EQ(out.outputs.size(), loaded.outputs().size());
+  for (size_t k = 0; k < out.outputs.size(); ++k)
+    EXPECT_EQ(out.outputs[k], stacked(loaded.outputs()[k].name)) << "output " << k;
 }
 
 class FusedSplitSmallArrayTest : public FusedSplitTest {

@@ -2,9 +2,10 @@
 // computes output channels [0, c0) of every row, PE1 [c0, oc), each from the
 // whole input (read from DRAM) with only its own channels' weights, biases
 // and multipliers, and each stores its channels into the output's DRAM copy
-// (the segment planner makes readers wait for both PEs). A layer with one
-// output row (a Gemm on one row, a convolution on a 1x1 image) would
-// otherwise run on the first PE only.
+// (the segment planner makes readers wait for both PEs). For layers the
+// rows share badly: one output row (a Gemm on one row, a convolution on a
+// 1x1 image), which the row split leaves on the first PE, or a few rows
+// under many weights, which each PE of a row split loads whole.
 #include <algorithm>
 #include <sstream>
 

@@ -133,8 +133,8 @@ ConvParams append_conv_params(const Graph& graph, const Node& q, int64_t ib,
   p.bias = blob.size() - p.offset;
   std::vector<int32_t> bias(oc, 0);
   if (q.inputs.size() > 2 && !q.inputs[2].empty()) {
-    const Tensor& b = *graph.value(q.inputs[2]).constant;
-    std::copy_n(b.as<int32_t>().begin() + o0, oc, bias.begin());
+    const auto all = graph.value(q.inputs[2]).constant->as<int32_t>();
+    for (int64_t o = 0; o < oc && o0 + o < int64_t(all.size()); ++o) bias[o] = all[o0 + o];
   }
   const auto* bb = reinterpret_cast<const uint8_t*>(bias.data());
   blob.insert(blob.end(), bb, bb + 4 * oc);

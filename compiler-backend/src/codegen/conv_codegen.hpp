@@ -121,9 +121,10 @@ ConvChoice choose_conv_schedule(const Node& q, const ConvGeometry& g, uint64_t w
 // Fused mode's output-channel split (FusedSplit::kChannels): the first PE's
 // channels and the layer's code.
 int64_t conv_channel_split_point(const ConvGeometry& g);
-// Whether the channel split is priced below the row split (below the first
-// PE alone when the layer has one output row), on a working area of `work`
-// bytes with every operand in DRAM (LayerTraits::channel_split_cheaper).
+// Whether the channel split (its operands in DRAM) is priced below the row
+// split with its operands in SRAM (below the first PE alone when the layer
+// has one output row), on a working area of `work` bytes
+// (LayerTraits::channel_split_cheaper).
 bool conv_channel_split_cheaper(const Node& q, const ConvGeometry& g, const isa::HwParams& hw,
                                 uint64_t work);
 LayerCode plan_conv_channel_split(const LayerEnv& e);

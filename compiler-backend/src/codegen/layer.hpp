@@ -70,7 +70,7 @@ struct Residency {
 // How fused mode divides a layer between the PEs: its output rows (each PE
 // reads the input rows its rows need), or its output channels (each PE
 // computes its channels of every row from the whole input, loading only its
-// channels' parameters; QConv, for layers with too few rows to share).
+// channels' parameters; QConv, where its estimate prefers that).
 enum class FusedSplit { kRows, kChannels };
 
 // What a family's planner sees of its layer.

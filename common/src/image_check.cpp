@@ -74,13 +74,19 @@ std::string truncation_problem(std::string_view bytes, int width, int height) {
 
 std::string png_problem(std::string_view bytes) {
   if (bytes.substr(0, kPngSignature.size()) != kPngSignature) return "";
-  for (size_t at = kPngSignature.size(); bytes.size() - at >= kPngFraming;) {
+  constexpr size_t kHeader = 8;  // a chunk's length and type; its CRC follows the data
+  for (size_t at = kPngSignature.size(); at < bytes.size();) {
+    if (bytes.size() - at < kHeader)
+      return "truncated PNG: the chunk at byte " + std::to_string(at) + " has " +
+             std::to_string(bytes.size() - at) + " of the 8 bytes of its length and type";
     const uint64_t length = big_endian(bytes, at);
     const std::string_view type = bytes.substr(at + 4, 4);
-    if (length > bytes.size() - at - kPngFraming)
+    const uint64_t after_header = bytes.size() - at - kHeader;
+    if (length + 4 > after_header)
       return "corrupt PNG: chunk " + printable(type) + " at byte " + std::to_string(at) +
-             " claims " + std::to_string(length) + " bytes of data, the file has " +
-             std::to_string(bytes.size() - at - kPngFraming) + " after its header";
+             " claims " + std::to_string(length) +
+             " bytes of data and a 4-byte CRC, the file has " + std::to_string(after_header) +
+             " after its header";
     if (type == "IEND") break;
     at += kPngFraming + length;
   }

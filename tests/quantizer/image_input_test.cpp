@@ -214,8 +214,9 @@ TEST_F(ImageInput, AnEmptyImageDataChunkBeforeTheDataChangesNothing) {
 }
 
 // Found by fuzz_image: stb_image allocates an IDAT chunk's length before
-// reading the chunk, so a file of 300 bytes claiming 2 GB asked for 2 GB.
-// A chunk longer than what follows it in the file is refused.
+// reading the chunk, so a file of 300 bytes claiming 2 GB asked for 2 GB;
+// and it read an empty IDAT cut after its type from a null buffer. A chunk
+// longer than what follows it in the file is refused.
 TEST_F(ImageInput, APngChunkLongerThanTheFileIsRefused) {
   auto png = [](stbi_write_func* f, void* c, int w, int h, int n, const void* d) {
     return stbi_write_png_to_func(f, c, w, h, n, d, w * n);
@@ -225,8 +226,21 @@ TEST_F(ImageInput, APngChunkLongerThanTheFileIsRefused) {
   bytes.replace(idat, 4, std::string("\x7f\xff\xff\xff", 4));
   EXPECT_EQ(decode_error(bytes, "long.png"),
             "long.png: cannot decode image (corrupt PNG: chunk IDAT at byte " +
-                std::to_string(idat) + " claims 2147483647 bytes of data, the file has " +
-                std::to_string(bytes.size() - idat - 12) + " after its header)");
+                std::to_string(idat) +
+                " claims 2147483647 bytes of data and a 4-byte CRC, the file has " +
+                std::to_string(bytes.size() - idat - 8) + " after its header)");
+  // A file that ends inside a chunk's CRC, or inside the next chunk's
+  // length and type, is truncated.
+  const std::string plain = encoded(png, 5, 3);
+  const size_t iend = plain.find("IEND") - 4;
+  EXPECT_EQ(decode_error(plain.substr(0, iend - 1), "cut.png"),
+            "cut.png: cannot decode image (corrupt PNG: chunk IDAT at byte " +
+                std::to_string(idat) + " claims " + std::to_string(iend - idat - 12) +
+                " bytes of data and a 4-byte CRC, the file has " +
+                std::to_string(iend - 1 - idat - 8) + " after its header)");
+  EXPECT_EQ(decode_error(plain.substr(0, iend + 6), "cut.png"),
+            "cut.png: cannot decode image (truncated PNG: the chunk at byte " +
+                std::to_string(iend) + " has 6 of the 8 bytes of its length and type)");
 }
 
 }  // namespace

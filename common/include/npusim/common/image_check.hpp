@@ -18,10 +18,12 @@ namespace npusim::images {
 // PNG needs no check here: stb_image refuses a truncated zlib stream.
 std::string truncation_problem(std::string_view bytes, int width, int height);
 
-// "" if `bytes` is not a PNG or each of its chunks up to IEND fits in the
-// file; otherwise the reason, naming the chunk and its byte offset.
-// stb_image 2.27 allocates an IDAT chunk's length before reading it, so a
-// 300-byte file claiming a chunk of 2 GB asked for 2 GB (found by fuzz_image).
+// "" if `bytes` is not a PNG or each of its chunks up to IEND, CRC
+// included, fits in the file; otherwise the reason, naming the chunk and its
+// byte offset. stb_image 2.27 allocates an IDAT chunk's length before
+// reading it, so a 300-byte file claiming a chunk of 2 GB asked for 2 GB;
+// and it reads a last chunk cut after its type, where an empty IDAT then
+// copied zero bytes from a null buffer (both found by fuzz_image).
 std::string png_problem(std::string_view bytes);
 
 // A PNG's bytes without the zero-length IDAT chunks before its first IDAT

@@ -72,50 +72,42 @@ std::string truncation_problem(std::string_view bytes, int width, int height) {
   return "";
 }
 
-std::string png_problem(std::string_view bytes) {
-  if (bytes.substr(0, kPngSignature.size()) != kPngSignature) return "";
+PngCheck check_png(std::string_view bytes) {
+  PngCheck check;
+  if (bytes.substr(0, kPngSignature.size()) != kPngSignature) return check;
   constexpr size_t kHeader = 8;  // a chunk's length and type; its CRC follows the data
+  std::vector<std::pair<size_t, size_t>> empty;  // [begin, end) of each chunk to drop
+  bool data_seen = false;
   for (size_t at = kPngSignature.size(); at < bytes.size();) {
-    if (bytes.size() - at < kHeader)
-      return "truncated PNG: the chunk at byte " + std::to_string(at) + " has " +
-             std::to_string(bytes.size() - at) + " of the 8 bytes of its length and type";
+    if (bytes.size() - at < kHeader) {
+      check.problem = "truncated PNG: the chunk at byte " + std::to_string(at) + " has " +
+                      std::to_string(bytes.size() - at) + " of the 8 bytes of its length and type";
+      return check;
+    }
     const uint64_t length = big_endian(bytes, at);
     const std::string_view type = bytes.substr(at + 4, 4);
     const uint64_t after_header = bytes.size() - at - kHeader;
-    if (length + 4 > after_header)
-      return "corrupt PNG: chunk " + printable(type) + " at byte " + std::to_string(at) +
-             " claims " + std::to_string(length) +
-             " bytes of data and a 4-byte CRC, the file has " + std::to_string(after_header) +
-             " after its header";
+    if (length + 4 > after_header) {
+      check.problem = "corrupt PNG: chunk " + printable(type) + " at byte " + std::to_string(at) +
+                      " claims " + std::to_string(length) +
+                      " bytes of data and a 4-byte CRC, the file has " +
+                      std::to_string(after_header) + " after its header";
+      return check;
+    }
+    if (type == "IDAT" && length == 0 && !data_seen) empty.emplace_back(at, at + kPngFraming);
+    if (type == "IDAT" && length > 0) data_seen = true;
     if (type == "IEND") break;
     at += kPngFraming + length;
   }
-  return "";
-}
-
-std::optional<std::string> png_without_leading_empty_idat(std::string_view bytes) {
-  constexpr std::string_view kSignature = kPngSignature;
-  if (bytes.substr(0, kSignature.size()) != kSignature) return std::nullopt;
-  std::vector<std::pair<size_t, size_t>> empty;  // [begin, end) of each dropped chunk
-  constexpr size_t kFraming = kPngFraming;
-  size_t at = kSignature.size();
-  while (bytes.size() - at >= kFraming) {
-    const uint64_t length = uint64_t(big_endian(bytes, at));
-    const bool idat = bytes.substr(at + 4, 4) == "IDAT";
-    if (idat && length > 0) break;
-    if (idat) empty.emplace_back(at, at + kFraming);
-    if (length > bytes.size() - at - kFraming) break;
-    at += kFraming + length;
-  }
-  if (empty.empty()) return std::nullopt;
-  std::string out;
+  if (empty.empty()) return check;
+  std::string& out = check.repaired.emplace();
   size_t from = 0;
   for (const auto& [begin, end] : empty) {
     out.append(bytes.substr(from, begin - from));
     from = end;
   }
   out.append(bytes.substr(from));
-  return out;
+  return check;
 }
 
 }  // namespace npusim::images

@@ -95,10 +95,9 @@ Pixels decode_jpeg(std::string_view bytes, int channels) {
 // ---- PNG and BMP: stb_image ----
 
 Pixels decode_stb(std::string_view file_bytes, int channels) {
-  if (const std::string problem = png_problem(file_bytes); !problem.empty())
-    throw DecodeError(problem);
-  const std::optional<std::string> repaired = png_without_leading_empty_idat(file_bytes);
-  const std::string_view bytes = repaired ? std::string_view(*repaired) : file_bytes;
+  const PngCheck png = check_png(file_bytes);
+  if (!png.problem.empty()) throw DecodeError(png.problem);
+  const std::string_view bytes = png.repaired ? std::string_view(*png.repaired) : file_bytes;
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, file_channels = 0;

@@ -18,19 +18,22 @@ namespace npusim::images {
 // PNG needs no check here: stb_image refuses a truncated zlib stream.
 std::string truncation_problem(std::string_view bytes, int width, int height);
 
-// "" if `bytes` is not a PNG or each of its chunks up to IEND, CRC
-// included, fits in the file; otherwise the reason, naming the chunk and its
-// byte offset. stb_image 2.27 allocates an IDAT chunk's length before
-// reading it, so a 300-byte file claiming a chunk of 2 GB asked for 2 GB;
-// and it reads a last chunk cut after its type, where an empty IDAT then
-// copied zero bytes from a null buffer (both found by fuzz_image).
-std::string png_problem(std::string_view bytes);
-
-// A PNG's bytes without the zero-length IDAT chunks before its first IDAT
-// with data, if it has such chunks; otherwise nullopt. stb_image 2.27 copies
-// the zero bytes of such a chunk from a null buffer (memcpy(NULL, p, 0),
-// undefined behaviour; found by fuzz_image). An empty chunk holds no image
-// data, so the image decoded without it is the same.
-std::optional<std::string> png_without_leading_empty_idat(std::string_view bytes);
+// What a PNG needs before stb_image sees it, from one walk over its chunks
+// up to IEND (nothing for other files):
+// - `problem`: "" if each chunk, CRC included, fits in the file; otherwise
+//   the reason, naming the chunk and its byte offset. stb_image 2.27
+//   allocates an IDAT chunk's length before reading it (a 300-byte file
+//   claiming a chunk of 2 GB asked for 2 GB), and reads a last chunk cut
+//   after its type.
+// - `repaired`: the bytes without the zero-length IDAT chunks before the
+//   first IDAT with data, if there are any. stb_image copies their zero bytes
+//   from a null buffer (memcpy(NULL, p, 0), undefined behaviour); they hold
+//   no image data, so the image decoded without them is the same.
+// All found by fuzz_image.
+struct PngCheck {
+  std::string problem;
+  std::optional<std::string> repaired;
+};
+PngCheck check_png(std::string_view bytes);
 
 }  // namespace npusim::images

@@ -177,11 +177,12 @@ std::optional<Rewrite> match_integer_clip(const Graph& g, const Node& n, Notes& 
   int32_t lo = isa::qmin(is_signed), hi = isa::qmax(is_signed);
   for (size_t i = 1; i < n.inputs.size() && i < 3; ++i) {
     if (n.inputs[i].empty()) continue;
-    if (!g.is_constant(n.inputs[i]) || g.value(n.inputs[i]).constant->size() != 1) {
+    const auto value = single_value(g, n.inputs[i]);
+    if (!value) {
       notes[n.describe()] = "bounds are not constant";
       return std::nullopt;
     }
-    const auto bound = exact_int32(g.value(n.inputs[i]).constant->at(0));
+    const auto bound = exact_int32(*value);
     if (!bound) {
       notes[n.describe()] = "bounds are not integers in int32's range";
       return std::nullopt;

@@ -10,6 +10,11 @@
 
 namespace npusim::compiler::lowering {
 
+std::optional<double> single_value(const Graph& g, const std::string& name) {
+  if (!g.is_constant(name) || g.value(name).constant->size() != 1) return std::nullopt;
+  return g.value(name).constant->at(0);
+}
+
 std::optional<int32_t> exact_int32(double v) {
   if (!(v >= INT32_MIN && v <= INT32_MAX) || v != std::floor(v)) return std::nullopt;
   return static_cast<int32_t>(v);
@@ -99,22 +104,16 @@ std::optional<Activation> fused_activation(const Graph& g, const Node& act, cons
   }
   if (act.op != "Clip") return std::nullopt;
   float lo = act.f("min", -INFINITY), hi = act.f("max", INFINITY);
-  // Clip's bounds are scalars: one of another size is not fused (and is
-  // not read past its end).
-  auto bound = [&](size_t i) -> std::optional<float> {
-    if (!g.is_constant(act.inputs[i]) || g.value(act.inputs[i]).constant->size() != 1)
-      return std::nullopt;
-    return static_cast<float>(g.value(act.inputs[i]).constant->at(0));
-  };
+  // Clip's bounds are scalars: one of another size is not fused.
   if (act.inputs.size() > 1 && !act.inputs[1].empty()) {
-    const auto b = bound(1);
+    const auto b = single_value(g, act.inputs[1]);
     if (!b) return std::nullopt;
-    lo = *b;
+    lo = static_cast<float>(*b);
   }
   if (act.inputs.size() > 2 && !act.inputs[2].empty()) {
-    const auto b = bound(2);
+    const auto b = single_value(g, act.inputs[2]);
     if (!b) return std::nullopt;
-    hi = *b;
+    hi = static_cast<float>(*b);
   }
   if (std::isfinite(lo)) a.lo = q(lo);
   if (std::isfinite(hi)) a.hi = q(hi);

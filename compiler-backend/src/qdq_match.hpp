@@ -34,6 +34,11 @@ std::optional<int32_t> integer_zero_point(const Graph& g, const Node& n, size_t 
 // Input i of n, or "" when it is left out.
 std::string opt_in(const Node& n, size_t i);
 
+// The value of constant `name` if it holds exactly one (a Clip bound, a
+// scalar); nothing for a non-constant or a tensor of another size, which is
+// then not read past its end (found by fuzz_onnx).
+std::optional<double> single_value(const Graph& g, const std::string& name);
+
 // v as an int32 if it is an integer in int32's range (a zero point or a
 // bound read from a tensor of any type; converting others is undefined).
 std::optional<int32_t> exact_int32(double v);

@@ -78,18 +78,7 @@ Graph one_row_integer_model() {
 // x[1, 256, 2, 2] -> Q/DQ -> Conv3x3(512, pad 1) -> Relu -> Q/DQ -> y: 1.1 MiB
 // of weights for 4 output pixels.
 Graph weight_heavy_conv_model() {
-  std::mt19937 rng(24);
-  Graph g;
-  g.opset = 13;
-  add_input(g, "x", {1, 256, 2, 2});
-  const std::string x = qdq(g, "x", 0.04f, 0);
-  Node c = node("Conv", {x, weights(g, "w", 512, 256, 3, rng)}, {"c"});
-  c.attrs["pads"] = std::vector<int64_t>(4, 1);
-  g.nodes.push_back(c);
-  g.nodes.push_back(node("Relu", {"c"}, {"r"}));
-  g.nodes.push_back(node("Identity", {qdq(g, "r", 0.05f, -128)}, {"y"}));
-  add_output(g, "y", {1, 512, 2, 2});
-  return round_trip(g, "weight_heavy_conv");
+  return conv3x3_relu_model({1, 256, 2, 2}, 512, 0.04f, 24, "weight_heavy_conv");
 }
 
 // The mat.conv instructions of each NPU layer on PE `slot`.

@@ -136,6 +136,22 @@ NpuCheck run_npu_segment(driver::Device& device, const isa::HwParams& hw, const 
   return check;
 }
 
+Graph conv3x3_relu_model(const Shape& x_shape, int64_t oc, float x_scale, uint32_t seed,
+                         const std::string& name) {
+  std::mt19937 rng(seed);
+  Graph g;
+  g.opset = 13;
+  add_input(g, "x", x_shape);
+  const std::string x = qdq(g, "x", x_scale, 0);
+  Node c = node("Conv", {x, weights(g, "w", oc, x_shape[1], 3, rng)}, {"c"});
+  c.attrs["pads"] = std::vector<int64_t>(4, 1);
+  g.nodes.push_back(c);
+  g.nodes.push_back(node("Relu", {"c"}, {"r"}));
+  g.nodes.push_back(node("Identity", {qdq(g, "r", 0.05f, -128)}, {"y"}));
+  add_output(g, "y", {x_shape[0], oc, x_shape[2], x_shape[3]});
+  return round_trip(g, name);
+}
+
 // x[1,8,16,16] -> Q/DQ -> Conv3x3(16, pad 1, bias) -> Relu -> Q/DQ
 //              -> Conv1x1(8, stride 2) -> Q/DQ -> y
 Graph two_conv_model() {

@@ -45,6 +45,11 @@ std::string quantized_constant(Graph& g, const std::string& name, const Shape& s
 // Round trip through ONNX: the checker and shape inference see the model.
 Graph round_trip(const Graph& g, const std::string& name);
 
+// x[1, C, H, W] -> Q/DQ (x_scale, 0) -> Conv3x3(oc, pad 1, weights drawn from
+// `seed`) -> Relu -> Q/DQ -> y, round-tripped as `name`.
+Graph conv3x3_relu_model(const Shape& x_shape, int64_t oc, float x_scale, uint32_t seed,
+                         const std::string& name);
+
 // x[1,8,16,16] -> Q/DQ -> Conv3x3(16, pad 1, bias) -> Relu -> Q/DQ
 //              -> Conv1x1(8, stride 2) -> Q/DQ -> y: a small model for end-to-end tests.
 Graph two_conv_model();

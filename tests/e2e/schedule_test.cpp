@@ -87,18 +87,8 @@ TEST_F(ScheduleTest, ConvWhoseOutputChannelDoesNotFitAccumulatesInputChannelBloc
   // One output channel of a 3x3 convolution over 4096 channels has 36 KiB of
   // weights: double-buffered they exceed the SRAM, so the input channels
   // come in blocks whose int32 sums accumulate.
-  std::mt19937 rng(2);
-  Graph g;
-  g.opset = 13;
-  add_input(g, "x", {1, 4096, 3, 3});
-  const std::string x = qdq(g, "x", 0.05f, 0);
-  Node c = node("Conv", {x, weights(g, "w", 16, 4096, 3, rng)}, {"c"});
-  c.attrs["pads"] = std::vector<int64_t>(4, 1);
-  g.nodes.push_back(c);
-  g.nodes.push_back(node("Relu", {"c"}, {"r"}));
-  g.nodes.push_back(node("Identity", {qdq(g, "r", 0.05f, -128)}, {"y"}));
-  add_output(g, "y", {1, 16, 3, 3});
-  const auto [compiled, dma] = check(round_trip(g, "deep_conv"), isa::Mode::kSingle, "npu0pe0");
+  const Graph g = conv3x3_relu_model({1, 4096, 3, 3}, 16, 0.05f, 2, "deep_conv");
+  const auto [compiled, dma] = check(g, isa::Mode::kSingle, "npu0pe0");
   ASSERT_EQ(compiled.layers.size(), 1u);
   const std::string& tiling = compiled.layers[0].tiling;
   EXPECT_NE(tiling.find("-channel input blocks"), std::string::npos) << tiling;
